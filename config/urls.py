@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "CRM administration"
+admin.site.site_title = "CRM"
+admin.site.index_title = "CRM and Shopify"
+
+urlpatterns = [
+    # The django-rq dashboard registers itself inside the admin (/admin/django_rq/dashboard/).
+    path("admin/", admin.site.urls),
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+]

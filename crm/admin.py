@@ -1,0 +1,218 @@
+from django.contrib import admin
+from django.db import models
+
+from crm.models import (
+    Cart,
+    CartLineItem,
+    Company,
+    Contact,
+    Order,
+    OrderLineItem,
+    Pipeline,
+    PipelineStage,
+    Product,
+    ProductVariant,
+    PropertyDefinition,
+)
+from crm.money import format_money
+from crm.services import unique_internal_name
+
+
+def money_column(field, currency_field, description):
+    """A list column (a ModelAdmin method) showing `field` with its currency's decimals."""
+
+    def column(model_admin, obj):
+        return format_money(getattr(obj, field), getattr(obj, currency_field))
+
+    column.short_description = description
+    column.admin_order_field = field
+    return column
+
+
+class SourceStoreFilter(admin.SimpleListFilter):
+    """Filter by store, listing the stores that have rows (a short list, read once)."""
+
+    title = "store"
+    parameter_name = "store"
+
+    def lookups(self, request, model_admin):
+        stores = model_admin.model.objects.order_by().values_list("source_store", flat=True)
+        return [(store, store) for store in stores.distinct().order_by("source_store")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(source_store=self.value())
+        return queryset
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "domain", "phone", "city", "country_code", "updated_at"]
+    list_filter = ["country_code"]
+    search_fields = ["name", "domain"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "domain", "phone"]}),
+        (
+            "Address",
+            {"fields": ["address1", "address2", "city", "province", "postal_code", "country_code"]},
+        ),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "email", "company", "phone", "email_marketing_consent", "updated_at"]
+    list_filter = ["email_marketing_consent", "sms_marketing_consent", "country_code"]
+    list_select_related = ["company"]
+    search_fields = ["email", "first_name", "last_name", "phone", "company__name"]
+    autocomplete_fields = ["company"]
+    readonly_fields = ["created_at", "updated_at"]
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["email", "first_name", "last_name", "phone", "company"]}),
+        (
+            "Address",
+            {"fields": ["address1", "address2", "city", "province", "postal_code", "country_code"]},
+        ),
+        ("Marketing", {"fields": ["email_marketing_consent", "sms_marketing_consent"]}),
+        (None, {"fields": ["tags", "note", "created_at", "updated_at"]}),
+    ]
+
+
+class ProductVariantInline(admin.TabularInline):
+    model = ProductVariant
+    extra = 0
+    fields = ["title", "sku", "price", "options", "position"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "sku", "price_column", "status", "vendor", "product_type", "updated_at"]
+    list_filter = ["status", "product_type"]
+    search_fields = ["name", "sku", "vendor", "variants__sku"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [ProductVariantInline]
+    price_column = money_column("price", "currency", "price")
+
+
+class ReadOnlyLineItemInline(admin.TabularInline):
+    """Line items come from the store: shown, never edited here."""
+
+    extra = 0
+    can_delete = False
+    fields = ["title", "variant_title", "sku", "quantity", "unit_price", "total", "product"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
+
+class OrderLineItemInline(ReadOnlyLineItemInline):
+    model = OrderLineItem
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "source_store",
+        "contact",
+        "total_column",
+        "financial_status",
+        "fulfillment_status",
+        "pipeline_stage",
+        "processed_at",
+    ]
+    list_filter = [
+        SourceStoreFilter,
+        "pipeline_stage",
+        "financial_status",
+        "fulfillment_status",
+        "currency",
+        "processed_at",
+    ]
+    list_select_related = ["contact", "pipeline_stage__pipeline"]
+    search_fields = ["name", "email", "contact__email", "contact__first_name", "contact__last_name"]
+    date_hierarchy = "processed_at"
+    show_full_result_count = False
+    autocomplete_fields = ["contact", "company"]
+    # The stage follows Shopify's order status; nobody moves an order by hand.
+    readonly_fields = ["pipeline_stage", "created_at", "updated_at"]
+    inlines = [OrderLineItemInline]
+    total_column = money_column("total", "currency", "total")
+
+
+class CartLineItemInline(ReadOnlyLineItemInline):
+    model = CartLineItem
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "source_store",
+        "contact",
+        "email",
+        "total_column",
+        "status",
+        "checkout_started_at",
+    ]
+    list_filter = [SourceStoreFilter, "status", "currency", "checkout_started_at"]
+    list_select_related = ["contact"]
+    search_fields = ["email", "contact__email", "contact__first_name", "contact__last_name"]
+    date_hierarchy = "checkout_started_at"
+    show_full_result_count = False
+    autocomplete_fields = ["contact"]
+    raw_id_fields = ["recovered_order"]
+    # A recovery URL typed without a scheme means https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [CartLineItemInline]
+    total_column = money_column("total", "currency", "total")
+
+
+class PipelineStageInline(admin.TabularInline):
+    model = PipelineStage
+    extra = 0
+    fields = ["label", "internal_name", "state", "display_order"]
+    # Given once, from the label, when the stage is created (see PipelineAdmin.save_formset).
+    readonly_fields = ["internal_name"]
+
+
+@admin.register(Pipeline)
+class PipelineAdmin(admin.ModelAdmin):
+    list_display = ["label", "internal_name", "is_default", "display_order"]
+    inlines = [PipelineStageInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["internal_name"] if obj else []
+
+    def save_formset(self, request, form, formset, change):
+        stages = formset.save(commit=False)
+        taken = set(
+            PipelineStage.objects.filter(pipeline=form.instance).values_list(
+                "internal_name", flat=True
+            )
+        )
+        for stage in stages:
+            if not stage.internal_name:
+                stage.internal_name = unique_internal_name(stage.label, taken)
+                taken.add(stage.internal_name)
+            stage.save()
+        for stage in formset.deleted_objects:
+            stage.delete()
+
+
+@admin.register(PropertyDefinition)
+class PropertyDefinitionAdmin(admin.ModelAdmin):
+    list_display = ["label", "internal_name", "object_type", "type"]
+    list_filter = ["object_type", "type"]
+    search_fields = ["label", "internal_name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return list(PropertyDefinition.immutable_fields) if obj else []

@@ -1,0 +1,26 @@
+import pytest
+import redis
+from django.conf import settings
+
+
+@pytest.fixture
+def redis_connection():
+    """The tests' Redis database, emptied before and after the test."""
+    connection = redis.Redis.from_url(settings.REDIS_URL)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user(
+        username="staff", email="staff@example.com", password="staff-password", is_staff=True
+    )
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser(
+        username="root", email="root@example.com", password="root-password"
+    )
