@@ -24,3 +24,15 @@ def superuser(django_user_model):
     return django_user_model.objects.create_superuser(
         username="root", email="root@example.com", password="root-password"
     )
+
+
+@pytest.fixture(scope="session")
+def shopify_emulator():
+    """The Shopify emulator, a separate process on a free port, for the whole session.
+    Tests that use it start from a clean state with `emulator` (tests/emulator/conftest.py)
+    or reset it themselves."""
+    from shopify_emulator.client import EmulatorProcess
+
+    process = EmulatorProcess()
+    yield process
+    process.stop()

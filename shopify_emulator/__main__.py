@@ -1,0 +1,103 @@
+"""python -m shopify_emulator serve [--port 8765] [--state FILE] [--app ID:SECRET] [--auto-approve]
+                                  [--demo-shop demo.myshopify.com]
+python -m shopify_emulator seed --shop demo.myshopify.com --customers N … [--seed 42] [--url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+
+from shopify_emulator.client import ControlError, EmulatorClient
+
+# What `--demo-shop` seeds: enough to look like a small, busy store.
+DEMO_COUNTS = {"customers": 250, "companies": 12, "products": 40, "orders": 600, "checkouts": 80}
+
+
+def serve(args):
+    from shopify_emulator import seed as seeding
+    from shopify_emulator.server import EmulatorServer
+
+    server = EmulatorServer(args.host, args.port, args.state, args.auto_approve)
+    for app in args.app:
+        client_id, _, secret = app.partition(":")
+        if not client_id or not secret:
+            sys.exit(f"--app wants CLIENT_ID:CLIENT_SECRET, not {app!r}")
+        server.emulator.add_app(client_id, secret, compliance_url=args.compliance_url)
+    if args.demo_shop and args.demo_shop not in server.emulator.shops:
+        shop, _ = server.emulator.add_shop(args.demo_shop, "Demo Store", "USD", "Europe/Stockholm")
+        seeding.seed(shop, **DEMO_COUNTS, seed=42)
+        print(f"Seeded {args.demo_shop}: {DEMO_COUNTS}", flush=True)
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    print(f"Shopify emulator listening on {server.url}", flush=True)
+    stop.wait()
+    print("Shopify emulator stopping…", flush=True)
+    server.stop()
+
+
+def seed(args):
+    client = EmulatorClient(args.url, timeout=600)
+    try:
+        client.add_shop(args.shop, currency=args.currency, name=args.name or "")
+        result = client.seed(
+            args.shop,
+            customers=args.customers,
+            companies=args.companies,
+            products=args.products,
+            orders=args.orders,
+            checkouts=args.checkouts,
+            seed=args.seed,
+        )
+    except ControlError as error:
+        sys.exit(f"The emulator refused: {error}")
+    except OSError as error:
+        sys.exit(f"No emulator answers at {args.url} ({error}); start one with `serve` first.")
+    print(json.dumps(result))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m shopify_emulator")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_parser = commands.add_parser("serve", help="run the emulator")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8765)
+    serve_parser.add_argument("--state", help="load state from FILE and save it there")
+    serve_parser.add_argument(
+        "--app", action="append", default=[], metavar="ID:SECRET", help="register an app"
+    )
+    serve_parser.add_argument("--compliance-url", help="where --app's compliance webhooks go")
+    serve_parser.add_argument(
+        "--auto-approve", action="store_true", help="approve OAuth installs without the page"
+    )
+    serve_parser.add_argument(
+        "--demo-shop", metavar="DOMAIN", help="create and seed this shop unless it exists"
+    )
+    serve_parser.add_argument("--log-level", default="WARNING")
+    serve_parser.set_defaults(run=serve)
+
+    seed_parser = commands.add_parser("seed", help="seed a shop of a running emulator")
+    seed_parser.add_argument("--url", default="http://127.0.0.1:8765")
+    seed_parser.add_argument("--shop", required=True)
+    seed_parser.add_argument("--name")
+    seed_parser.add_argument("--currency", default="USD")
+    for name in ("customers", "companies", "products", "orders", "checkouts"):
+        seed_parser.add_argument(f"--{name}", type=int, default=0)
+    seed_parser.add_argument("--seed", type=int, default=42)
+    seed_parser.set_defaults(run=seed, log_level="WARNING")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,316 @@
+"""Bulk operations: `bulkOperationRunQuery` runs a query over a whole resource in the background
+and leaves a JSONL file, one line per node; nodes of nested connections get their own lines with
+`__parentId`, right after their parent. https://shopify.dev/docs/api/usage/bulk-operations/queries
+
+The query runs in windows of root records (a snapshot of the matching ids taken at the start),
+so memory stays flat whatever the shop's size and `objectCount` grows while it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    execute,
+    get_named_type,
+    parse,
+    validate,
+    value_from_ast,
+)
+
+from shopify_emulator import actions, connections, records
+from shopify_emulator.cost import is_connection
+from shopify_emulator.resolvers import READ_SCOPES, Context, default_resolver, orders_visible
+from shopify_emulator.schema import load_schema
+
+log = logging.getLogger(__name__)
+
+WINDOW = 250
+MAX_CONNECTIONS = 5
+MAX_NESTING = 2
+ROOT_RESOURCES = {
+    "customers": "customers",
+    "products": "products",
+    "orders": "orders",
+    "abandonedCheckouts": "checkouts",
+    "companies": "companies",
+}
+
+
+class BulkRunner:
+    def __init__(self, emulator):
+        self.emulator = emulator
+        self.cancelled: set[tuple[str, int]] = set()
+
+    def start(self, shop, grant, query: str) -> dict:
+        document, root = self._check(query)
+        with shop.lock:
+            for operation in shop.bulk_operations.values():
+                if operation["_clientId"] == grant.client_id and operation["status"] in {
+                    "CREATED",
+                    "RUNNING",
+                    "CANCELING",
+                }:
+                    raise actions.user_error(
+                        None,
+                        "A bulk query operation for this app and shop is already in progress: "
+                        f"{operation['id']}.",
+                        "OPERATION_IN_PROGRESS",
+                    )
+            number = shop.allocate()
+            operation = {
+                "__typename": "BulkOperation",
+                "id": records.gid("BulkOperation", number),
+                "status": "CREATED",
+                "errorCode": None,
+                "createdAt": records.now(),
+                "completedAt": None,
+                "objectCount": "0",
+                "rootObjectCount": "0",
+                "fileSize": None,
+                "url": None,
+                "partialDataUrl": None,
+                "query": query,
+                "type": "QUERY",
+                "_clientId": grant.client_id,
+            }
+            shop.bulk_operations[number] = operation
+        thread = threading.Thread(
+            target=self._run,
+            args=(shop, grant, number, document, root),
+            name=f"bulk-{number}",
+            daemon=True,
+        )
+        thread.start()
+        return operation
+
+    def cancel(self, shop, grant, number: int) -> dict:
+        with shop.lock:
+            operation = shop.bulk_operations.get(number)
+            if operation is None or operation["_clientId"] != grant.client_id:
+                raise actions.NotFound("Bulk operation does not exist")
+            if operation["status"] not in {"CREATED", "RUNNING"}:
+                raise actions.user_error(
+                    None,
+                    f"A bulk operation cannot be canceled when it is {operation['status'].lower()}",
+                )
+            self.cancelled.add((shop.domain, number))
+            return self._update(shop, number, status="CANCELING")
+
+    # Checking the query ------------------------------------------------------------------------
+
+    def _check(self, query: str):
+        """Parse and validate like Shopify: a valid query whose single root field is one of the
+        supported connections, at most 5 connections, nested at most 2 deep, parents of nested
+        connections selecting `id`."""
+        schema = load_schema()
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            raise _invalid(f"Invalid bulk query: {error.message}") from None
+        errors = validate(schema, document)
+        if errors:
+            raise _invalid(f"Invalid bulk query: {errors[0].message}")
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(operations) != 1 or operations[0].operation.value != "query":
+            raise _invalid("Bulk queries must contain exactly one query operation")
+        roots = [s for s in operations[0].selection_set.selections if isinstance(s, FieldNode)]
+        if len(roots) != 1 or roots[0].name.value not in ROOT_RESOURCES:
+            raise _invalid(
+                "Bulk queries must have one top-level connection field: one of "
+                + ", ".join(ROOT_RESOURCES)
+            )
+        root = roots[0]
+        count = _check_connections(schema.query_type.fields[root.name.value], root, depth=1)
+        if count > MAX_CONNECTIONS:
+            raise _invalid(f"Bulk queries cannot contain more than {MAX_CONNECTIONS} connections")
+        return document, root
+
+    # Running ----------------------------------------------------------------------------------
+
+    def _run(self, shop, grant, number, document, root):
+        try:
+            self._update(shop, number, status="RUNNING")
+            path = os.path.join(self.emulator.bulk_dir, f"{shop.domain}-{number}.jsonl")
+            status = self._write(shop, grant, number, document, root, path)
+            if status == "CANCELED":
+                self._update(shop, number, status="CANCELED", completedAt=records.now())
+            else:
+                url = f"{self.emulator.base_url}/__emulator__/bulk/{shop.domain}-{number}.jsonl"
+                self._update(
+                    shop,
+                    number,
+                    status="COMPLETED",
+                    completedAt=records.now(),
+                    url=url,
+                    fileSize=str(os.path.getsize(path)),
+                )
+        except _AccessDenied:
+            self._update(shop, number, status="FAILED", errorCode="ACCESS_DENIED")
+        except Exception:
+            log.exception("bulk operation %s failed", number)
+            self._update(shop, number, status="FAILED", errorCode="INTERNAL_SERVER_ERROR")
+        finally:
+            self.cancelled.discard((shop.domain, number))
+        operation = shop.bulk_operations[number]
+        actions.emit(
+            self.emulator, shop, "bulk_operations/finish", operation, client_id=grant.client_id
+        )
+
+    def _write(self, shop, grant, number, document, root, path) -> str:
+        schema = load_schema()
+        resource = ROOT_RESOURCES[root.name.value]
+        arguments = {
+            argument.name.value: value_from_ast(
+                argument.value,
+                schema.query_type.fields[root.name.value].args[argument.name.value].type,
+            )
+            for argument in root.arguments or ()
+        }
+        context = Context(self.emulator, shop, grant, bulk=True)
+        _require_scope(grant, resource)
+        visible = orders_visible(grant) if resource == "orders" else None
+        snapshot = connections.resource_connection(
+            shop,
+            resource,
+            {key: arguments[key] for key in ("query", "sortKey", "reverse") if key in arguments},
+            bulk=True,
+            visible=visible,
+        )["nodes"]
+        numbers = [records.number_of(record["id"]) for record in snapshot]
+        del snapshot
+        root_type = schema.query_type.fields[root.name.value].type
+        objects = roots = 0
+        with open(path, "w") as file:
+            for start in range(0, len(numbers), WINDOW):
+                if (shop.domain, number) in self.cancelled:
+                    return "CANCELED"
+                window = [shop.get(resource, n) for n in numbers[start : start + WINDOW]]
+                # Records deleted since the snapshot are skipped, as Shopify would.
+                context.bulk_window = [record for record in window if record is not None]
+                result = execute(
+                    schema, document, context_value=context, field_resolver=default_resolver
+                )
+                if result.errors:
+                    if any(
+                        (error.extensions or {}).get("code") == "ACCESS_DENIED"
+                        for error in result.errors
+                    ):
+                        raise _AccessDenied
+                    raise result.errors[0]
+                key = root.alias.value if root.alias else root.name.value
+                lines = []
+                for node, selection in _nodes(result.data[key], root):
+                    _flatten(node, selection, get_named_type(root_type), None, lines)
+                    roots += 1
+                for line in lines:
+                    file.write(json.dumps(line, separators=(",", ":")) + "\n")
+                objects += len(lines)
+                self._update(shop, number, objectCount=str(objects), rootObjectCount=str(roots))
+        return "COMPLETED"
+
+    def _update(self, shop, number, **changes) -> dict:
+        with shop.lock:
+            operation = records.replace(shop.bulk_operations[number], **changes)
+            shop.bulk_operations[number] = operation
+            return operation
+
+
+class _AccessDenied(Exception):
+    pass
+
+
+def _require_scope(grant, resource):
+    granted = set(grant.scopes) | {scope.replace("write_", "read_") for scope in grant.scopes}
+    if not granted & set(READ_SCOPES[resource]):
+        raise _AccessDenied
+
+
+def _invalid(message: str):
+    return actions.user_error(["query"], message, "INVALID")
+
+
+def _connection_parts(node: FieldNode):
+    """(kind, field node holding the node selection) for `edges { node }` and `nodes`."""
+    for child in node.selection_set.selections if node.selection_set else ():
+        if not isinstance(child, FieldNode):
+            continue
+        if child.name.value == "nodes":
+            yield child
+        elif child.name.value == "edges":
+            for inner in child.selection_set.selections:
+                if isinstance(inner, FieldNode) and inner.name.value == "node":
+                    yield inner
+
+
+def _check_connections(definition, node: FieldNode, depth: int) -> int:
+    if depth > MAX_NESTING:
+        raise _invalid(
+            f"Bulk queries cannot contain connections nested more than {MAX_NESTING} deep"
+        )
+    count = 1
+    connection_type = get_named_type(definition.type)
+    node_type = get_named_type(connection_type.fields["nodes"].type)
+    for part in _connection_parts(node):
+        selections = [s for s in part.selection_set.selections if isinstance(s, FieldNode)]
+        nested = [
+            s
+            for s in selections
+            if s.name.value in node_type.fields
+            and is_connection(node_type.fields[s.name.value].type)
+        ]
+        if nested and not any(s.name.value == "id" and not s.alias for s in selections):
+            raise _invalid(
+                f"The parent 'node' field of the nested connection "
+                f"'{nested[0].name.value}' must select the 'id' field"
+            )
+        for child in nested:
+            count += _check_connections(node_type.fields[child.name.value], child, depth + 1)
+    return count
+
+
+def _nodes(connection_value, node: FieldNode):
+    """(node value, its field node) for each node of a connection result."""
+    if not connection_value:
+        return
+    for child in node.selection_set.selections:
+        if not isinstance(child, FieldNode):
+            continue
+        key = child.alias.value if child.alias else child.name.value
+        if child.name.value == "nodes":
+            for item in connection_value.get(key) or []:
+                yield item, child
+            return
+        if child.name.value == "edges":
+            for inner in child.selection_set.selections:
+                if isinstance(inner, FieldNode) and inner.name.value == "node":
+                    inner_key = inner.alias.value if inner.alias else "node"
+                    for edge in connection_value.get(key) or []:
+                        yield edge[inner_key], inner
+            return
+
+
+def _flatten(value: dict, node: FieldNode, connection_type, parent_id, lines: list):
+    node_type = get_named_type(connection_type.fields["nodes"].type)
+    line, children = {}, []
+    for child in node.selection_set.selections:
+        if not isinstance(child, FieldNode):
+            continue
+        key = child.alias.value if child.alias else child.name.value
+        definition = node_type.fields.get(child.name.value)
+        if definition is not None and is_connection(definition.type):
+            children.append((value.get(key), child, get_named_type(definition.type)))
+        else:
+            line[key] = value.get(key)
+    if parent_id is not None:
+        line["__parentId"] = parent_id
+    lines.append(line)
+    for child_value, child, child_type in children:
+        for item, selection in _nodes(child_value, child):
+            _flatten(item, selection, child_type, value.get("id"), lines)

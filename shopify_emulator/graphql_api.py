@@ -1,0 +1,243 @@
+"""`POST /{shop}/admin/api/2026-10/graphql.json`: authentication, faults, cost and the leaky
+bucket, then graphql-core against Shopify's schema, with Shopify's error shapes and messages."""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+import re
+import time
+
+from graphql import GraphQLError, execute, parse, validate
+
+from shopify_emulator.cost import MAX_QUERY_COST, CostCalculator
+from shopify_emulator.resolvers import Context, default_resolver
+from shopify_emulator.schema import API_VERSION, load_schema
+
+UNAUTHORIZED = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+_random = random.Random()
+MAX_COST_MESSAGE = (
+    "Query cost is {cost}, which exceeds the single query max cost limit ({limit}).\n\n"
+    "See https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\n"
+    "cost of a query is calculated.\n\n"
+    "To query larger amounts of data with fewer limits, bulk operations should be used "
+    "instead.\nSee https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for "
+    "usage details.\n"
+)
+
+
+@functools.lru_cache(maxsize=512)
+def _prepare(query: str):
+    """Parse and validate once per distinct query text: apps send the same few documents."""
+    schema = load_schema()
+    document = parse(query)
+    return document, [ruby_style(error) for error in validate(schema, document)]
+
+
+def handle(emulator, shop_domain: str, version: str, headers, body: bytes):
+    """Return (status, extra headers, JSON-able body)."""
+    shop = emulator.shops.get(shop_domain)
+    if shop is None or version != API_VERSION:
+        return 404, {}, {"errors": "Not Found"}
+    faults = shop.faults
+    if faults.latency_ms:
+        time.sleep(faults.latency_ms / 1000)
+    if faults.error_rate and _random.random() < faults.error_rate:
+        return _random.choice((500, 502, 503)), {}, {"errors": "Internal Server Error"}
+    if faults.throttle_429_rate and _random.random() < faults.throttle_429_rate:
+        return 429, {"Retry-After": "1.0"}, {"errors": "Too Many Requests"}
+    grant = emulator.find_grant(shop, headers.get("X-Shopify-Access-Token"))
+    if grant is None:
+        return 401, {}, {"errors": UNAUTHORIZED}
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        return 400, {}, {"errors": {"query": "Required parameter missing or invalid"}}
+    query = request.get("query") if isinstance(request, dict) else None
+    if not isinstance(query, str) or not query.strip():
+        return 400, {}, {"errors": {"query": "Required parameter missing or invalid"}}
+    variables = request.get("variables") or {}
+    operation_name = request.get("operationName")
+
+    try:
+        document, errors = _prepare(query)
+    except GraphQLError as error:
+        return 200, {}, {"errors": [ruby_style(error)]}
+    if errors:
+        return 200, {}, {"errors": errors}
+
+    schema = load_schema()
+    calculator = CostCalculator(schema, document, variables, operation_name)
+    try:
+        requested = calculator.requested()
+    except GraphQLError as error:  # bad variables, as graphql-ruby reports them
+        return 200, {}, {"errors": [ruby_style(error)]}
+    bucket = shop.bucket(grant.client_id)
+    if requested > MAX_QUERY_COST:
+        return (
+            200,
+            {},
+            {
+                "errors": [
+                    {
+                        "message": MAX_COST_MESSAGE.format(cost=requested, limit=MAX_QUERY_COST),
+                        "extensions": {
+                            "code": "MAX_COST_EXCEEDED",
+                            "cost": requested,
+                            "maxCost": 1000,
+                        },
+                    }
+                ],
+                "extensions": _cost(requested, None, bucket),
+            },
+        )
+    if not bucket.take(requested):
+        return (
+            200,
+            {},
+            {
+                "errors": [
+                    {
+                        "message": "Throttled",
+                        "extensions": {
+                            "code": "THROTTLED",
+                            "documentation": "https://shopify.dev/api/usage/rate-limits",
+                        },
+                    }
+                ],
+                "extensions": _cost(requested, None, bucket),
+            },
+        )
+
+    context = Context(emulator, shop, grant)
+    result = execute(
+        schema,
+        document,
+        variable_values=variables,
+        operation_name=operation_name,
+        context_value=context,
+        field_resolver=default_resolver,
+    )
+    actual = calculator.actual(result.data)
+    bucket.refund(requested - actual)
+    response = {}
+    if result.errors:
+        response["errors"] = [ruby_style(error) for error in result.errors]
+    response["data"] = result.data  # present (maybe null) once execution started, as the spec says
+    response["extensions"] = _cost(requested, actual, bucket)
+    if context.warnings:
+        response["extensions"]["search"] = [
+            {"warnings": [{"message": warning} for warning in context.warnings]}
+        ]
+    return 200, {}, response
+
+
+def _cost(requested, actual, bucket) -> dict:
+    return {
+        "cost": {
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
+            "throttleStatus": bucket.status(),
+        }
+    }
+
+
+# graphql-core and graphql-ruby (which Shopify runs) word the same errors differently; apps
+# match on these texts and codes, so the common ones are reworded as Shopify sends them.
+_RUBY_MESSAGES = [
+    (
+        re.compile(r"Cannot query field '(?P<field>\w+)' on type '(?P<type>\w+)'\..*"),
+        "Field '{field}' doesn't exist on type '{type}'",
+        lambda m: {"code": "undefinedField", "typeName": m["type"], "fieldName": m["field"]},
+    ),
+    (
+        re.compile(r"Unknown argument '(?P<argument>\w+)' on field '\w+\.(?P<field>\w+)'\..*"),
+        "Field '{field}' doesn't accept argument '{argument}'",
+        lambda m: {
+            "code": "argumentNotAccepted",
+            "name": m["field"],
+            "typeName": "Field",
+            "argumentName": m["argument"],
+        },
+    ),
+    (
+        re.compile(
+            r"Argument '\w+\.(?P<field>\w+)\((?P<argument>\w+):\)' of type '.+' is required, "
+            r"but it was not provided\."
+        ),
+        "Field '{field}' is missing required arguments: {argument}",
+        lambda m: {
+            "code": "missingRequiredArguments",
+            "className": "Field",
+            "name": m["field"],
+            "arguments": m["argument"],
+        },
+    ),
+    (
+        re.compile(
+            r"Field '(?P<field>\w+)' of type '(?P<type>.+)' must have a selection of subfields\..*"
+        ),
+        "Field must have selections (field '{field}' returns {type} but has no selections. "
+        "Did you mean '{field} {{ ... }}'?)",
+        lambda m: {
+            "code": "selectionMismatch",
+            "nodeName": f"field '{m['field']}'",
+            "typeName": m["type"],
+        },
+    ),
+    (
+        re.compile(
+            r"Field '(?P<field>\w+)' must not have a selection since type '(?P<type>.+)' has no "
+            r"subfields\."
+        ),
+        "Selections can't be made on scalars (field '{field}' returns {type} but has selections "
+        "[...])",
+        lambda m: {
+            "code": "selectionMismatch",
+            "nodeName": f"field '{m['field']}'",
+            "typeName": m["type"],
+        },
+    ),
+    (
+        re.compile(r"Syntax Error: .*<EOF>\."),
+        "Unexpected end of document",
+        lambda m: {},
+    ),
+    (
+        re.compile(r"Syntax Error: (?:Expected .+, found|Unexpected) '?(?P<token>[^'.]+)'?\.?"),
+        'Parse error on "{token}"',
+        lambda m: {},
+    ),
+    (
+        re.compile(r"Variable '\$(?P<name>\w+)' got invalid value (?P<value>.+?); .*"),
+        "Variable ${name} was provided invalid value",
+        lambda m: {"value": m["value"], "problems": [{"path": [], "explanation": m[0]}]},
+    ),
+    (
+        re.compile(
+            r"Variable '\$(?P<name>\w+)' of required type '(?P<type>.+)' was not provided\."
+        ),
+        "Variable ${name} of type {type} was provided invalid value",
+        lambda m: {
+            "value": None,
+            "problems": [{"path": [], "explanation": "Expected value to not be null"}],
+        },
+    ),
+]
+
+
+def ruby_style(error: GraphQLError) -> dict:
+    formatted = error.formatted
+    extensions = dict(formatted.get("extensions") or {})
+    for pattern, template, make_extensions in _RUBY_MESSAGES:
+        match = pattern.fullmatch(error.message)
+        if match:
+            formatted["message"] = template.format(**match.groupdict())
+            extensions = {**make_extensions(match), **extensions}
+            break
+    if extensions:
+        formatted["extensions"] = extensions
+    else:
+        formatted.pop("extensions", None)
+    return formatted

@@ -1,0 +1,639 @@
+"""Resolvers attached to Shopify's schema: root fields, mutations, and the few fields that are
+computed or follow a link. Everything else resolves from the record dicts by name
+(`default_resolver`), and a field the emulator has no data for answers null, or its type's empty
+value when the schema forbids null — never a made-up value.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    get_named_type,
+)
+
+from shopify_emulator import actions, connections, records
+from shopify_emulator.cost import is_connection
+
+
+@dataclass
+class Context:
+    emulator: object
+    shop: object
+    grant: object
+    bulk: bool = False
+    # While a bulk operation runs: the root records of the current window.
+    bulk_window: list[dict] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+# Fields ----------------------------------------------------------------------------------
+
+_EMPTY_SCALARS = {
+    "String": "",
+    "ID": "",
+    "URL": "",
+    "HTML": "",
+    "FormattedString": "",
+    "Int": 0,
+    "Float": 0.0,
+    "Boolean": False,
+    "Decimal": "0.0",
+    "Money": "0.0",
+    "UnsignedInt64": "0",
+}
+
+
+def empty_value(graphql_type):
+    """Null for a nullable field; otherwise the emptiest value of its type."""
+    if not isinstance(graphql_type, GraphQLNonNull):
+        return None
+    inner = graphql_type.of_type
+    if isinstance(inner, GraphQLList):
+        return []
+    if isinstance(inner, GraphQLScalarType):
+        return _EMPTY_SCALARS.get(inner.name, "")
+    if isinstance(inner, GraphQLEnumType):
+        return next(iter(inner.values))
+    return {}
+
+
+def default_resolver(source, info, **args):
+    value = source.get(info.field_name, _MISSING) if isinstance(source, dict) else _MISSING
+    if is_connection(info.return_type):
+        items = value if isinstance(value, list) else []
+        return connections.list_connection(items, args, bulk=info.context.bulk)
+    if value is _MISSING:
+        return empty_value(info.return_type)
+    if isinstance(value, list) and "first" in args and args["first"] is not None:
+        return value[: args["first"]]  # plain list fields with `first`, e.g. Order.fulfillments
+    return value
+
+
+_MISSING = object()
+
+
+def _shop(info):
+    return info.context.shop
+
+
+def _linked(resource, key):
+    def resolve(record, info, **args):
+        return _shop(info).get(resource, record.get(key))
+
+    return resolve
+
+
+def _variant(record, info, **args):
+    return _shop(info).variant(record.get("_variantId"))[1]
+
+
+def _customer_orders(shop, customer):
+    numbers = sorted(shop.customer_orders.get(records.number_of(customer["id"]), ()))
+    return [shop.get("orders", number) for number in numbers if shop.get("orders", number)]
+
+
+def _amount_spent(customer, info):
+    shop = _shop(info)
+    total = sum(
+        (
+            records.amount_of(order["totalPriceSet"]) - records.amount_of(order["totalRefundedSet"])
+            for order in _customer_orders(shop, customer)
+            if not order["cancelledAt"]
+        ),
+        records.Decimal("0"),
+    )
+    return records.money(total, shop.currency)
+
+
+def _email_address(customer, info):
+    if not customer.get("email"):
+        return None
+    consent = customer.get("emailMarketingConsent") or {}
+    return {
+        "emailAddress": customer["email"],
+        "marketingState": consent.get("marketingState", "NOT_SUBSCRIBED"),
+        "marketingOptInLevel": consent.get("marketingOptInLevel"),
+        "marketingUpdatedAt": consent.get("consentUpdatedAt"),
+        "validFormat": True,
+        "openTrackingLevel": "UNKNOWN",
+    }
+
+
+def _phone_number(customer, info):
+    if not customer.get("phone"):
+        return None
+    consent = customer.get("smsMarketingConsent") or {}
+    return {
+        "phoneNumber": customer["phone"],
+        "marketingState": consent.get("marketingState", "NOT_SUBSCRIBED"),
+        "marketingOptInLevel": consent.get("marketingOptInLevel"),
+        "marketingUpdatedAt": consent.get("consentUpdatedAt"),
+    }
+
+
+def _display_name(customer, info):
+    name = " ".join(part for part in (customer.get("firstName"), customer.get("lastName")) if part)
+    return name or customer.get("email") or customer.get("phone") or ""
+
+
+def _description(product, info, truncateAt=None):
+    text = re.sub(r"<[^>]+>", "", product.get("descriptionHtml") or "").strip()
+    return text[:truncateAt] if truncateAt else text
+
+
+def _price_range(product, info):
+    shop = _shop(info)
+    prices = [records.Decimal(variant["price"]) for variant in product["variants"]] or [0]
+    return {
+        "minVariantPrice": records.money(min(prices), shop.currency),
+        "maxVariantPrice": records.money(max(prices), shop.currency),
+    }
+
+
+def _count(items):
+    return {"count": len(items), "precision": "EXACT"}
+
+
+def _company_of(record, info):
+    return _shop(info).get("companies", record.get("_companyId"))
+
+
+FIELD_RESOLVERS = {
+    "Customer": {
+        "displayName": _display_name,
+        "defaultEmailAddress": _email_address,
+        "defaultPhoneNumber": _phone_number,
+        "numberOfOrders": lambda c, info: str(len(_customer_orders(_shop(info), c))),
+        "amountSpent": _amount_spent,
+        "orders": lambda c, info, **args: connections.list_connection(
+            _customer_orders(_shop(info), c), args, bulk=info.context.bulk
+        ),
+        "lastOrder": lambda c, info: (_customer_orders(_shop(info), c) or [None])[-1],
+        "addresses": lambda c, info, first=None: (
+            c["addressesV2"][:first] if first else c["addressesV2"]
+        ),
+        "canDelete": lambda c, info: not _customer_orders(_shop(info), c),
+    },
+    "Product": {
+        "description": _description,
+        "priceRangeV2": _price_range,
+        "totalVariants": lambda p, info: len(p["variants"]),
+        "variantsCount": lambda p, info: _count(p["variants"]),
+        "hasOnlyDefaultVariant": lambda p, info: (
+            len(p["variants"]) == 1 and p["variants"][0]["title"] == "Default Title"
+        ),
+        "onlineStoreUrl": lambda p, info: None,
+        "options": lambda p, info, first=None: p["options"][:first] if first else p["options"],
+    },
+    "ProductOption": {
+        "optionValues": lambda option, info: [
+            {"id": f"{option['id']}/{index}", "name": value, "hasVariants": True}
+            for index, value in enumerate(option["values"])
+        ],
+    },
+    "ProductVariant": {
+        "product": _linked("products", "_productId"),
+        "displayName": lambda v, info: (
+            f"{_shop(info).get('products', v['_productId'])['title']} - {v['title']}"
+        ),
+    },
+    "Order": {
+        "customer": _linked("customers", "_customerId"),
+        "fulfillmentsCount": lambda o, info: _count(o["fulfillments"]),
+    },
+    "LineItem": {"product": _linked("products", "_productId"), "variant": _variant},
+    "AbandonedCheckout": {
+        "customer": _linked("customers", "_customerId"),
+        "lineItemsQuantity": lambda c, info: sum(line["quantity"] for line in c["lineItems"]),
+    },
+    "AbandonedCheckoutLineItem": {
+        "product": _linked("products", "_productId"),
+        "variant": _variant,
+    },
+    "Company": {
+        "mainContact": lambda c, info: next(
+            (contact for contact in c["contacts"] if contact["id"] == c["_mainContactId"]), None
+        ),
+        "contactsCount": lambda c, info: _count(c["contacts"]),
+        "contactCount": lambda c, info: len(c["contacts"]),
+        "locationsCount": lambda c, info: _count(c["locations"]),
+    },
+    "CompanyContact": {
+        "customer": _linked("customers", "_customerId"),
+        "company": _company_of,
+        "isMainContact": lambda contact, info: (
+            (_company_of(contact, info) or {}).get("_mainContactId") == contact["id"]
+        ),
+    },
+    "CompanyLocation": {"company": _company_of},
+    "WebhookSubscription": {
+        "callbackUrl": lambda s, info: s["uri"],
+        "endpoint": lambda s, info: {"__typename": "WebhookHttpEndpoint", "callbackUrl": s["uri"]},
+    },
+}
+
+
+# Access scopes ------------------------------------------------------------------------------
+
+
+def require(info, *scopes: str):
+    """Shopify's ACCESS_DENIED error unless the token holds one of `scopes`."""
+    granted = set(info.context.grant.scopes)
+    # A write scope implies its read scope, as on Shopify.
+    granted |= {scope.replace("write_", "read_") for scope in granted}
+    if granted & set(scopes):
+        return
+    needed = f"`{scopes[0]}` access scope"
+    raise GraphQLError(
+        f"Access denied for {info.field_name} field. Required access: {needed}.",
+        extensions={
+            "code": "ACCESS_DENIED",
+            "documentation": "https://shopify.dev/api/usage/access-scopes",
+            "requiredAccess": f"{needed}.",
+        },
+    )
+
+
+def orders_visible(grant):
+    """Without `read_all_orders`, Shopify shows only the last 60 days of orders."""
+    if "read_all_orders" in grant.scopes:
+        return None
+    since = records.format_time(datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=60))
+    return lambda order: order["processedAt"] >= since
+
+
+# Root queries -------------------------------------------------------------------------------
+
+READ_SCOPES = {
+    "customers": ("read_customers",),
+    "products": ("read_products",),
+    "orders": ("read_orders",),
+    "checkouts": ("read_checkouts", "read_orders"),
+    "companies": ("read_companies", "read_customers"),
+}
+KINDS = {
+    "Customer": "customers",
+    "Product": "products",
+    "Order": "orders",
+    "AbandonedCheckout": "checkouts",
+    "Company": "companies",
+}
+
+
+def _list_resolver(resource):
+    def resolve(root, info, **args):
+        require(info, *READ_SCOPES[resource])
+        window = info.context.bulk_window
+        if window is not None:
+            keys = [(records.number_of(record["id"]),) for record in window]
+            return connections.connection(window, keys, {}, bulk=True)
+        visible = orders_visible(info.context.grant) if resource == "orders" else None
+        return connections.resource_connection(
+            _shop(info), resource, args, bulk=info.context.bulk, visible=visible, info=info
+        )
+
+    return resolve
+
+
+def _one_resolver(resource, kind):
+    def resolve(root, info, id):
+        require(info, *READ_SCOPES[resource])
+        record = _shop(info).get(resource, connections.number_from_gid(id, kind))
+        if record is not None and resource == "orders":
+            visible = orders_visible(info.context.grant)
+            if visible and not visible(record):
+                return None
+        return record
+
+    return resolve
+
+
+def _count_resolver(resource):
+    def resolve(root, info, **args):
+        require(info, *READ_SCOPES[resource])
+        visible = orders_visible(info.context.grant) if resource == "orders" else None
+        return connections.count(_shop(info), resource, args, visible=visible)
+
+    return resolve
+
+
+def find_node(info, value: str):
+    """Any record the emulator holds, by GID (for node/nodes)."""
+    parsed = records.parse_gid(value)
+    if not parsed:
+        raise GraphQLError(f"Invalid global id '{value}'")
+    kind, number = parsed
+    shop = _shop(info)
+    if kind in KINDS:
+        require(info, *READ_SCOPES[KINDS[kind]])
+        return shop.get(KINDS[kind], number)
+    if kind == "ProductVariant":
+        require(info, "read_products")
+        return shop.variant(number)[1]
+    if kind in {"CompanyContact", "CompanyLocation"}:
+        require(info, "read_companies", "read_customers")
+        key = "contacts" if kind == "CompanyContact" else "locations"
+        for company in list(shop.data["companies"].values()):
+            for item in company[key]:
+                if item["id"] == value:
+                    return item
+        return None
+    if kind == "BulkOperation":
+        return _own_bulk_operation(info, number)
+    if kind == "WebhookSubscription":
+        return _own_subscriptions(info).get(number)
+    return None
+
+
+def _own_subscriptions(info) -> dict[int, dict]:
+    client_id = info.context.grant.client_id
+    return {
+        number: subscription
+        for number, subscription in _shop(info).webhook_subscriptions.items()
+        if subscription["_clientId"] == client_id
+    }
+
+
+def _own_bulk_operation(info, number):
+    operation = _shop(info).bulk_operations.get(number)
+    if operation and operation["_clientId"] == info.context.grant.client_id:
+        return operation
+    return None
+
+
+def _webhook_subscriptions(root, info, **args):
+    subscriptions = sorted(_own_subscriptions(info).items())
+    topics = set(args.get("topics") or [])
+    uri = args.get("uri") or args.get("callbackUrl")
+    items = [
+        subscription
+        for _, subscription in subscriptions
+        if (not topics or subscription["topic"] in topics)
+        and (not uri or subscription["uri"] == uri)
+    ]
+    keys = [(records.number_of(item["id"]),) for item in items]
+    return connections.connection(items, keys, args)
+
+
+def _bulk_operations(root, info, **args):
+    client_id = info.context.grant.client_id
+    operations = [
+        operation
+        for _, operation in sorted(_shop(info).bulk_operations.items())
+        if operation["_clientId"] == client_id
+    ]
+    status = re.search(r"status:(\w+)", args.get("query") or "")
+    if status:
+        operations = [o for o in operations if o["status"].lower() == status.group(1).lower()]
+    keys = [(records.number_of(operation["id"]),) for operation in operations]
+    return connections.connection(operations, keys, args)
+
+
+def _current_bulk_operation(root, info, type="QUERY"):
+    operations = [
+        operation
+        for _, operation in sorted(_shop(info).bulk_operations.items())
+        if operation["_clientId"] == info.context.grant.client_id and operation["type"] == type
+    ]
+    return operations[-1] if operations else None
+
+
+QUERY_RESOLVERS = {
+    "shop": lambda root, info: _shop(info).shop_record(),
+    "customers": _list_resolver("customers"),
+    "customer": _one_resolver("customers", "Customer"),
+    "customersCount": _count_resolver("customers"),
+    "products": _list_resolver("products"),
+    "product": _one_resolver("products", "Product"),
+    "productsCount": _count_resolver("products"),
+    "productVariant": lambda root, info, id: find_node(info, id),
+    "orders": _list_resolver("orders"),
+    "order": _one_resolver("orders", "Order"),
+    "ordersCount": _count_resolver("orders"),
+    "abandonedCheckouts": _list_resolver("checkouts"),
+    "abandonedCheckoutsCount": _count_resolver("checkouts"),
+    "companies": _list_resolver("companies"),
+    "company": _one_resolver("companies", "Company"),
+    "companiesCount": _count_resolver("companies"),
+    "node": lambda root, info, id: find_node(info, id),
+    "nodes": lambda root, info, ids: [find_node(info, value) for value in ids],
+    "webhookSubscriptions": _webhook_subscriptions,
+    "webhookSubscription": lambda root, info, id: _own_subscriptions(info).get(
+        connections.number_from_gid(id, "WebhookSubscription")
+    ),
+    "bulkOperation": lambda root, info, id: _own_bulk_operation(
+        info, connections.number_from_gid(id, "BulkOperation")
+    ),
+    "bulkOperations": _bulk_operations,
+    "currentBulkOperation": _current_bulk_operation,
+}
+
+
+# Mutations ----------------------------------------------------------------------------------
+
+
+def _user_errors(info, errors: list[dict]) -> list[dict]:
+    """userErrors as the payload's error type allows (some types have no `code`, and a code
+    must be one of that type's enum values)."""
+    payload_type = get_named_type(info.return_type)
+    error_type = get_named_type(payload_type.fields["userErrors"].type)
+    code_field = (
+        error_type.fields.get("code") if isinstance(error_type, GraphQLObjectType) else None
+    )
+    allowed = set(get_named_type(code_field.type).values) if code_field else set()
+    result = []
+    for error in errors:
+        item = {"field": error.get("field"), "message": error["message"]}
+        if code_field is not None:
+            item["code"] = error.get("code") if error.get("code") in allowed else None
+        result.append(item)
+    return result
+
+
+def mutation(scope: str | None, run):
+    """Wrap an action: the scope check (webhook subscriptions and bulk operations need none;
+    bulk queries are checked field by field when they run), then its result or userErrors."""
+
+    def resolve(root, info, **args):
+        if scope:
+            require(info, scope)
+        try:
+            return {**run(info, **args), "userErrors": []}
+        except actions.UserErrors as error:
+            return {"userErrors": _user_errors(info, error.errors)}
+        except actions.NotFound as error:
+            return {"userErrors": _user_errors(info, [{"field": ["id"], "message": str(error)}])}
+
+    return resolve
+
+
+def _number(value, kind):
+    number = connections.number_from_gid(value or "", kind)
+    if number is None:
+        raise actions.NotFound(f"{kind} does not exist")
+    return number
+
+
+def _emulator(info):
+    return info.context.emulator
+
+
+def _customer_create(info, input):
+    if input.get("id"):
+        raise actions.user_error(["id"], "Id must not be set when creating a customer")
+    return {"customer": actions.create_customer(_emulator(info), _shop(info), input)}
+
+
+def _customer_update(info, input):
+    number = _number(input.get("id"), "Customer")
+    return {"customer": actions.update_customer(_emulator(info), _shop(info), number, input)}
+
+
+def _customer_delete(info, input):
+    record = actions.delete_customer(_emulator(info), _shop(info), _number(input["id"], "Customer"))
+    return {"deletedCustomerId": record["id"], "shop": _shop(info).shop_record()}
+
+
+def _product_input(product, input):
+    return product if product is not None else (input or {})
+
+
+def _product_create(info, product=None, input=None, media=None):
+    fields = _product_input(product, input)
+    variants = None
+    if fields.get("productOptions"):
+        options = [
+            {"optionName": option["name"], "name": (option.get("values") or [{}])[0].get("name")}
+            for option in fields["productOptions"]
+        ]
+        variants = [{"price": "0", "optionValues": options}]
+    record = actions.create_product(_emulator(info), _shop(info), fields, variants)
+    return {"product": record, "shop": _shop(info).shop_record()}
+
+
+def _product_update(info, product=None, input=None, identifier=None, media=None):
+    fields = _product_input(product, input)
+    product_id = fields.get("id") or (identifier or {}).get("id")
+    number = _number(product_id, "Product")
+    record = actions.update_product(_emulator(info), _shop(info), number, fields)
+    return {"product": record, "shop": _shop(info).shop_record()}
+
+
+def _product_delete(info, input, synchronous=None):
+    record = actions.delete_product(_emulator(info), _shop(info), _number(input["id"], "Product"))
+    return {"deletedProductId": record["id"], "shop": _shop(info).shop_record()}
+
+
+def _variants_create(info, productId, variants, strategy=None, media=None):
+    product, added = actions.create_variants(
+        _emulator(info), _shop(info), _number(productId, "Product"), variants, strategy
+    )
+    return {"product": product, "productVariants": added}
+
+
+def _variants_update(info, productId, variants, allowPartialUpdates=None, media=None):
+    product, changed = actions.update_variants(
+        _emulator(info), _shop(info), _number(productId, "Product"), variants
+    )
+    return {"product": product, "productVariants": changed}
+
+
+def _company_create(info, input):
+    contacts = [input["companyContact"]] if input.get("companyContact") else []
+    locations = [input["companyLocation"]] if input.get("companyLocation") else []
+    record = actions.create_company(
+        _emulator(info), _shop(info), input["company"], contacts, locations
+    )
+    return {"company": record}
+
+
+def _company_update(info, companyId, input):
+    number = _number(companyId, "Company")
+    return {"company": actions.update_company(_emulator(info), _shop(info), number, input)}
+
+
+def _company_delete(info, id):
+    record = actions.delete_company(_emulator(info), _shop(info), _number(id, "Company"))
+    return {"deletedCompanyId": record["id"]}
+
+
+def _company_contact_create(info, companyId, input):
+    number = _number(companyId, "Company")
+    contact = actions.add_company_contact(_emulator(info), _shop(info), number, input)
+    return {"companyContact": contact}
+
+
+def _company_location_create(info, companyId, input):
+    number = _number(companyId, "Company")
+    location = actions.add_company_location(_emulator(info), _shop(info), number, input)
+    return {"companyLocation": location}
+
+
+def _webhook_create(info, topic, webhookSubscription):
+    from shopify_emulator import webhooks
+
+    subscription = webhooks.subscribe(
+        _shop(info), info.context.grant.client_id, topic, webhookSubscription
+    )
+    return {"webhookSubscription": subscription}
+
+
+def _webhook_delete(info, id):
+    from shopify_emulator import webhooks
+
+    number = _number(id, "WebhookSubscription")
+    webhooks.unsubscribe(_shop(info), info.context.grant.client_id, number)
+    return {"deletedWebhookSubscriptionId": id}
+
+
+def _bulk_run(info, query, groupObjects):
+    operation = _emulator(info).bulk.start(_shop(info), info.context.grant, query)
+    return {"bulkOperation": operation}
+
+
+def _bulk_cancel(info, id):
+    operation = _emulator(info).bulk.cancel(
+        _shop(info), info.context.grant, _number(id, "BulkOperation")
+    )
+    return {"bulkOperation": operation}
+
+
+MUTATION_RESOLVERS = {
+    "customerCreate": mutation("write_customers", _customer_create),
+    "customerUpdate": mutation("write_customers", _customer_update),
+    "customerDelete": mutation("write_customers", _customer_delete),
+    "productCreate": mutation("write_products", _product_create),
+    "productUpdate": mutation("write_products", _product_update),
+    "productDelete": mutation("write_products", _product_delete),
+    "productVariantsBulkCreate": mutation("write_products", _variants_create),
+    "productVariantsBulkUpdate": mutation("write_products", _variants_update),
+    "companyCreate": mutation("write_companies", _company_create),
+    "companyUpdate": mutation("write_companies", _company_update),
+    "companyDelete": mutation("write_companies", _company_delete),
+    "companyContactCreate": mutation("write_companies", _company_contact_create),
+    "companyLocationCreate": mutation("write_companies", _company_location_create),
+    "webhookSubscriptionCreate": mutation(None, _webhook_create),
+    "webhookSubscriptionDelete": mutation(None, _webhook_delete),
+    "bulkOperationRunQuery": mutation(None, _bulk_run),
+    "bulkOperationCancel": mutation(None, _bulk_cancel),
+}
+
+
+def install(schema):
+    for type_name, fields in FIELD_RESOLVERS.items():
+        graphql_type = schema.type_map[type_name]
+        for field_name, resolve in fields.items():
+            graphql_type.fields[field_name].resolve = resolve
+    for field_name, resolve in QUERY_RESOLVERS.items():
+        schema.query_type.fields[field_name].resolve = resolve
+    for field_name, resolve in MUTATION_RESOLVERS.items():
+        schema.mutation_type.fields[field_name].resolve = resolve

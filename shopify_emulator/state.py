@@ -1,0 +1,348 @@
+"""What the emulator holds: apps, shops and their records, access tokens, OAuth codes.
+
+One `Emulator` per process. Each `Shop` has a lock: writes take it, and records are replaced
+rather than mutated (see records.py), so readers only hold it long enough to take a snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+
+from shopify_emulator import records
+
+RESOURCES = ("customers", "products", "orders", "checkouts", "companies")
+# Ids above 2**53: a client that squeezes them through a float gets them wrong at once.
+FIRST_ID = 9_100_000_000_000_001
+
+
+@dataclass
+class App:
+    client_id: str
+    client_secret: str
+    auto_approve: bool = False
+    # Where compliance webhooks (customers/redact, shop/redact, customers/data_request) go; on
+    # Shopify this is app configuration, not a subscription.
+    compliance_url: str | None = None
+    redirect_urls: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Grant:
+    """An access token: which app it belongs to and what it may do."""
+
+    token: str
+    client_id: str
+    scopes: list[str]
+
+
+@dataclass
+class Faults:
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    throttle_429_rate: float = 0.0
+    bucket_size: float = 2000.0
+    restore_rate: float = 100.0
+    webhook_drop_rate: float = 0.0
+    webhook_duplicate_rate: float = 0.0
+    webhook_delay_ms: int = 0
+    webhook_reorder: bool = False
+    # Multiplies Shopify's retry schedule (8 tries over ~4 hours); 0.0001 makes it seconds.
+    webhook_retry_scale: float = 1.0
+
+    def update(self, changes: dict) -> list[str]:
+        """Apply known knobs; return the unknown ones (the caller reports them)."""
+        unknown = []
+        for name, value in changes.items():
+            if name not in self.__dataclass_fields__:
+                unknown.append(name)
+                continue
+            kind = type(getattr(self, name))
+            setattr(self, name, kind(value) if kind is not bool else bool(value))
+        return unknown
+
+
+class LeakyBucket:
+    """Shopify's cost bucket for one app on one shop: it refills continuously at
+    `restore_rate` points per second up to `size`."""
+
+    def __init__(self, size: float, restore_rate: float):
+        self.size = size
+        self.restore_rate = restore_rate
+        self.available = size
+        self.updated = time.monotonic()
+        self.lock = threading.Lock()
+
+    def _refill(self):
+        moment = time.monotonic()
+        self.available = min(
+            self.size, self.available + (moment - self.updated) * self.restore_rate
+        )
+        self.updated = moment
+
+    def take(self, cost: float) -> bool:
+        with self.lock:
+            self._refill()
+            if cost > self.available:
+                return False
+            self.available -= cost
+            return True
+
+    def refund(self, points: float):
+        with self.lock:
+            self._refill()
+            self.available = min(self.size, self.available + max(points, 0))
+
+    def status(self) -> dict:
+        with self.lock:
+            self._refill()
+            return {
+                "maximumAvailable": float(self.size),
+                "currentlyAvailable": int(self.available),
+                "restoreRate": float(self.restore_rate),
+            }
+
+
+class Shop:
+    def __init__(self, domain: str, name: str, currency: str, timezone: str, number: int):
+        self.domain = domain
+        self.name = name
+        self.currency = currency
+        self.timezone = timezone
+        self.number = number
+        self.created_at = records.now()
+        self.lock = threading.RLock()
+        self.data: dict[str, dict[int, dict]] = {resource: {} for resource in RESOURCES}
+        self.next_number = FIRST_ID
+        self.next_order_number = 1001
+        self.grants: dict[str, Grant] = {}
+        self.webhook_subscriptions: dict[int, dict] = {}
+        self.bulk_operations: dict[int, dict] = {}
+        self.faults = Faults()
+        self.buckets: dict[str, LeakyBucket] = {}
+        # Bumped on every write: cached sort orders are valid while it stays the same.
+        self.version = 0
+        self.sort_cache: dict[tuple, tuple[int, list]] = {}
+        # Indexes kept by store() and remove(): variant → product, customer → orders.
+        self.variant_products: dict[int, int] = {}
+        self.customer_orders: dict[int, set[int]] = {}
+
+    def allocate(self, count: int = 1) -> int:
+        """Reserve `count` consecutive record numbers and return the first."""
+        with self.lock:
+            first = self.next_number
+            self.next_number += count
+            return first
+
+    def store(self, resource: str, record: dict):
+        with self.lock:
+            number = _number(record)
+            self._unindex(resource, self.data[resource].get(number))
+            self.data[resource][number] = record
+            self._index(resource, record)
+            self.version += 1
+
+    def remove(self, resource: str, number: int) -> dict | None:
+        with self.lock:
+            record = self.data[resource].pop(number, None)
+            self._unindex(resource, record)
+            self.version += 1
+            return record
+
+    def _index(self, resource: str, record: dict):
+        number = _number(record)
+        if resource == "products":
+            for variant in record["variants"]:
+                self.variant_products[records.number_of(variant["id"])] = number
+        elif resource == "orders" and record["_customerId"] is not None:
+            self.customer_orders.setdefault(record["_customerId"], set()).add(number)
+
+    def _unindex(self, resource: str, record: dict | None):
+        if record is None:
+            return
+        number = _number(record)
+        if resource == "products":
+            for variant in record["variants"]:
+                self.variant_products.pop(records.number_of(variant["id"]), None)
+        elif resource == "orders" and record["_customerId"] is not None:
+            self.customer_orders.get(record["_customerId"], set()).discard(number)
+
+    def get(self, resource: str, number: int | None) -> dict | None:
+        return self.data[resource].get(number) if number is not None else None
+
+    def variant(self, number: int | None) -> tuple[dict, dict] | tuple[None, None]:
+        """(product, variant) for a variant number, or (None, None)."""
+        product = self.get("products", self.variant_products.get(number))
+        if product is None:
+            return None, None
+        for variant in product["variants"]:
+            if records.number_of(variant["id"]) == number:
+                return product, variant
+        return None, None
+
+    def bucket(self, client_id: str) -> LeakyBucket:
+        with self.lock:
+            bucket = self.buckets.get(client_id)
+            if bucket is None or (bucket.size, bucket.restore_rate) != (
+                self.faults.bucket_size,
+                self.faults.restore_rate,
+            ):
+                bucket = LeakyBucket(self.faults.bucket_size, self.faults.restore_rate)
+                self.buckets[client_id] = bucket
+            return bucket
+
+    def shop_record(self) -> dict:
+        return {
+            "__typename": "Shop",
+            "id": records.gid("Shop", self.number),
+            "name": self.name,
+            "email": f"owner@{self.domain}",
+            "contactEmail": f"owner@{self.domain}",
+            "myshopifyDomain": self.domain,
+            "url": f"https://{self.domain}",
+            "currencyCode": self.currency,
+            "enabledPresentmentCurrencies": sorted(records.RATES_FROM_USD),
+            "ianaTimezone": self.timezone,
+            "createdAt": self.created_at,
+            "updatedAt": self.created_at,
+            "taxesIncluded": False,
+            "taxShipping": False,
+            "setupRequired": False,
+            "checkoutApiSupported": True,
+            "orderNumberFormatPrefix": "#",
+            "orderNumberFormatSuffix": "",
+            "primaryDomain": {
+                "__typename": "Domain",
+                "id": records.gid("Domain", self.number),
+                "host": self.domain,
+                "url": f"https://{self.domain}",
+                "sslEnabled": True,
+            },
+            "plan": {"__typename": "ShopPlan", "partnerDevelopment": True, "shopifyPlus": False},
+        }
+
+    # Persistence: everything but locks, buckets and transient bulk files.
+    def dump(self) -> dict:
+        with self.lock:
+            return {
+                "domain": self.domain,
+                "name": self.name,
+                "currency": self.currency,
+                "timezone": self.timezone,
+                "number": self.number,
+                "created_at": self.created_at,
+                "data": {resource: list(rows.values()) for resource, rows in self.data.items()},
+                "next_number": self.next_number,
+                "next_order_number": self.next_order_number,
+                "grants": [asdict(grant) for grant in self.grants.values()],
+                "webhook_subscriptions": list(self.webhook_subscriptions.values()),
+                "faults": asdict(self.faults),
+            }
+
+    @classmethod
+    def load(cls, saved: dict) -> Shop:
+        shop = cls(
+            saved["domain"], saved["name"], saved["currency"], saved["timezone"], saved["number"]
+        )
+        shop.created_at = saved["created_at"]
+        for resource, rows in saved["data"].items():
+            for row in rows:
+                shop.store(resource, row)
+        shop.next_number = saved["next_number"]
+        shop.next_order_number = saved["next_order_number"]
+        shop.grants = {grant["token"]: Grant(**grant) for grant in saved["grants"]}
+        shop.webhook_subscriptions = {
+            records.number_of(row["id"]): row for row in saved["webhook_subscriptions"]
+        }
+        shop.faults.update(saved.get("faults", {}))
+        return shop
+
+
+def _number(record: dict) -> int:
+    # legacyResourceId is the number already; parsing the GID is the slow path.
+    legacy = record.get("legacyResourceId")
+    return int(legacy) if legacy is not None else records.number_of(record["id"])
+
+
+class Emulator:
+    def __init__(self, state_file: str | None = None, auto_approve: bool = False):
+        self.apps: dict[str, App] = {}
+        self.shops: dict[str, Shop] = {}
+        self.codes: dict[str, dict] = {}
+        self.lock = threading.RLock()
+        self.state_file = state_file
+        self.auto_approve = auto_approve
+        self.base_url = "http://127.0.0.1"  # the server sets the real one when it binds
+        self.bulk_dir = tempfile.mkdtemp(prefix="shopify-emulator-bulk-")
+        # Set by the server: the webhook dispatcher and the bulk runner.
+        self.webhooks = None
+        self.bulk = None
+        if state_file and os.path.exists(state_file):
+            self.load(state_file)
+
+    def add_app(self, client_id: str, client_secret: str, **options) -> App:
+        with self.lock:
+            app = App(client_id=client_id, client_secret=client_secret, **options)
+            self.apps[client_id] = app
+            return app
+
+    def add_shop(self, domain: str, name: str = "", currency: str = "USD", timezone: str = "UTC"):
+        with self.lock:
+            if domain in self.shops:
+                return self.shops[domain], False
+            number = 60_000_000 + len(self.shops) + 1
+            shop = Shop(domain, name or domain.split(".")[0].title(), currency, timezone, number)
+            self.shops[domain] = shop
+            return shop, True
+
+    def grant(self, shop: Shop, client_id: str, scopes: list[str]) -> Grant:
+        """A new access token for `client_id` on `shop` (what an OAuth install ends with)."""
+        token = Grant(token=f"shpat_{secrets.token_hex(16)}", client_id=client_id, scopes=scopes)
+        with shop.lock:
+            shop.grants[token.token] = token
+        return token
+
+    def find_grant(self, shop: Shop, token: str | None) -> Grant | None:
+        if not token:
+            return None
+        for known, grant in list(shop.grants.items()):
+            if secrets.compare_digest(known, token):
+                return grant
+        return None
+
+    def reset(self):
+        with self.lock:
+            self.apps.clear()
+            self.shops.clear()
+            self.codes.clear()
+            if self.webhooks:
+                self.webhooks.clear()
+
+    def save(self, path: str | None = None):
+        path = path or self.state_file
+        if not path:
+            return
+        with self.lock:
+            state = {
+                "apps": [asdict(app) for app in self.apps.values()],
+                "shops": [shop.dump() for shop in self.shops.values()],
+            }
+        # Write then rename, so a crash never leaves half a state file.
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".emulator-state-")
+        with os.fdopen(handle, "w") as file:
+            json.dump(state, file)
+        os.replace(temporary, path)
+
+    def load(self, path: str):
+        with open(path) as file:
+            state = json.load(file)
+        with self.lock:
+            self.apps = {app["client_id"]: App(**app) for app in state["apps"]}
+            self.shops = {saved["domain"]: Shop.load(saved) for saved in state["shops"]}

@@ -1,0 +1,295 @@
+"""Webhook subscriptions and delivery, as Shopify does them.
+
+Every change emits its topics; each subscription of the shop for that topic gets a POST with the
+REST-shaped body (payloads.py) and the `X-Shopify-*` headers, signed with the subscribing
+app's secret. Delivery happens on background threads, at least once and in no promised order,
+with a 5 s timeout and retries on anything but 2xx (8 tries over about four hours; the
+`webhook_retry_scale` fault compresses that for tests). The fault knobs drop, duplicate, delay
+and reorder deliveries.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import heapq
+import hmac
+import itertools
+import json
+import logging
+import random
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import requests
+
+from shopify_emulator import actions, payloads, records
+from shopify_emulator.schema import API_VERSION
+
+log = logging.getLogger(__name__)
+
+# Seconds to wait before each retry: 7 retries after the first try, ~4 hours in all.
+RETRY_DELAYS = (10, 60, 300, 900, 1800, 3600, 7200)
+MAX_TRIES = len(RETRY_DELAYS) + 1
+TIMEOUT_SECONDS = 5
+COMPLIANCE_TOPICS = {"customers/redact", "shop/redact", "customers/data_request"}
+
+
+def topic_enum(topic: str) -> str:
+    """ "orders/partially_fulfilled" → "ORDERS_PARTIALLY_FULFILLED" (WebhookSubscriptionTopic)."""
+    return topic.upper().replace("/", "_")
+
+
+def subscribe(shop, client_id: str, topic: str, fields: dict) -> dict:
+    uri = fields.get("uri") or fields.get("callbackUrl") or ""
+    if not re.match(r"^https?://[^\s/]+", uri):
+        raise actions.user_error(["webhookSubscription", "callbackUrl"], "Address is invalid")
+    if fields.get("format", "JSON") != "JSON":
+        raise actions.user_error(["webhookSubscription", "format"], "Format is not supported")
+    with shop.lock:
+        for existing in shop.webhook_subscriptions.values():
+            if (existing["_clientId"], existing["topic"], existing["uri"]) == (
+                client_id,
+                topic,
+                uri,
+            ):
+                raise actions.user_error(
+                    ["webhookSubscription", "callbackUrl"],
+                    "Address for this topic has already been taken",
+                )
+        number = shop.allocate()
+        moment = records.now()
+        subscription = {
+            "__typename": "WebhookSubscription",
+            "id": records.gid("WebhookSubscription", number),
+            "legacyResourceId": str(number),
+            "topic": topic,
+            "uri": uri,
+            "format": "JSON",
+            "includeFields": fields.get("includeFields") or [],
+            "filter": fields.get("filter"),
+            "name": fields.get("name"),
+            "createdAt": moment,
+            "updatedAt": moment,
+            "apiVersion": {
+                "__typename": "ApiVersion",
+                "handle": API_VERSION,
+                "displayName": API_VERSION,
+                "supported": True,
+            },
+            "_clientId": client_id,
+        }
+        shop.webhook_subscriptions[number] = subscription
+        return subscription
+
+
+def unsubscribe(shop, client_id: str, number: int):
+    with shop.lock:
+        subscription = shop.webhook_subscriptions.get(number)
+        if subscription is None or subscription["_clientId"] != client_id:
+            raise actions.NotFound("Webhook subscription does not exist")
+        del shop.webhook_subscriptions[number]
+
+
+def sign(secret: str, body: bytes) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+@dataclass
+class Delivery:
+    webhook_id: str
+    event_id: str
+    shop: str
+    topic: str
+    uri: str
+    body: bytes
+    secret: str
+    triggered_at: str
+    duplicate: bool = False
+    status: str = "pending"
+    attempts: int = 0
+    last_response: str | None = None
+    created_at: str = field(default_factory=records.now)
+    delivered_at: str | None = None
+
+    def headers(self) -> dict:
+        return {
+            "Content-Type": "application/json",
+            "User-Agent": "Shopify-Captain-Hook",
+            "X-Shopify-Topic": self.topic,
+            "X-Shopify-Hmac-Sha256": sign(self.secret, self.body),
+            "X-Shopify-Shop-Domain": self.shop,
+            "X-Shopify-API-Version": API_VERSION,
+            "X-Shopify-Webhook-Id": self.webhook_id,
+            "X-Shopify-Event-Id": self.event_id,
+            "X-Shopify-Triggered-At": self.triggered_at,
+        }
+
+    def summary(self) -> dict:
+        return {
+            "webhook_id": self.webhook_id,
+            "event_id": self.event_id,
+            "topic": self.topic,
+            "uri": self.uri,
+            "status": self.status,
+            "attempts": self.attempts,
+            "last_response": self.last_response,
+            "duplicate": self.duplicate,
+            "created_at": self.created_at,
+            "delivered_at": self.delivered_at,
+            "body": json.loads(self.body),
+        }
+
+
+class Dispatcher:
+    def __init__(self, emulator, senders: int = 8, seed: int | None = None):
+        self.emulator = emulator
+        self.random = random.Random(seed)
+        self.queue: list[tuple[float, int, Delivery]] = []
+        self.sequence = itertools.count()
+        self.condition = threading.Condition()
+        self.deliveries: dict[str, list[Delivery]] = {}
+        self.stopping = False
+        self.threads = [
+            threading.Thread(target=self._send_loop, name=f"webhooks-{index}", daemon=True)
+            for index in range(senders)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    # Producing -----------------------------------------------------------------------------
+
+    def emit(self, shop, topic: str, record: dict, client_id=None, compliance=False):
+        body = json.dumps(payloads.build(topic, shop, record), separators=(",", ":")).encode()
+        event_id = str(uuid.uuid4())
+        triggered_at = (
+            datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+        )
+        for uri, secret in self._targets(shop, topic, client_id, compliance):
+            delivery = Delivery(
+                webhook_id=str(uuid.uuid4()),
+                event_id=event_id,
+                shop=shop.domain,
+                topic=topic,
+                uri=uri,
+                body=body,
+                secret=secret,
+                triggered_at=triggered_at,
+            )
+            self._schedule_new(shop, delivery)
+
+    def _targets(self, shop, topic, client_id, compliance):
+        apps = self.emulator.apps
+        if compliance:
+            installed = {grant.client_id for grant in shop.grants.values()}
+            for app_id in sorted(installed):
+                app = apps.get(app_id)
+                if app and app.compliance_url:
+                    yield app.compliance_url, app.client_secret
+            return
+        wanted = topic_enum(topic)
+        for subscription in list(shop.webhook_subscriptions.values()):
+            if subscription["topic"] != wanted:
+                continue
+            if client_id is not None and subscription["_clientId"] != client_id:
+                continue
+            app = apps.get(subscription["_clientId"])
+            if app:
+                yield subscription["uri"], app.client_secret
+
+    def _schedule_new(self, shop, delivery: Delivery):
+        faults = shop.faults
+        self._record(delivery)
+        if self.random.random() < faults.webhook_drop_rate:
+            delivery.status = "dropped"
+            return
+        delay = faults.webhook_delay_ms / 1000
+        if faults.webhook_reorder:
+            delay += self.random.uniform(0, max(faults.webhook_delay_ms, 500) / 1000)
+        self._push(time.monotonic() + delay, delivery)
+        if self.random.random() < faults.webhook_duplicate_rate:
+            copy = Delivery(**{**delivery.__dict__, "duplicate": True, "status": "pending"})
+            self._record(copy)
+            self._push(time.monotonic() + delay + self.random.uniform(0, 0.2), copy)
+
+    def _record(self, delivery: Delivery):
+        with self.condition:
+            self.deliveries.setdefault(delivery.shop, []).append(delivery)
+
+    def _push(self, due: float, delivery: Delivery):
+        with self.condition:
+            heapq.heappush(self.queue, (due, next(self.sequence), delivery))
+            self.condition.notify()
+
+    # Sending -------------------------------------------------------------------------------
+
+    def _next_due(self) -> Delivery | None:
+        with self.condition:
+            while not self.stopping:
+                if self.queue and self.queue[0][0] <= time.monotonic():
+                    return heapq.heappop(self.queue)[2]
+                timeout = self.queue[0][0] - time.monotonic() if self.queue else None
+                self.condition.wait(timeout)
+            return None
+
+    def _send_loop(self):
+        session = requests.Session()
+        while True:
+            delivery = self._next_due()
+            if delivery is None:
+                return
+            self._send(session, delivery)
+
+    def _send(self, session, delivery: Delivery):
+        delivery.attempts += 1
+        try:
+            response = session.post(
+                delivery.uri,
+                data=delivery.body,
+                headers=delivery.headers(),
+                timeout=TIMEOUT_SECONDS,
+                allow_redirects=False,
+            )
+            delivery.last_response = str(response.status_code)
+            succeeded = 200 <= response.status_code < 300
+        except requests.RequestException as error:
+            delivery.last_response = type(error).__name__
+            succeeded = False
+        if succeeded:
+            delivery.status = "delivered"
+            delivery.delivered_at = records.now()
+            return
+        if delivery.attempts >= MAX_TRIES:
+            delivery.status = "failed"
+            log.info("webhook %s to %s failed for good", delivery.topic, delivery.uri)
+            return
+        delivery.status = "retrying"
+        shop = self.emulator.shops.get(delivery.shop)
+        scale = shop.faults.webhook_retry_scale if shop else 1.0
+        self._push(time.monotonic() + RETRY_DELAYS[delivery.attempts - 1] * scale, delivery)
+
+    # Inspecting and stopping -------------------------------------------------------------------
+
+    def log_for(self, shop_domain: str) -> list[dict]:
+        with self.condition:
+            return [delivery.summary() for delivery in self.deliveries.get(shop_domain, [])]
+
+    def pending(self) -> int:
+        with self.condition:
+            return len(self.queue)
+
+    def clear(self):
+        with self.condition:
+            self.queue.clear()
+            self.deliveries.clear()
+
+    def stop(self):
+        with self.condition:
+            self.stopping = True
+            self.condition.notify_all()
+        for thread in self.threads:
+            thread.join(timeout=TIMEOUT_SECONDS + 1)

@@ -1,0 +1,181 @@
+"""Bulk operations: start, poll, JSONL with __parentId lines, and Shopify's refusals."""
+
+import json
+import time
+
+import requests
+
+from tests.emulator.conftest import body_of, subscribe
+
+RUN = """mutation($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: false) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}"""
+POLL = """query($id: ID!) { bulkOperation(id: $id) {
+  id status errorCode objectCount rootObjectCount fileSize url completedAt } }"""
+ORDERS_WITH_LINES = """{
+  orders(query: "financial_status:paid") {
+    edges { node { id name totalPriceSet { shopMoney { amount } }
+      lineItems { edges { node { id sku quantity } } } } }
+  }
+}"""
+
+
+def run(shop, query):
+    return shop.graphql(RUN, {"query": query})["data"]["bulkOperationRunQuery"]
+
+
+def wait(shop, operation_id, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        operation = shop.graphql(POLL, {"id": operation_id})["data"]["bulkOperation"]
+        if operation["status"] not in {"CREATED", "RUNNING", "CANCELING"}:
+            return operation
+        time.sleep(0.1)
+    raise AssertionError("the bulk operation did not finish")
+
+
+def lines_of(url):
+    response = requests.get(url, timeout=30)
+    response.raise_for_status()
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def test_customers_jsonl_parses_back_to_exactly_the_shops_customers(shop):
+    shop.control("POST", "seed", {"customers": 700, "seed": 5})
+    started = run(shop, "{ customers { edges { node { id email firstName tags } } } }")
+    assert started["userErrors"] == []
+    assert started["bulkOperation"]["status"] == "CREATED"
+
+    finished = wait(shop, started["bulkOperation"]["id"])
+
+    assert finished["status"] == "COMPLETED"
+    lines = lines_of(finished["url"])
+    expected = {
+        c["id"]: (c["email"], c["firstName"], c["tags"])
+        for c in shop.control("GET", "customers")["customers"]
+    }
+    assert {line["id"]: (line["email"], line["firstName"], line["tags"]) for line in lines} == (
+        expected
+    )
+    assert finished["objectCount"] == finished["rootObjectCount"] == "700"
+    assert int(finished["fileSize"]) == len(requests.get(finished["url"], timeout=30).content)
+
+
+def test_nested_connections_become_lines_with_their_parent_id(shop):
+    shop.control("POST", "seed", {"customers": 50, "products": 20, "orders": 150, "seed": 9})
+    paid = {
+        o["id"]: o
+        for o in shop.control("GET", "orders")["orders"]
+        if o["displayFinancialStatus"] == "PAID"
+    }
+
+    finished = wait(shop, run(shop, ORDERS_WITH_LINES)["bulkOperation"]["id"])
+    lines = lines_of(finished["url"])
+
+    orders = [line for line in lines if "__parentId" not in line]
+    children = [line for line in lines if "__parentId" in line]
+    assert {order["id"] for order in orders} == set(paid)
+    for order in orders:
+        assert (
+            order["totalPriceSet"]["shopMoney"]["amount"]
+            == (paid[order["id"]]["totalPriceSet"]["shopMoney"]["amount"])
+        )
+        assert "lineItems" not in order
+    by_parent = {}
+    for child in children:
+        by_parent.setdefault(child["__parentId"], []).append(child["id"])
+    assert by_parent == {
+        order_id: [line["id"] for line in order["lineItems"]]
+        for order_id, order in paid.items()
+        if order["lineItems"]
+    }
+    # Each child line follows its parent.
+    seen = set()
+    for line in lines:
+        if "__parentId" in line:
+            assert line["__parentId"] in seen
+        else:
+            seen.add(line["id"])
+    assert finished["objectCount"] == str(len(lines))
+    assert finished["rootObjectCount"] == str(len(orders))
+
+
+def test_only_one_bulk_query_runs_at_a_time(shop):
+    shop.control("POST", "seed", {"customers": 3000, "seed": 1})
+    first = run(shop, "{ customers { edges { node { id email } } } }")
+
+    second = run(shop, "{ products { edges { node { id } } } }")
+
+    assert second["bulkOperation"] is None
+    assert second["userErrors"][0]["code"] == "OPERATION_IN_PROGRESS"
+    assert first["bulkOperation"]["id"] in second["userErrors"][0]["message"]
+    wait(shop, first["bulkOperation"]["id"])
+
+
+def test_an_invalid_bulk_query_is_refused(shop):
+    result = run(shop, "{ customers { edges { node { colour } } } }")
+
+    assert result["bulkOperation"] is None
+    assert result["userErrors"][0]["message"].startswith("Invalid bulk query:")
+
+
+def test_a_nested_connection_needs_its_parent_id(shop):
+    result = run(shop, "{ orders { edges { node { name lineItems { edges { node { id } } } } } } }")
+
+    assert "must select the 'id' field" in result["userErrors"][0]["message"]
+
+
+def test_cancelling_a_running_operation(shop):
+    shop.control("POST", "seed", {"customers": 5000, "seed": 1})
+    started = run(
+        shop,
+        "{ customers { edges { node { id email addressesV2 { edges { node { id city } } } } } } }",
+    )
+
+    cancelled = shop.graphql(
+        """mutation($id: ID!) { bulkOperationCancel(id: $id) {
+             bulkOperation { status } userErrors { message } } }""",
+        {"id": started["bulkOperation"]["id"]},
+    )["data"]["bulkOperationCancel"]
+
+    assert cancelled["userErrors"] == []
+    assert cancelled["bulkOperation"]["status"] == "CANCELING"
+    assert wait(shop, started["bulkOperation"]["id"])["status"] == "CANCELED"
+
+
+def test_a_finished_operation_sends_bulk_operations_finish(shop, receiver):
+    subscribe(shop, "BULK_OPERATIONS_FINISH", receiver.url)
+    shop.control("POST", "seed", {"customers": 5, "seed": 1})
+
+    operation_id = run(shop, "{ customers { edges { node { id } } } }")["bulkOperation"]["id"]
+    wait(shop, operation_id)
+    delivery = receiver.wait_for(1)[0]
+
+    assert delivery["headers"]["X-Shopify-Topic"] == "bulk_operations/finish"
+    body = body_of(delivery)
+    assert body["admin_graphql_api_id"] == operation_id
+    assert body["status"] == "completed"
+
+
+def test_a_bulk_query_without_the_scope_fails_with_access_denied(shop, emulator):
+    token = emulator.token(shop.domain, "test-app", ["read_products"])
+    started = shop.graphql(RUN, {"query": "{ customers { edges { node { id } } } }"}, token=token)[
+        "data"
+    ]["bulkOperationRunQuery"]
+
+    finished = shop.graphql(POLL, {"id": started["bulkOperation"]["id"]}, token=token)
+    deadline = time.monotonic() + 10
+    while finished["data"]["bulkOperation"]["status"] in {"CREATED", "RUNNING"}:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+        finished = shop.graphql(POLL, {"id": started["bulkOperation"]["id"]}, token=token)
+
+    operation = finished["data"]["bulkOperation"]
+    assert (operation["status"], operation["errorCode"], operation["url"]) == (
+        "FAILED",
+        "ACCESS_DENIED",
+        None,
+    )

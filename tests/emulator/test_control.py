@@ -1,0 +1,263 @@
+"""The control API: acting as the merchant and shoppers, with Shopify's rules and webhooks."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shopify_emulator.client import ControlError, EmulatorClient, EmulatorProcess
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_creating_a_shop_twice_keeps_the_first(emulator):
+    first = emulator.add_shop("twice.myshopify.com", name="First", currency="SEK")
+    second = emulator.add_shop("twice.myshopify.com", name="Second")
+
+    assert (
+        first
+        == second
+        == {
+            "shop": "twice.myshopify.com",
+            "name": "First",
+            "currency": "SEK",
+            "timezone": "UTC",
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"shop": "evil.com"}, {"shop": "x.myshopify.com", "currency": "XXX"}, {}],
+)
+def test_bad_shops_are_refused(emulator, body):
+    with pytest.raises(ControlError) as error:
+        emulator.call("POST", "shops", body)
+
+    assert error.value.status == 400
+    assert emulator.call("GET", "shops") == {"shops": []}
+
+
+def test_order_life_cycle_statuses(shop):
+    product = shop.control("POST", "products", {"title": "Pen", "variants": [{"price": "2"}]})
+    order = shop.control(
+        "POST",
+        "orders",
+        {
+            "lineItems": [{"variantId": product["variants"][0]["id"], "quantity": 2}],
+            "displayFinancialStatus": "PENDING",
+        },
+    )
+    number = order["legacyResourceId"]
+
+    paid = shop.control("POST", f"orders/{number}/pay")
+    fulfilled = shop.control("POST", f"orders/{number}/fulfill")
+    delivered = shop.control("POST", f"orders/{number}/deliver")
+    refunded = shop.control("POST", f"orders/{number}/refund")
+    cancelled = shop.control("POST", f"orders/{number}/cancel")
+
+    assert order["displayFinancialStatus"] == "PENDING"
+    assert paid["displayFinancialStatus"] == "PAID"
+    assert fulfilled["displayFulfillmentStatus"] == "FULFILLED"
+    assert delivered["fulfillments"][0]["displayStatus"] == "DELIVERED"
+    assert delivered["fulfillments"][0]["deliveredAt"] is not None
+    assert refunded["displayFinancialStatus"] == "REFUNDED"
+    assert refunded["totalRefundedSet"] == refunded["totalPriceSet"]
+    assert cancelled["cancelledAt"] is not None and cancelled["closed"] is True
+
+
+def test_partial_fulfilment(shop):
+    product = shop.control("POST", "products", {"title": "Pen", "variants": [{"price": "2"}]})
+    order = shop.control(
+        "POST",
+        "orders",
+        {"lineItems": [{"variantId": product["variants"][0]["id"], "quantity": 3}]},
+    )
+    line_id = order["lineItems"][0]["id"]
+
+    partly = shop.control(
+        "POST",
+        f"orders/{order['legacyResourceId']}/fulfill",
+        {"lineItems": [{"id": line_id, "quantity": 1}]},
+    )
+
+    assert partly["displayFulfillmentStatus"] == "PARTIALLY_FULFILLED"
+    assert partly["lineItems"][0]["unfulfilledQuantity"] == 2
+
+
+def test_refusals_are_422_with_user_errors_and_change_nothing(shop):
+    product = shop.control("POST", "products", {"title": "Pen", "variants": [{"price": "2"}]})
+    order = shop.control(
+        "POST", "orders", {"lineItems": [{"variantId": product["variants"][0]["id"]}]}
+    )
+
+    with pytest.raises(ControlError) as error:
+        shop.control("POST", f"orders/{order['legacyResourceId']}/refund", {"amount": "999"})
+
+    assert error.value.status == 422
+    assert error.value.body["userErrors"][0]["message"] == (
+        "Refund amount exceeds what can be refunded"
+    )
+    after = shop.control("GET", f"orders/{order['legacyResourceId']}")
+    assert after["displayFinancialStatus"] == "PAID" and after["refunds"] == []
+
+
+def test_a_completed_checkout_becomes_an_order_with_its_token(shop):
+    customer = shop.control("POST", "customers", {"email": "cart@example.com"})
+    product = shop.control("POST", "products", {"title": "Pen", "variants": [{"price": "2"}]})
+    checkout = shop.control(
+        "POST",
+        "checkouts",
+        {"customerId": customer["id"], "lineItems": [{"variantId": product["variants"][0]["id"]}]},
+    )
+
+    completed = shop.control("POST", f"checkouts/{checkout['legacyResourceId']}/complete")
+
+    assert completed["checkout"]["completedAt"] is not None
+    assert completed["order"]["checkoutToken"] == checkout["token"]
+    assert completed["order"]["customerId"] == int(customer["legacyResourceId"])
+    assert checkout["token"] in checkout["abandonedCheckoutUrl"]
+    with pytest.raises(ControlError) as again:
+        shop.control("POST", f"checkouts/{checkout['legacyResourceId']}/complete")
+    assert again.value.status == 422
+
+
+def test_companies_with_contacts_and_locations(shop):
+    customer = shop.control("POST", "customers", {"email": "buyer@acme.example"})
+
+    company = shop.control(
+        "POST",
+        "companies",
+        {
+            "name": "Acme",
+            "externalId": "ACME-1",
+            "contacts": [{"customerId": customer["id"], "title": "Buyer"}],
+            "locations": [
+                {
+                    "name": "HQ",
+                    "shippingAddress": {
+                        "address1": "Main St 1",
+                        "city": "Oslo",
+                        "countryCode": "NO",
+                    },
+                }
+            ],
+        },
+    )
+    result = shop.graphql(
+        """query($id: ID!) { company(id: $id) { name externalId
+             mainContact { title customer { email } }
+             contacts(first: 5) { nodes { isMainContact } }
+             locations(first: 5) { nodes { name shippingAddress { city countryCode } } } } }""",
+        {"id": company["id"]},
+    )["data"]["company"]
+
+    assert result == {
+        "name": "Acme",
+        "externalId": "ACME-1",
+        "mainContact": {"title": "Buyer", "customer": {"email": "buyer@acme.example"}},
+        "contacts": {"nodes": [{"isMainContact": True}]},
+        "locations": {
+            "nodes": [{"name": "HQ", "shippingAddress": {"city": "Oslo", "countryCode": "NO"}}]
+        },
+    }
+
+
+def test_unknown_endpoints_and_records_are_404(shop):
+    for method, path in [("GET", "customers/123"), ("POST", "orders/1/explode"), ("GET", "nope")]:
+        with pytest.raises(ControlError) as error:
+            shop.control(method, path)
+        assert error.value.status == 404
+
+
+def test_state_survives_a_restart(tmp_path):
+    state = tmp_path / "state.json"
+    first = EmulatorProcess(None, "--state", str(state))
+    try:
+        first.client.add_app("app", "secret")
+        first.client.add_shop("keep.myshopify.com", currency="EUR")
+        token = first.client.token("keep.myshopify.com", "app", ["read_customers"])
+        first.client.call("POST", "shops/keep.myshopify.com/customers", {"email": "k@x.se"})
+    finally:
+        first.stop()
+
+    second = EmulatorProcess(None, "--state", str(state))
+    try:
+        result = second.client.graphql(
+            "keep.myshopify.com", token, "{ customers(first: 5) { nodes { email } } }"
+        )
+    finally:
+        second.stop()
+
+    assert result["data"]["customers"]["nodes"] == [{"email": "k@x.se"}]
+    assert json.loads(state.read_text())["shops"][0]["currency"] == "EUR"
+
+
+def test_the_seed_command_seeds_a_running_emulator(shopify_emulator):
+    shopify_emulator.client.reset()
+
+    output = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shopify_emulator",
+            "seed",
+            "--url",
+            shopify_emulator.url,
+            "--shop",
+            "cli.myshopify.com",
+            "--customers",
+            "12",
+            "--products",
+            "3",
+            "--orders",
+            "7",
+            "--seed",
+            "42",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ},
+    )
+
+    assert output.returncode == 0, output.stderr
+    result = json.loads(output.stdout)
+    assert result["totals"]["customers"] == 12
+    assert result["totals"]["products"] == 3
+    assert result["totals"]["orders"] >= 7
+
+
+def test_the_seed_command_says_when_no_emulator_runs():
+    output = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shopify_emulator",
+            "seed",
+            "--url",
+            "http://127.0.0.1:1",
+            "--shop",
+            "cli.myshopify.com",
+            "--customers",
+            "1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert output.returncode != 0
+    assert "No emulator answers at http://127.0.0.1:1" in output.stderr
+
+
+def test_a_client_for_a_missing_emulator_fails_clearly():
+    client = EmulatorClient("http://127.0.0.1:1", timeout=2)
+
+    with pytest.raises(OSError):
+        client.call("GET", "shops")
