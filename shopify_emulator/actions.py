@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from shopify_emulator import records
+from shopify_emulator import records, transitions
 from shopify_emulator.state import Shop
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -50,7 +50,7 @@ def _check_customer(shop: Shop, fields: dict, number: int | None = None):
     if email and not EMAIL.match(email):
         raise user_error(["email"], "Email is invalid", "INVALID")
     if email:
-        for other in shop.data["customers"].values():
+        for other in list(shop.data["customers"].values()):
             if (other.get("email") or "").lower() == email.lower() and (
                 records.number_of(other["id"]) != number
             ):
@@ -60,21 +60,40 @@ def _check_customer(shop: Shop, fields: dict, number: int | None = None):
         raise user_error(["phone"], "Phone is invalid", "INVALID")
 
 
-def create_customer(emulator, shop: Shop, fields: dict, *, check_unique: bool = True) -> dict:
-    fields = {key: value for key, value in fields.items() if value is not None}
-    if not any(fields.get(key) for key in ("email", "phone", "firstName", "lastName")):
-        raise user_error(None, "A name, phone number, or email address must be present", "BLANK")
-    if check_unique:
-        _check_customer(shop, fields)
+def create_customer(emulator, shop: Shop, fields: dict) -> dict:
     with shop.lock:
-        number = shop.allocate(1 + len(fields.get("addresses") or []))
-        record = records.customer(number, fields, records.now(), number + 1)
-        shop.store("customers", record)
+        record = _new_customer(shop, fields)
     emit(emulator, shop, "customers/create", record)
     return record
 
 
+def _new_customer(shop: Shop, fields: dict, field_path: tuple[str, ...] = ()) -> dict:
+    """Check and store a new customer (the caller holds the lock and emits customers/create).
+    `field_path` prefixes the userErrors' `field` when the customer is part of a larger input."""
+    fields = {key: value for key, value in fields.items() if value is not None}
+    if not any(fields.get(key) for key in ("email", "phone", "firstName", "lastName")):
+        raise user_error(
+            list(field_path) or None,
+            "A name, phone number, or email address must be present",
+            "BLANK",
+        )
+    try:
+        _check_customer(shop, fields)
+    except UserErrors as error:
+        for item in error.errors:
+            item["field"] = [*field_path, *(item["field"] or [])]
+        raise
+    number = shop.allocate(1 + len(fields.get("addresses") or []))
+    record = records.customer(number, fields, records.now(), number + 1)
+    shop.store("customers", record)
+    return record
+
+
 CUSTOMER_FIELDS = ("firstName", "lastName", "email", "phone", "note", "tags", "taxExempt")
+CONSENT_TOPICS = {
+    "emailMarketingConsent": "customers_email_marketing_consent/update",
+    "smsMarketingConsent": "customers_marketing_consent/update",
+}
 
 
 def update_customer(emulator, shop: Shop, number: int, fields: dict) -> dict:
@@ -88,13 +107,12 @@ def update_customer(emulator, shop: Shop, number: int, fields: dict) -> dict:
         if "tags" in changes:
             changes["tags"] = sorted(set(changes["tags"] or []))
         moment = records.now()
-        consent_changed = False
-        for key in ("emailMarketingConsent", "smsMarketingConsent"):
+        consent_topics = []
+        for key, topic in CONSENT_TOPICS.items():
             if fields.get(key):
                 state = fields[key]["marketingState"]
-                consent_changed = (
-                    consent_changed or (current.get(key) or {}).get("marketingState") != state
-                )
+                if (current.get(key) or {}).get("marketingState") != state:
+                    consent_topics.append(topic)
                 changes[key] = records.marketing_consent(state, moment)
         if "addresses" in fields:
             addresses = fields["addresses"] or []
@@ -108,8 +126,8 @@ def update_customer(emulator, shop: Shop, number: int, fields: dict) -> dict:
         record = records.replace(current, **changes, updatedAt=moment)
         shop.store("customers", record)
     emit(emulator, shop, "customers/update", record)
-    if consent_changed:
-        emit(emulator, shop, "customers_email_marketing_consent/update", record)
+    for topic in consent_topics:
+        emit(emulator, shop, topic, record)
     return record
 
 
@@ -198,39 +216,57 @@ def update_product(emulator, shop: Shop, number: int, fields: dict) -> dict:
     return record
 
 
+def _money(value) -> str | None:
+    return str(Decimal(str(value)).quantize(Decimal("0.01"))) if value is not None else None
+
+
 def _merged_variants(shop: Shop, product: dict, inputs: list[dict], moment: str) -> list[dict]:
+    """The variants `inputs` describe: changes to existing ones (with an `id`), new ones
+    (without). A new variant may not repeat an option combination the product has."""
     existing = {variant["id"]: variant for variant in product["variants"]}
+    combinations = {_combination(variant) for variant in product["variants"]}
     product_number = records.number_of(product["id"])
     result = []
     for index, raw in enumerate(inputs):
         fields = _variant_fields(raw)
-        if "price" in fields:
-            _price(fields["price"], ["variants", str(index), "price"])
-        variant_id = fields.get("id")
-        if (
-            variant_id
-            and variant_id not in existing
-            and records.gid("ProductVariant", records.number_of(variant_id) or 0) not in existing
-        ):
-            raise user_error(["variants", str(index), "id"], "Variant does not exist", "NOT_FOUND")
-        if variant_id:
-            key = records.gid("ProductVariant", records.number_of(variant_id))
-            current = existing[key]
-            changes = {}
-            for name in ("title", "sku", "barcode", "selectedOptions"):
-                if name in fields:
-                    changes[name] = fields[name]
-            if "price" in fields:
-                changes["price"] = str(Decimal(str(fields["price"])).quantize(Decimal("0.01")))
-            result.append(records.replace(current, **changes, updatedAt=moment))
-        else:
-            number = shop.allocate()
-            result.append(
-                records.product_variant(
-                    number, product_number, fields, len(product["variants"]) + index + 1, moment
-                )
+        field = ["variants", str(index)]
+        for name in ("price", "compareAtPrice"):
+            if fields.get(name) is not None:
+                _price(fields[name], [*field, name])
+        if fields.get("id"):
+            key = records.gid("ProductVariant", records.number_of(fields["id"]) or 0)
+            if key not in existing:
+                raise user_error([*field, "id"], "Variant does not exist", "NOT_FOUND")
+            changes = {
+                name: fields[name]
+                for name in ("title", "sku", "barcode", "selectedOptions")
+                if name in fields
+            }
+            changes.update(
+                {
+                    name: _money(fields[name])
+                    for name in ("price", "compareAtPrice")
+                    if name in fields
+                }
             )
+            result.append(records.replace(existing[key], **changes, updatedAt=moment))
+            continue
+        variant = records.product_variant(
+            shop.allocate(), product_number, fields, len(product["variants"]) + index + 1, moment
+        )
+        if _combination(variant) in combinations:
+            raise user_error(
+                [*field],
+                f"The variant '{variant['title']}' already exists.",
+                "VARIANT_ALREADY_EXISTS",
+            )
+        combinations.add(_combination(variant))
+        result.append(variant)
     return result
+
+
+def _combination(variant: dict) -> tuple:
+    return tuple((option["name"], option["value"]) for option in variant["selectedOptions"])
 
 
 def create_variants(emulator, shop: Shop, number: int, inputs: list[dict], strategy: str | None):
@@ -390,141 +426,117 @@ def create_order(emulator, shop: Shop, fields: dict, *, emit_webhooks: bool = Tr
     return record
 
 
-def _update_order(emulator, shop: Shop, number: int, change, topics: list[str]) -> dict:
+def _change_order(emulator, shop: Shop, number: int, change) -> dict:
+    """Apply `change(order, moment) -> (order, [(topic, record), …])` to the order as it is
+    now, under the shop's lock, so rules are checked on the fresh record and two concurrent
+    changes cannot both pass a check one of them invalidates. Emits the topics and
+    orders/updated after."""
     with shop.lock:
         current = _require(shop, "orders", number)
-        moment = records.now()
-        record = records.replace(current, **change(current, moment), updatedAt=moment)
+        record, events = change(current, records.now())
         shop.store("orders", record)
-    for topic in topics:
-        emit(emulator, shop, topic, record)
+    for topic, payload in events:
+        emit(emulator, shop, topic, payload)
     emit(emulator, shop, "orders/updated", record)
     return record
 
 
-def _bag(order: dict, amount: Decimal) -> dict:
-    return records.money_bag(amount, order["currencyCode"], order["presentmentCurrencyCode"])
-
-
-def pay_order(emulator, shop: Shop, number: int) -> dict:
-    order = _require(shop, "orders", number)
-    if order["displayFinancialStatus"] not in {"PENDING", "AUTHORIZED", "PARTIALLY_PAID"}:
-        raise user_error(["id"], f"Order is already {order['displayFinancialStatus'].lower()}")
+def _not_cancelled(order: dict):
     if order["cancelledAt"]:
         raise user_error(["id"], "Order is cancelled")
 
-    def change(order, moment):
-        total = records.amount_of(order["totalPriceSet"])
-        return {
-            "displayFinancialStatus": "PAID",
-            "fullyPaid": True,
-            "unpaid": False,
-            "totalReceivedSet": _bag(order, total),
-            "totalOutstandingSet": _bag(order, Decimal("0")),
-        }
 
-    return _update_order(emulator, shop, number, change, ["orders/paid"])
+def pay_order(emulator, shop: Shop, number: int) -> dict:
+    def change(order, moment):
+        _not_cancelled(order)
+        if order["displayFinancialStatus"] not in transitions.PAYABLE:
+            raise user_error(["id"], f"Order is already {order['displayFinancialStatus'].lower()}")
+        order = transitions.paid(order, moment)
+        return order, [("orders/paid", order)]
+
+    return _change_order(emulator, shop, number, change)
 
 
 def fulfill_order(emulator, shop: Shop, number: int, fields: dict | None = None) -> dict:
     """Fulfil all unfulfilled lines, or {"lineItems": [{"id", "quantity"}]} of them."""
-    order = _require(shop, "orders", number)
-    if order["cancelledAt"]:
-        raise user_error(["id"], "Order is cancelled")
-    requested = {
-        records.number_of(line["id"]): int(line.get("quantity", 0))
-        for line in (fields or {}).get("lineItems", [])
-    }
-    lines, fulfilled_quantity = [], 0
-    for line in order["lineItems"]:
-        wanted = line["unfulfilledQuantity"]
-        if requested:
-            wanted = min(wanted, requested.get(records.number_of(line["id"]), 0))
-        fulfilled_quantity += wanted
-        lines.append(
-            records.replace(line, unfulfilledQuantity=line["unfulfilledQuantity"] - wanted)
-        )
-    if fulfilled_quantity == 0:
-        raise user_error(["lineItems"], "Nothing left to fulfill")
-    is_complete = all(line["unfulfilledQuantity"] == 0 for line in lines)
-
-    def change(order, moment):
-        fulfillment = records.fulfillment(shop.allocate(), order, fulfilled_quantity, moment)
-        return {
-            "lineItems": lines,
-            "fulfillments": order["fulfillments"] + [fulfillment],
-            "displayFulfillmentStatus": "FULFILLED" if is_complete else "PARTIALLY_FULFILLED",
+    wanted = None
+    if (fields or {}).get("lineItems"):
+        wanted = {
+            records.gid("LineItem", records.number_of(line["id"])): int(line.get("quantity", 0))
+            for line in fields["lineItems"]
         }
 
-    topic = "orders/fulfilled" if is_complete else "orders/partially_fulfilled"
-    return _update_order(emulator, shop, number, change, [topic])
+    def change(order, moment):
+        _not_cancelled(order)
+        order, fulfillment = transitions.fulfilled(order, shop.allocate(), moment, wanted)
+        if fulfillment["totalQuantity"] == 0:
+            raise user_error(["lineItems"], "Nothing left to fulfill")
+        complete = order["displayFulfillmentStatus"] == "FULFILLED"
+        topic = "orders/fulfilled" if complete else "orders/partially_fulfilled"
+        return order, [("fulfillments/create", fulfillment), (topic, order)]
+
+    return _change_order(emulator, shop, number, change)
 
 
 def deliver_order(emulator, shop: Shop, number: int) -> dict:
-    order = _require(shop, "orders", number)
-    if not order["fulfillments"]:
-        raise user_error(["id"], "Order has no fulfillments to deliver")
-
     def change(order, moment):
-        return {
-            "fulfillments": [
-                records.deliver(fulfillment, moment) for fulfillment in order["fulfillments"]
-            ]
-        }
+        undelivered = [f for f in order["fulfillments"] if f["displayStatus"] != "DELIVERED"]
+        if not undelivered:
+            raise user_error(["id"], "Order has no fulfillments to deliver")
+        order = transitions.delivered(order, moment)
+        changed = {fulfillment["id"] for fulfillment in undelivered}
+        return order, [
+            ("fulfillments/update", fulfillment)
+            for fulfillment in order["fulfillments"]
+            if fulfillment["id"] in changed
+        ]
 
-    return _update_order(emulator, shop, number, change, [])
+    return _change_order(emulator, shop, number, change)
 
 
 def cancel_order(emulator, shop: Shop, number: int, fields: dict | None = None) -> dict:
     """Cancel; {"refund": true} refunds what was paid, {"reason": "CUSTOMER"} says why."""
     fields = fields or {}
-    order = _require(shop, "orders", number)
-    if order["cancelledAt"]:
-        raise user_error(["id"], "Order has already been cancelled")
     reason = fields.get("reason", "CUSTOMER")
-    if fields.get("refund") and order["displayFinancialStatus"] in {"PAID", "PARTIALLY_REFUNDED"}:
-        order = refund_order(emulator, shop, number, {})
 
     def change(order, moment):
-        status = order["displayFinancialStatus"]
-        if status in {"PENDING", "AUTHORIZED"}:
-            status = "VOIDED"
-        return {
-            "cancelledAt": moment,
-            "cancelReason": reason,
-            "closedAt": moment,
-            "closed": True,
-            "displayFinancialStatus": status,
-        }
+        if order["cancelledAt"]:
+            raise user_error(["id"], "Order has already been cancelled")
+        events = []
+        amount = transitions.refundable(order)
+        if fields.get("refund") and amount > 0:
+            order = transitions.refunded(order, shop.allocate(), amount, moment)
+            events.append(("refunds/create", order))
+        order = transitions.cancelled(order, reason, moment)
+        return order, [*events, ("orders/cancelled", order)]
 
-    return _update_order(emulator, shop, number, change, ["orders/cancelled"])
+    return _change_order(emulator, shop, number, change)
 
 
 def refund_order(emulator, shop: Shop, number: int, fields: dict | None = None) -> dict:
-    """Refund {"amount": "10.00"}, or what remains when no amount is given."""
-    order = _require(shop, "orders", number)
-    if order["displayFinancialStatus"] not in {"PAID", "PARTIALLY_REFUNDED", "PARTIALLY_PAID"}:
-        raise user_error(["id"], "Only a paid order can be refunded")
-    total = records.amount_of(order["totalPriceSet"])
-    # Only money received can go back: all of it for a paid order, the deposit otherwise.
-    received = records.amount_of(order["totalReceivedSet"])
-    refunded = records.amount_of(order["totalRefundedSet"])
-    amount = _price((fields or {}).get("amount", received - refunded), ["amount"])
-    if amount <= 0 or refunded + amount > received:
-        raise user_error(["amount"], "Refund amount exceeds what can be refunded")
+    """Refund {"amount": "10.00"}, or all that was received and not yet refunded."""
+    fields = fields or {}
 
     def change(order, moment):
-        refund = records.refund(shop.allocate(), order, amount, moment, (fields or {}).get("note"))
-        now_refunded = refunded + amount
-        return {
-            "refunds": order["refunds"] + [refund],
-            "totalRefundedSet": _bag(order, now_refunded),
-            "displayFinancialStatus": "REFUNDED" if now_refunded >= total else "PARTIALLY_REFUNDED",
-        }
+        if order["displayFinancialStatus"] not in transitions.REFUNDABLE:
+            raise user_error(["id"], "Only a paid order can be refunded")
+        left = transitions.refundable(order)
+        amount = _price(fields.get("amount", left), ["amount"])
+        if amount <= 0 or amount > left:
+            raise user_error(["amount"], "Refund amount exceeds what can be refunded")
+        order = transitions.refunded(order, shop.allocate(), amount, moment, fields.get("note"))
+        return order, [("refunds/create", order)]
 
-    record = _update_order(emulator, shop, number, change, [])
-    emit(emulator, shop, "refunds/create", record)
-    return record
+    return _change_order(emulator, shop, number, change)
+
+
+def close_order(emulator, shop: Shop, number: int) -> dict:
+    def change(order, moment):
+        if order["closed"]:
+            raise user_error(["id"], "Order is already closed")
+        return transitions.closed(order, moment), []
+
+    return _change_order(emulator, shop, number, change)
 
 
 def delete_order(emulator, shop: Shop, number: int) -> dict:
@@ -585,21 +597,14 @@ def update_checkout(emulator, shop: Shop, number: int, fields: dict) -> dict:
             )
             first = shop.allocate(len(order_lines))
             amounts = records.totals(order_lines, Decimal("0"), TAX_RATE, shop.currency)
-
-            def bag(amount):
-                return records.money_bag(amount, shop.currency, current["_presentmentCurrency"])
-
+            presentment = current["_presentmentCurrency"]
             changes.update(
                 lineItems=[
                     records.checkout_line_item(first + index, line)
                     for index, line in enumerate(order_lines)
                 ],
                 _orderLines=order_lines,
-                subtotalPriceSet=bag(amounts["subtotal"]),
-                totalDiscountSet=bag(amounts["discounts"]),
-                totalLineItemsPriceSet=bag(amounts["subtotal"] + amounts["discounts"]),
-                totalTaxSet=bag(amounts["tax"]),
-                totalPriceSet=bag(amounts["total"]),
+                **records.checkout_money(amounts, shop.currency, presentment),
             )
         record = records.replace(current, **changes, updatedAt=records.now())
         shop.store("checkouts", record)
@@ -671,16 +676,27 @@ def create_company(
     locations: list[dict] | None = None,
 ) -> dict:
     """A company with optional contacts [{customerId, title} or CompanyContactInput] and
-    locations [CompanyLocationInput]; the first contact becomes the main contact."""
+    locations [CompanyLocationInput]; the first contact becomes the main contact. Nothing is
+    stored unless all of it is valid."""
     if not (fields.get("name") or "").strip():
         raise user_error(["input", "company", "name"], "Name can't be blank", "BLANK")
     moment = records.now()
     with shop.lock:
         number = shop.allocate()
         record = records.company(number, fields, moment)
-        record["contacts"] = [
-            _company_contact(emulator, shop, number, c, moment) for c in contacts or []
-        ]
+        made = []
+        try:
+            for contact in contacts or []:
+                made.append(
+                    _company_contact(shop, number, contact, moment, ("input", "companyContact"))
+                )
+        except UserErrors:
+            # Customers made for earlier contacts go too: the mutation is all or nothing.
+            for _, customer in made:
+                if customer:
+                    shop.remove("customers", records.number_of(customer["id"]))
+            raise
+        record["contacts"] = [contact for contact, _ in made]
         record["locations"] = [
             records.company_location(
                 shop.allocate(3), number, location, record["name"], shop.currency, moment
@@ -690,6 +706,9 @@ def create_company(
         if record["contacts"]:
             record["_mainContactId"] = record["contacts"][0]["id"]
         shop.store("companies", record)
+    for _, customer in made:
+        if customer:
+            emit(emulator, shop, "customers/create", customer)
     emit(emulator, shop, "companies/create", record)
     for contact in record["contacts"]:
         emit(emulator, shop, "company_contacts/create", contact)
@@ -698,18 +717,25 @@ def create_company(
     return record
 
 
-def _company_contact(emulator, shop: Shop, company_number: int, fields: dict, moment: str):
-    customer_number = records.number_of(fields["customerId"]) if fields.get("customerId") else None
-    if customer_number is None:
-        customer = create_customer(
-            emulator,
-            shop,
-            {key: fields.get(key) for key in ("email", "firstName", "lastName", "phone", "locale")},
-        )
+def _company_contact(
+    shop: Shop, company_number: int, fields: dict, moment: str, field_path: tuple[str, ...]
+) -> tuple[dict, dict | None]:
+    """A company contact for an existing customer ({customerId}) or for a new one made from
+    CompanyContactInput; returns (contact, the new customer or None). The caller holds the
+    lock and emits."""
+    customer = None
+    if fields.get("customerId"):
+        customer_number = records.number_of(fields["customerId"])
+        if shop.get("customers", customer_number) is None:
+            raise user_error([*field_path, "customerId"], "Customer does not exist", "NOT_FOUND")
+    else:
+        keys = ("email", "firstName", "lastName", "phone", "locale")
+        customer = _new_customer(shop, {key: fields.get(key) for key in keys}, field_path)
         customer_number = records.number_of(customer["id"])
-    elif shop.get("customers", customer_number) is None:
-        raise user_error(["customerId"], "Customer does not exist", "NOT_FOUND")
-    return records.company_contact(shop.allocate(), company_number, customer_number, fields, moment)
+    contact = records.company_contact(
+        shop.allocate(), company_number, customer_number, fields, moment
+    )
+    return contact, customer
 
 
 COMPANY_FIELDS = ("name", "note", "externalId", "customerSince")
@@ -731,7 +757,7 @@ def add_company_contact(emulator, shop: Shop, number: int, fields: dict) -> dict
     with shop.lock:
         current = _require(shop, "companies", number)
         moment = records.now()
-        contact = _company_contact(emulator, shop, number, fields, moment)
+        contact, customer = _company_contact(shop, number, fields, moment, ("input",))
         record = records.replace(
             current,
             contacts=current["contacts"] + [contact],
@@ -739,6 +765,8 @@ def add_company_contact(emulator, shop: Shop, number: int, fields: dict) -> dict
             updatedAt=moment,
         )
         shop.store("companies", record)
+    if customer:
+        emit(emulator, shop, "customers/create", customer)
     emit(emulator, shop, "company_contacts/create", contact)
     emit(emulator, shop, "companies/update", record)
     return contact
@@ -782,6 +810,7 @@ def uninstall(emulator, shop: Shop, client_id: str):
         for number, subscription in list(shop.webhook_subscriptions.items()):
             if subscription["_clientId"] == client_id:
                 del shop.webhook_subscriptions[number]
+        shop.touch()
 
 
 def redact_customer(emulator, shop: Shop, number: int):

@@ -26,8 +26,15 @@ from graphql import (
 
 from shopify_emulator import actions, connections, records
 from shopify_emulator.cost import is_connection
-from shopify_emulator.resolvers import READ_SCOPES, Context, default_resolver, orders_visible
+from shopify_emulator.resolvers import (
+    READ_SCOPES,
+    Context,
+    default_resolver,
+    granted_scopes,
+    orders_visible,
+)
 from shopify_emulator.schema import load_schema
+from shopify_emulator.selections import fields_of, fragments_of, key_of
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +88,7 @@ class BulkRunner:
                 "_clientId": grant.client_id,
             }
             shop.bulk_operations[number] = operation
+            shop.touch()
         thread = threading.Thread(
             target=self._run,
             args=(shop, grant, number, document, root),
@@ -127,7 +135,9 @@ class BulkRunner:
                 + ", ".join(ROOT_RESOURCES)
             )
         root = roots[0]
-        count = _check_connections(schema.query_type.fields[root.name.value], root, depth=1)
+        count = _check_connections(
+            schema.query_type.fields[root.name.value], root, 1, fragments_of(document)
+        )
         if count > MAX_CONNECTIONS:
             raise _invalid(f"Bulk queries cannot contain more than {MAX_CONNECTIONS} connections")
         return document, root
@@ -186,6 +196,7 @@ class BulkRunner:
         numbers = [records.number_of(record["id"]) for record in snapshot]
         del snapshot
         root_type = schema.query_type.fields[root.name.value].type
+        fragments = fragments_of(document)
         objects = roots = 0
         with open(path, "w") as file:
             for start in range(0, len(numbers), WINDOW):
@@ -204,10 +215,9 @@ class BulkRunner:
                     ):
                         raise _AccessDenied
                     raise result.errors[0]
-                key = root.alias.value if root.alias else root.name.value
                 lines = []
-                for node, selection in _nodes(result.data[key], root):
-                    _flatten(node, selection, get_named_type(root_type), None, lines)
+                for node, selection in _nodes(result.data[key_of(root)], root, fragments):
+                    _flatten(node, selection, get_named_type(root_type), None, lines, fragments)
                     roots += 1
                 for line in lines:
                     file.write(json.dumps(line, separators=(",", ":")) + "\n")
@@ -219,6 +229,7 @@ class BulkRunner:
         with shop.lock:
             operation = records.replace(shop.bulk_operations[number], **changes)
             shop.bulk_operations[number] = operation
+            shop.touch()
             return operation
 
 
@@ -227,8 +238,7 @@ class _AccessDenied(Exception):
 
 
 def _require_scope(grant, resource):
-    granted = set(grant.scopes) | {scope.replace("write_", "read_") for scope in grant.scopes}
-    if not granted & set(READ_SCOPES[resource]):
+    if not granted_scopes(grant) & set(READ_SCOPES[resource]):
         raise _AccessDenied
 
 
@@ -236,34 +246,35 @@ def _invalid(message: str):
     return actions.user_error(["query"], message, "INVALID")
 
 
-def _connection_parts(node: FieldNode):
-    """(kind, field node holding the node selection) for `edges { node }` and `nodes`."""
-    for child in node.selection_set.selections if node.selection_set else ():
-        if not isinstance(child, FieldNode):
-            continue
+def _node_selections(node: FieldNode, fragments) -> list[FieldNode]:
+    """The field nodes holding a connection's node selection: `edges { node }` and `nodes`."""
+    parts = []
+    for child in fields_of(node.selection_set, fragments):
         if child.name.value == "nodes":
-            yield child
+            parts.append(child)
         elif child.name.value == "edges":
-            for inner in child.selection_set.selections:
-                if isinstance(inner, FieldNode) and inner.name.value == "node":
-                    yield inner
+            parts += [
+                inner
+                for inner in fields_of(child.selection_set, fragments)
+                if inner.name.value == "node"
+            ]
+    return parts
 
 
-def _check_connections(definition, node: FieldNode, depth: int) -> int:
+def _check_connections(definition, node: FieldNode, depth: int, fragments) -> int:
     if depth > MAX_NESTING:
         raise _invalid(
             f"Bulk queries cannot contain connections nested more than {MAX_NESTING} deep"
         )
     count = 1
-    connection_type = get_named_type(definition.type)
-    node_type = get_named_type(connection_type.fields["nodes"].type)
-    for part in _connection_parts(node):
-        selections = [s for s in part.selection_set.selections if isinstance(s, FieldNode)]
+    node_type = get_named_type(get_named_type(definition.type).fields["nodes"].type)
+    for part in _node_selections(node, fragments):
+        selections = fields_of(part.selection_set, fragments)
         nested = [
-            s
-            for s in selections
-            if s.name.value in node_type.fields
-            and is_connection(node_type.fields[s.name.value].type)
+            selection
+            for selection in selections
+            if selection.name.value in getattr(node_type, "fields", {})
+            and is_connection(node_type.fields[selection.name.value].type)
         ]
         if nested and not any(s.name.value == "id" and not s.alias for s in selections):
             raise _invalid(
@@ -271,46 +282,46 @@ def _check_connections(definition, node: FieldNode, depth: int) -> int:
                 f"'{nested[0].name.value}' must select the 'id' field"
             )
         for child in nested:
-            count += _check_connections(node_type.fields[child.name.value], child, depth + 1)
+            count += _check_connections(
+                node_type.fields[child.name.value], child, depth + 1, fragments
+            )
     return count
 
 
-def _nodes(connection_value, node: FieldNode):
+def _nodes(connection_value, node: FieldNode, fragments):
     """(node value, its field node) for each node of a connection result."""
     if not connection_value:
         return
-    for child in node.selection_set.selections:
-        if not isinstance(child, FieldNode):
-            continue
-        key = child.alias.value if child.alias else child.name.value
+    for child in fields_of(node.selection_set, fragments):
         if child.name.value == "nodes":
-            for item in connection_value.get(key) or []:
+            for item in connection_value.get(key_of(child)) or []:
                 yield item, child
-            return
-        if child.name.value == "edges":
-            for inner in child.selection_set.selections:
-                if isinstance(inner, FieldNode) and inner.name.value == "node":
-                    inner_key = inner.alias.value if inner.alias else "node"
-                    for edge in connection_value.get(key) or []:
-                        yield edge[inner_key], inner
-            return
+        elif child.name.value == "edges":
+            for inner in fields_of(child.selection_set, fragments):
+                if inner.name.value == "node":
+                    for edge in connection_value.get(key_of(child)) or []:
+                        yield edge[key_of(inner)], inner
+        else:
+            continue
+        return  # one of `nodes` or `edges` is enough: both list the same nodes
 
 
-def _flatten(value: dict, node: FieldNode, connection_type, parent_id, lines: list):
+def _flatten(value: dict, node: FieldNode, connection_type, parent_id, lines: list, fragments):
+    """Append `value`'s line, then its nested connections' nodes as lines pointing at it."""
     node_type = get_named_type(connection_type.fields["nodes"].type)
     line, children = {}, []
-    for child in node.selection_set.selections:
-        if not isinstance(child, FieldNode):
+    for child in fields_of(node.selection_set, fragments):
+        key = key_of(child)
+        if key not in value:  # a fragment on another type
             continue
-        key = child.alias.value if child.alias else child.name.value
-        definition = node_type.fields.get(child.name.value)
+        definition = getattr(node_type, "fields", {}).get(child.name.value)
         if definition is not None and is_connection(definition.type):
-            children.append((value.get(key), child, get_named_type(definition.type)))
+            children.append((value[key], child, get_named_type(definition.type)))
         else:
-            line[key] = value.get(key)
+            line[key] = value[key]
     if parent_id is not None:
         line["__parentId"] = parent_id
     lines.append(line)
     for child_value, child, child_type in children:
-        for item, selection in _nodes(child_value, child):
-            _flatten(item, selection, child_type, value.get("id"), lines)
+        for item, selection in _nodes(child_value, child, fragments):
+            _flatten(item, selection, child_type, value.get("id"), lines, fragments)

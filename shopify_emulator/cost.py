@@ -16,11 +16,13 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLUnionType,
-    InlineFragmentNode,
     OperationDefinitionNode,
+    Undefined,
     get_named_type,
     value_from_ast,
 )
+
+from shopify_emulator.selections import fields_of, fragments_of, key_of
 
 MUTATION_COST = 10
 MAX_QUERY_COST = 1000
@@ -46,11 +48,7 @@ def _is_composite(graphql_type) -> bool:
 class CostCalculator:
     def __init__(self, schema, document, variables: dict | None, operation_name: str | None):
         self.schema = schema
-        self.fragments = {
-            definition.name.value: definition
-            for definition in document.definitions
-            if definition.kind == "fragment_definition"
-        }
+        self.fragments = fragments_of(document)
         operations = [
             definition
             for definition in document.definitions
@@ -65,7 +63,7 @@ class CostCalculator:
             ),
             operations[0] if operations else None,
         )
-        self.variables = variables or {}
+        self.variables = variables if isinstance(variables, dict) else {}
 
     @property
     def is_mutation(self) -> bool:
@@ -74,10 +72,9 @@ class CostCalculator:
     def requested(self) -> int:
         if self.operation is None:
             return 0
-        root = self.schema.mutation_type if self.is_mutation else self.schema.query_type
         if self.is_mutation:
-            return MUTATION_COST * len(list(self._fields(self.operation.selection_set)))
-        return self._selection_cost(self.operation.selection_set, root, data=None)
+            return MUTATION_COST * len(fields_of(self.operation.selection_set, self.fragments))
+        return self._selection_cost(self.operation.selection_set, self.schema.query_type, None)
 
     def actual(self, data: dict | None) -> int:
         if self.operation is None or data is None:
@@ -86,40 +83,46 @@ class CostCalculator:
             return self.requested()
         return self._selection_cost(self.operation.selection_set, self.schema.query_type, data)
 
-    def _fields(self, selection_set):
-        """The field nodes of a selection set, fragments flattened."""
-        for selection in selection_set.selections if selection_set else ():
-            if isinstance(selection, FieldNode):
-                yield selection
-            elif isinstance(selection, InlineFragmentNode):
-                yield from self._fields(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment:
-                    yield from self._fields(fragment.selection_set)
-
     def _argument(self, field_node, field_definition, name):
         for argument in field_node.arguments or ():
-            if argument.name.value == name:
-                return value_from_ast(
+            if argument.name.value == name and name in field_definition.args:
+                value = value_from_ast(
                     argument.value, field_definition.args[name].type, self.variables
                 )
+                return None if value is Undefined else value
         return None
 
     def _selection_cost(self, selection_set, parent_type, data) -> int:
-        total = 0
+        """Fields selected on the type itself (or on an interface it shares) add up; fragments
+        on different concrete types are alternatives, so the dearest one counts."""
         parent = get_named_type(parent_type)
-        for node in self._fields(selection_set):
-            name = node.name.value
-            if name.startswith("__"):
+        common, branches = 0, {}
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                common += self._field_node_cost(selection, parent, data)
                 continue
-            definition = getattr(parent, "fields", {}).get(name)
-            if definition is None:
-                continue
-            key = node.alias.value if node.alias else name
-            value = data.get(key) if isinstance(data, dict) else None
-            total += self._field_cost(node, definition, value, measured=data is not None)
-        return total
+            if isinstance(selection, FragmentSpreadNode):
+                selection = self.fragments.get(selection.name.value)
+                if selection is None:
+                    continue
+            condition = selection.type_condition
+            branch_type = self.schema.type_map[condition.name.value] if condition else parent
+            cost = self._selection_cost(selection.selection_set, branch_type, data)
+            if branch_type is parent or not isinstance(branch_type, GraphQLObjectType):
+                common += cost
+            else:
+                branches[branch_type.name] = branches.get(branch_type.name, 0) + cost
+        return common + max(branches.values(), default=0)
+
+    def _field_node_cost(self, node, parent, data) -> int:
+        name = node.name.value
+        definition = getattr(parent, "fields", {}).get(name)
+        if name.startswith("__") or definition is None:
+            return 0
+        if data is not None and not isinstance(data, dict):
+            return 0
+        value = data.get(key_of(node)) if data is not None else None
+        return self._field_cost(node, definition, value, measured=data is not None)
 
     def _field_cost(self, node, definition, value, *, measured: bool) -> int:
         field_type = definition.type
@@ -129,29 +132,29 @@ class CostCalculator:
             return self._connection_cost(node, definition, value, measured=measured)
         if _is_list(field_type):
             if measured:
-                items = value or []
                 return sum(
-                    1 + self._selection_cost(node.selection_set, field_type, item) for item in items
+                    1 + self._selection_cost(node.selection_set, field_type, item)
+                    for item in value or []
+                    if item is not None
                 )
-            size = self._argument(node, definition, "first") or 1
+            ids = self._argument(node, definition, "ids")
+            size = self._argument(node, definition, "first") or (len(ids) if ids else 1)
             return size * (1 + self._selection_cost(node.selection_set, field_type, None))
         if measured and value is None:
             return 0
         return 1 + self._selection_cost(node.selection_set, field_type, value)
 
     def _connection_cost(self, node, definition, value, *, measured: bool) -> int:
-        connection_type = get_named_type(definition.type)
-        node_type = (
-            connection_type.fields["nodes"].type if "nodes" in connection_type.fields else None
-        )
-        node_selections = []
-        for child in self._fields(node.selection_set):
+        node_type = get_named_type(definition.type).fields["nodes"].type
+        node_selections = []  # (where the nodes are in the result, their selection set)
+        for child in fields_of(node.selection_set, self.fragments):
             if child.name.value == "nodes":
-                node_selections.append(("nodes", child, None))
+                node_selections.append(((key_of(child),), child.selection_set))
             elif child.name.value == "edges":
-                for edge_child in self._fields(child.selection_set):
+                for edge_child in fields_of(child.selection_set, self.fragments):
                     if edge_child.name.value == "node":
-                        node_selections.append(("edges", child, edge_child))
+                        path = (key_of(child), key_of(edge_child))
+                        node_selections.append((path, edge_child.selection_set))
         if not measured:
             size = (
                 self._argument(node, definition, "first")
@@ -160,8 +163,8 @@ class CostCalculator:
             )
             per_node = max(
                 (
-                    1 + self._selection_cost((inner or child).selection_set, node_type, None)
-                    for _, child, inner in node_selections
+                    1 + self._selection_cost(selection, node_type, None)
+                    for _, selection in node_selections
                 ),
                 default=0,
             )
@@ -169,15 +172,13 @@ class CostCalculator:
         if value is None:
             return 0
         best = 0
-        for kind, child, inner in node_selections:
-            key = child.alias.value if child.alias else child.name.value
-            items = value.get(key) or []
-            if kind == "edges":
-                inner_key = inner.alias.value if inner.alias else "node"
-                nodes = [edge.get(inner_key) for edge in items if isinstance(edge, dict)]
-                selection = inner.selection_set
-            else:
-                nodes, selection = items, child.selection_set
-            cost = sum(1 + self._selection_cost(selection, node_type, item) for item in nodes)
+        for path, selection in node_selections:
+            items = value.get(path[0]) or []
+            nodes = [item.get(path[1]) for item in items] if len(path) == 2 else items
+            cost = sum(
+                1 + self._selection_cost(selection, node_type, item)
+                for item in nodes
+                if item is not None
+            )
             best = max(best, cost)
         return 2 + best

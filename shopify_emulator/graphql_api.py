@@ -35,84 +35,27 @@ def _prepare(query: str):
     return document, [ruby_style(error) for error in validate(schema, document)]
 
 
+class Refusal(Exception):
+    """An answer that ends the request early: (status, headers, body)."""
+
+    def __init__(self, status: int, body, headers: dict | None = None):
+        super().__init__(status)
+        self.answer = (status, headers or {}, body)
+
+
 def handle(emulator, shop_domain: str, version: str, headers, body: bytes):
     """Return (status, extra headers, JSON-able body)."""
-    shop = emulator.shops.get(shop_domain)
-    if shop is None or version != API_VERSION:
-        return 404, {}, {"errors": "Not Found"}
-    faults = shop.faults
-    if faults.latency_ms:
-        time.sleep(faults.latency_ms / 1000)
-    if faults.error_rate and _random.random() < faults.error_rate:
-        return _random.choice((500, 502, 503)), {}, {"errors": "Internal Server Error"}
-    if faults.throttle_429_rate and _random.random() < faults.throttle_429_rate:
-        return 429, {"Retry-After": "1.0"}, {"errors": "Too Many Requests"}
-    grant = emulator.find_grant(shop, headers.get("X-Shopify-Access-Token"))
-    if grant is None:
-        return 401, {}, {"errors": UNAUTHORIZED}
     try:
-        request = json.loads(body or b"{}")
-    except ValueError:
-        return 400, {}, {"errors": {"query": "Required parameter missing or invalid"}}
-    query = request.get("query") if isinstance(request, dict) else None
-    if not isinstance(query, str) or not query.strip():
-        return 400, {}, {"errors": {"query": "Required parameter missing or invalid"}}
-    variables = request.get("variables") or {}
-    operation_name = request.get("operationName")
-
-    try:
-        document, errors = _prepare(query)
-    except GraphQLError as error:
-        return 200, {}, {"errors": [ruby_style(error)]}
-    if errors:
-        return 200, {}, {"errors": errors}
-
-    schema = load_schema()
-    calculator = CostCalculator(schema, document, variables, operation_name)
-    try:
-        requested = calculator.requested()
-    except GraphQLError as error:  # bad variables, as graphql-ruby reports them
-        return 200, {}, {"errors": [ruby_style(error)]}
-    bucket = shop.bucket(grant.client_id)
-    if requested > MAX_QUERY_COST:
-        return (
-            200,
-            {},
-            {
-                "errors": [
-                    {
-                        "message": MAX_COST_MESSAGE.format(cost=requested, limit=MAX_QUERY_COST),
-                        "extensions": {
-                            "code": "MAX_COST_EXCEEDED",
-                            "cost": requested,
-                            "maxCost": 1000,
-                        },
-                    }
-                ],
-                "extensions": _cost(requested, None, bucket),
-            },
-        )
-    if not bucket.take(requested):
-        return (
-            200,
-            {},
-            {
-                "errors": [
-                    {
-                        "message": "Throttled",
-                        "extensions": {
-                            "code": "THROTTLED",
-                            "documentation": "https://shopify.dev/api/usage/rate-limits",
-                        },
-                    }
-                ],
-                "extensions": _cost(requested, None, bucket),
-            },
-        )
-
+        shop, grant = _admit(emulator, shop_domain, version, headers)
+        query, variables, operation_name = _read_request(body)
+        document = _prepare_document(query)
+        calculator = CostCalculator(load_schema(), document, variables, operation_name)
+        requested, bucket = _charge(shop, grant, calculator)
+    except Refusal as refusal:
+        return refusal.answer
     context = Context(emulator, shop, grant)
     result = execute(
-        schema,
+        load_schema(),
         document,
         variable_values=variables,
         operation_name=operation_name,
@@ -131,6 +74,80 @@ def handle(emulator, shop_domain: str, version: str, headers, body: bytes):
             {"warnings": [{"message": warning} for warning in context.warnings]}
         ]
     return 200, {}, response
+
+
+def _admit(emulator, shop_domain, version, headers):
+    """The shop and the token's grant, after the injected faults; or a refusal."""
+    shop = emulator.shops.get(shop_domain)
+    if shop is None or version != API_VERSION:
+        raise Refusal(404, {"errors": "Not Found"})
+    faults = shop.faults
+    if faults.latency_ms:
+        time.sleep(faults.latency_ms / 1000)
+    if faults.error_rate and _random.random() < faults.error_rate:
+        raise Refusal(_random.choice((500, 502, 503)), {"errors": "Internal Server Error"})
+    if faults.throttle_429_rate and _random.random() < faults.throttle_429_rate:
+        raise Refusal(429, {"errors": "Too Many Requests"}, {"Retry-After": "1.0"})
+    grant = emulator.find_grant(shop, headers.get("X-Shopify-Access-Token"))
+    if grant is None:
+        raise Refusal(401, {"errors": UNAUTHORIZED})
+    return shop, grant
+
+
+def _read_request(body: bytes):
+    """(query, variables, operationName) from the JSON body."""
+    missing = Refusal(400, {"errors": {"query": "Required parameter missing or invalid"}})
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        raise missing from None
+    query = request.get("query") if isinstance(request, dict) else None
+    if not isinstance(query, str) or not query.strip():
+        raise missing
+    variables = request.get("variables") or {}
+    if isinstance(variables, str):  # some clients send the variables JSON-encoded
+        try:
+            variables = json.loads(variables)
+        except ValueError:
+            variables = None
+    if not isinstance(variables, dict):
+        raise Refusal(400, {"errors": {"variables": "Variables must be a JSON object"}})
+    return query, variables, request.get("operationName")
+
+
+def _prepare_document(query: str):
+    try:
+        document, errors = _prepare(query)
+    except GraphQLError as error:
+        raise Refusal(200, {"errors": [ruby_style(error)]}) from None
+    if errors:
+        raise Refusal(200, {"errors": errors})
+    return document
+
+
+def _charge(shop, grant, calculator):
+    """Take the requested cost from the app's bucket: (requested cost, bucket)."""
+    bucket = shop.bucket(grant.client_id)
+    try:
+        requested = calculator.requested()
+    except GraphQLError as error:  # bad variables, as graphql-ruby reports them
+        raise Refusal(200, {"errors": [ruby_style(error)]}) from None
+    if requested > MAX_QUERY_COST:
+        error = {
+            "message": MAX_COST_MESSAGE.format(cost=requested, limit=MAX_QUERY_COST),
+            "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": 1000},
+        }
+        raise Refusal(200, {"errors": [error], "extensions": _cost(requested, None, bucket)})
+    if not bucket.take(requested):
+        error = {
+            "message": "Throttled",
+            "extensions": {
+                "code": "THROTTLED",
+                "documentation": "https://shopify.dev/api/usage/rate-limits",
+            },
+        }
+        raise Refusal(200, {"errors": [error], "extensions": _cost(requested, None, bucket)})
+    return requested, bucket
 
 
 def _cost(requested, actual, bucket) -> dict:

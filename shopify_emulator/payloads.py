@@ -7,9 +7,11 @@ maps the record's fields to the names and shapes of Shopify's documented example
 lowercase statuses, comma-separated tags, and times in the shop's timezone
 (`2021-12-31T19:00:00-05:00`).
 
-Builders only map what a record knows. `conform` then makes the body match the topic's JSON
-Schema (data/webhook-schemas, inferred from Shopify's examples): a required field the
-emulator has no value for gets the empty value of its type, never a made-up one.
+Builders only map what a record knows: what the record lacks is null, as in Shopify's own
+bodies (a guest order's `customer`, an order without a billing address, a customer without
+an email). `conform` then adds the keys the topic's JSON Schema (data/webhook-schemas,
+inferred from Shopify's examples) requires and the body lacks, as null (or [] for lists),
+and changes nothing else.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def money(value: dict) -> dict:
 
 
 def money_bag(bag: dict) -> dict:
+    """A record's MoneyBag as REST's `{shop_money, presentment_money}`."""
     return {
         "shop_money": money(bag["shopMoney"]),
         "presentment_money": money(bag["presentmentMoney"]),
@@ -113,29 +116,33 @@ def shop_amount(bag: dict) -> str:
     return bag["shopMoney"]["amount"]
 
 
+def priced(key: str, bag: dict) -> dict:
+    """REST's pair of fields for a MoneyBag: `key`, the shop-currency amount, and `key_set`,
+    both currencies."""
+    return {key: shop_amount(bag), f"{key}_set": money_bag(bag)}
+
+
 def presentment_amount(bag: dict) -> str:
     """REST's price fields on checkouts are in the buyer's (presentment) currency."""
     return bag["presentmentMoney"]["amount"]
 
 
 def order_money(order: dict, amount: Decimal | int) -> dict:
-    """A REST money bag of `amount` (in the shop's currency) in the order's two currencies."""
-    return money_bag(
-        records.money_bag(amount, order["currencyCode"], order["presentmentCurrencyCode"])
-    )
+    """A MoneyBag of `amount` (in the shop's currency) in the order's two currencies."""
+    return records.money_bag(amount, order["currencyCode"], order["presentmentCurrencyCode"])
 
 
 def summed_money(order: dict, bags: list[dict]) -> dict:
-    """A REST money bag adding up MoneyBags, each currency summed exactly rather than
-    converted again."""
+    """A MoneyBag adding up MoneyBags, each currency summed exactly rather than converted
+    again."""
 
     def side(key: str, currency: str) -> dict:
         amount = sum((Decimal(bag[key]["amount"]) for bag in bags), Decimal("0"))
-        return {"amount": records.format_amount(amount, currency), "currency_code": currency}
+        return records.money(amount, currency)
 
     return {
-        "shop_money": side("shopMoney", order["currencyCode"]),
-        "presentment_money": side("presentmentMoney", order["presentmentCurrencyCode"]),
+        "shopMoney": side("shopMoney", order["currencyCode"]),
+        "presentmentMoney": side("presentmentMoney", order["presentmentCurrencyCode"]),
     }
 
 
@@ -172,7 +179,7 @@ def address_fields(address: dict) -> dict:
 
 def address_body(address: dict | None) -> dict | None:
     """An order's or checkout's address. (Shopify adds the coordinates it geocoded; the
-    emulator has none, so `conform` leaves latitude and longitude null.)"""
+    emulator has none, so `conform` adds latitude and longitude as null.)"""
     return address_fields(address) if address else None
 
 
@@ -228,18 +235,36 @@ def customer_delete_body(shop: Shop, customer: dict) -> dict:
     }
 
 
+def consent_body(shop: Shop, consent: dict | None) -> dict | None:
+    if consent is None:
+        return None
+    return {
+        "state": lower(consent["marketingState"]),
+        "opt_in_level": lower(consent["marketingOptInLevel"]),
+        "consent_updated_at": rest_time(shop, consent["consentUpdatedAt"]),
+    }
+
+
 def email_consent_body(shop: Shop, customer: dict) -> dict:
-    consent = customer["emailMarketingConsent"]
-    if consent is not None:
-        consent = {
-            "state": lower(consent["marketingState"]),
-            "opt_in_level": lower(consent["marketingOptInLevel"]),
-            "consent_updated_at": rest_time(shop, consent["consentUpdatedAt"]),
-        }
     return {
         "customer_id": number(customer["id"]),
         "email_address": customer["email"],
-        "email_marketing_consent": consent,
+        "email_marketing_consent": consent_body(shop, customer["emailMarketingConsent"]),
+    }
+
+
+def sms_consent_body(shop: Shop, customer: dict) -> dict:
+    """customers_marketing_consent/update is about SMS consent; null for a customer who never
+    had any (no phone)."""
+    consent = customer["smsMarketingConsent"]
+    body = consent_body(shop, consent)
+    if body is not None:
+        # Shopify's "SHOPIFY" or "OTHER", when the record knows where consent was collected.
+        body["consent_collected_from"] = consent.get("consentCollectedFrom")
+    return {
+        "id": number(customer["id"]),
+        "phone": customer["phone"],
+        "sms_marketing_consent": body,
     }
 
 
@@ -355,10 +380,8 @@ def line_item_body(shop: Shop, line: dict) -> dict:
         "requires_shipping": line["requiresShipping"],
         "taxable": line["taxable"],
         "gift_card": line["isGiftCard"],
-        "price": shop_amount(line["originalUnitPriceSet"]),
-        "price_set": money_bag(line["originalUnitPriceSet"]),
-        "total_discount": shop_amount(line["totalDiscountSet"]),
-        "total_discount_set": money_bag(line["totalDiscountSet"]),
+        **priced("price", line["originalUnitPriceSet"]),
+        **priced("total_discount", line["totalDiscountSet"]),
         "product_id": line["_productId"],
         "variant_id": line["_variantId"],
         # REST says whether the product still exists, as a line outlives its product.
@@ -366,7 +389,22 @@ def line_item_body(shop: Shop, line: dict) -> dict:
     }
 
 
-def fulfillment_body(shop: Shop, fulfillment: dict) -> dict:
+def fulfilled_lines(shop: Shop, order: dict, fulfillment: dict) -> list[dict]:
+    """The lines a fulfillment shipped, each with the quantity shipped. A Fulfillment record
+    holds only its total quantity, so the lines are known only while it is the order's one
+    fulfillment (then every shipped item is in it); for a later one the list is empty."""
+    if [item["id"] for item in order["fulfillments"]] != [fulfillment["id"]]:
+        return []
+    shipped = []
+    for line in order["lineItems"]:
+        quantity = line["currentQuantity"] - line["unfulfilledQuantity"]
+        if quantity > 0:
+            shipped.append({**line_item_body(shop, line), "quantity": quantity})
+    return shipped
+
+
+def fulfillment_body(shop: Shop, order: dict | None, fulfillment: dict) -> dict:
+    """A fulfillment as orders embed it (`order` is None when the order no longer exists)."""
     tracking = fulfillment["trackingInfo"]
     first = tracking[0] if tracking else {}
     status = fulfillment["displayStatus"]
@@ -378,13 +416,30 @@ def fulfillment_body(shop: Shop, fulfillment: dict) -> dict:
         "status": lower(fulfillment["status"]),
         "shipment_status": status.lower() if status in SHIPMENT_STATUSES else None,
         "service": MANUAL_SERVICE,
+        # The emulator has no locations to ship from.
+        "location_id": None,
+        "origin_address": None,
+        # Manual fulfillments carry no receipt details: Shopify sends an empty object.
+        "receipt": {},
         "tracking_company": first.get("company"),
         "tracking_number": first.get("number"),
         "tracking_url": first.get("url"),
         "tracking_numbers": [info["number"] for info in tracking if info.get("number")],
         "tracking_urls": [info["url"] for info in tracking if info.get("url")],
+        "line_items": fulfilled_lines(shop, order, fulfillment) if order else [],
         "created_at": rest_time(shop, fulfillment["createdAt"]),
         "updated_at": rest_time(shop, fulfillment["updatedAt"]),
+    }
+
+
+def fulfillment_webhook_body(shop: Shop, fulfillment: dict) -> dict:
+    """fulfillments/create and fulfillments/update add where the parcel goes and the order's
+    email."""
+    order = shop.get("orders", fulfillment["_orderId"])
+    return {
+        **fulfillment_body(shop, order, fulfillment),
+        "email": order["email"] if order else None,
+        "destination": address_body(order["shippingAddress"]) if order else None,
     }
 
 
@@ -425,35 +480,26 @@ def order_body(shop: Shop, order: dict) -> dict:
         "tax_exempt": customer["taxExempt"] if customer else False,
         "taxes_included": order["taxesIncluded"],
         "discount_codes": [{"code": code} for code in order["discountCodes"]],
-        "subtotal_price": shop_amount(order["subtotalPriceSet"]),
-        "subtotal_price_set": money_bag(order["subtotalPriceSet"]),
-        "current_subtotal_price": shop_amount(order["currentSubtotalPriceSet"]),
-        "current_subtotal_price_set": money_bag(order["currentSubtotalPriceSet"]),
-        "total_discounts": shop_amount(order["totalDiscountsSet"]),
-        "total_discounts_set": money_bag(order["totalDiscountsSet"]),
-        "current_total_discounts": shop_amount(order["currentTotalDiscountsSet"]),
-        "current_total_discounts_set": money_bag(order["currentTotalDiscountsSet"]),
-        "total_line_items_price": lines_total["shop_money"]["amount"],
-        "total_line_items_price_set": lines_total,
+        **priced("subtotal_price", order["subtotalPriceSet"]),
+        **priced("current_subtotal_price", order["currentSubtotalPriceSet"]),
+        **priced("total_discounts", order["totalDiscountsSet"]),
+        **priced("current_total_discounts", order["currentTotalDiscountsSet"]),
+        **priced("total_line_items_price", lines_total),
         "total_shipping_price_set": money_bag(order["totalShippingPriceSet"]),
         "current_shipping_price_set": money_bag(order["currentShippingPriceSet"]),
-        "total_tax": shop_amount(order["totalTaxSet"]),
-        "total_tax_set": money_bag(order["totalTaxSet"]),
-        "current_total_tax": shop_amount(order["currentTotalTaxSet"]),
-        "current_total_tax_set": money_bag(order["currentTotalTaxSet"]),
-        "total_price": shop_amount(order["totalPriceSet"]),
-        "total_price_set": money_bag(order["totalPriceSet"]),
-        "current_total_price": shop_amount(order["currentTotalPriceSet"]),
-        "current_total_price_set": money_bag(order["currentTotalPriceSet"]),
+        **priced("total_tax", order["totalTaxSet"]),
+        **priced("current_total_tax", order["currentTotalTaxSet"]),
+        **priced("total_price", order["totalPriceSet"]),
+        **priced("current_total_price", order["currentTotalPriceSet"]),
         "total_outstanding": shop_amount(order["totalOutstandingSet"]),
-        "total_tip_received": zero["shop_money"]["amount"],
-        "total_cash_rounding_payment_adjustment_set": zero,
-        "total_cash_rounding_refund_adjustment_set": zero,
+        "total_tip_received": shop_amount(zero),
+        "total_cash_rounding_payment_adjustment_set": money_bag(zero),
+        "total_cash_rounding_refund_adjustment_set": money_bag(zero),
         "billing_address": address_body(order["billingAddress"]),
         "shipping_address": address_body(order["shippingAddress"]),
         "customer": customer_body(shop, customer),
         "line_items": [line_item_body(shop, line) for line in order["lineItems"]],
-        "fulfillments": [fulfillment_body(shop, item) for item in order["fulfillments"]],
+        "fulfillments": [fulfillment_body(shop, order, item) for item in order["fulfillments"]],
         # Refunds reach apps through refunds/create; the documented order bodies (and so
         # the schema, which allows no items) always show this list empty.
         "refunds": [],
@@ -482,14 +528,12 @@ def refund_body(shop: Shop, order: dict) -> dict:
                 "refund_id": number(refund["id"]),
                 "kind": "refund_discrepancy",
                 "reason": "Refund discrepancy",
-                "amount": negated["shop_money"]["amount"],
-                "amount_set": negated,
-                "tax_amount": zero["shop_money"]["amount"],
-                "tax_amount_set": zero,
+                **priced("amount", negated),
+                **priced("tax_amount", zero),
             }
         ],
         # The emulator has no duties.
-        "total_duties_set": zero,
+        "total_duties_set": money_bag(zero),
     }
 
 
@@ -692,6 +736,7 @@ TOPICS = {
     "customers/update": customer_webhook_body,
     "customers/delete": customer_delete_body,
     "customers_email_marketing_consent/update": email_consent_body,
+    "customers_marketing_consent/update": sms_consent_body,
     "customers/redact": customer_redact_body,
     "products/create": product_body,
     "products/update": product_body,
@@ -703,6 +748,8 @@ TOPICS = {
     "orders/fulfilled": order_body,
     "orders/partially_fulfilled": order_body,
     "orders/delete": id_body,
+    "fulfillments/create": fulfillment_webhook_body,
+    "fulfillments/update": fulfillment_webhook_body,
     "refunds/create": refund_body,
     "checkouts/create": checkout_body,
     "checkouts/update": checkout_body,
@@ -730,24 +777,6 @@ def webhook_schema(topic: str) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-EMPTY = {
-    "string": str,
-    "integer": int,
-    "number": int,
-    "boolean": bool,
-    "array": list,
-    "object": dict,
-}
-JSON_TYPES = {
-    str: "string",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    list: "array",
-    dict: "object",
-}
-
-
 def schema_types(schema: dict) -> list[str]:
     if "anyOf" in schema:
         return [kind for branch in schema["anyOf"] for kind in schema_types(branch)]
@@ -755,28 +784,29 @@ def schema_types(schema: dict) -> list[str]:
     return kind if isinstance(kind, list) else [kind]
 
 
+def branch(schema: dict, kind: str) -> dict:
+    """The part of `schema` that describes a value of JSON type `kind`: the schema itself, or
+    the first of its `anyOf` branches that allows `kind`."""
+    for option in schema.get("anyOf", ()):
+        if kind in schema_types(option):
+            return branch(option, kind)
+    return schema
+
+
 def conform(value, schema: dict | bool):
-    """`value` with every missing required key added and every disallowed null replaced by
-    the empty value of the schema's type ("", 0, False, [], {}), recursively. Values that
-    are present are kept as they are."""
+    """`value` with the keys its schema requires added where they are missing: null, or []
+    where the schema says the key holds a list. Nothing the builder set is changed (a null
+    stays null), and only objects and lists that are in the body are looked into."""
     if not isinstance(schema, dict):  # `items: false`: the examples only showed [] here
         return value
-    types = schema_types(schema)
-    if value is None:
-        if "null" in types or not types:
-            return None
-        value = EMPTY[next(kind for kind in types if kind != "null")]()
-    if "anyOf" in schema:
-        kind = JSON_TYPES.get(type(value))
-        branch = next((b for b in schema["anyOf"] if kind in schema_types(b)), None)
-        return conform(value, branch) if branch is not None else value
     if isinstance(value, dict):
+        schema = branch(schema, "object")
         properties = schema.get("properties", {})
-        missing = {key: None for key in schema.get("required", ()) if key not in value}
-        return {
-            key: conform(item, properties[key]) if key in properties else item
-            for key, item in {**value, **missing}.items()
-        }
-    if isinstance(value, list) and "items" in schema:
-        return [conform(item, schema["items"]) for item in value]
+        body = {key: conform(item, properties.get(key, True)) for key, item in value.items()}
+        for key in schema.get("required", ()):
+            if key not in body:
+                body[key] = [] if "array" in schema_types(properties.get(key, {})) else None
+        return body
+    if isinstance(value, list):
+        return [conform(item, branch(schema, "array").get("items", True)) for item in value]
     return value

@@ -243,6 +243,7 @@ def customer(number: int, fields: dict, created_at: str, address_number: int | N
         "addressesV2": addresses,
         "defaultAddress": addresses[0] if addresses else None,
         "dataSaleOptOut": False,
+        "productSubscriberStatus": "NEVER_SUBSCRIBED",
     }
 
 
@@ -269,6 +270,7 @@ def product_variant(
         ],
         "taxable": True,
         "availableForSale": True,
+        "inventoryPolicy": fields.get("inventoryPolicy", "DENY"),
         "inventoryQuantity": int(fields.get("inventoryQuantity", 0)),
         "_productId": product_number,
     }
@@ -439,6 +441,8 @@ def order(
         "closed": False,
         "confirmed": True,
         "test": False,
+        "returnStatus": "NO_RETURN",
+        "riskLevel": "LOW",
         "currencyCode": shop_currency,
         "presentmentCurrencyCode": presentment_currency,
         "displayFinancialStatus": financial_status,
@@ -522,6 +526,21 @@ def refund(number: int, order: dict, amount: Decimal, at: str, note: str | None 
     }
 
 
+def checkout_money(amounts: dict, shop_currency: str, presentment_currency: str) -> dict:
+    """An abandoned checkout's money fields from `totals(...)`."""
+
+    def bag(amount):
+        return money_bag(amount, shop_currency, presentment_currency)
+
+    return {
+        "subtotalPriceSet": bag(amounts["subtotal"]),
+        "totalDiscountSet": bag(amounts["discounts"]),
+        "totalLineItemsPriceSet": bag(amounts["subtotal"] + amounts["discounts"]),
+        "totalTaxSet": bag(amounts["tax"]),
+        "totalPriceSet": bag(amounts["total"]),
+    }
+
+
 def checkout_token(shop: str, number: int) -> str:
     return hashlib.sha256(f"{shop}:checkout:{number}".encode()).hexdigest()[:32]
 
@@ -544,10 +563,6 @@ def abandoned_checkout(
     GraphQL's `Order.checkoutToken` once completed); `_email` the shopper's email, which
     GraphQL only exposes through the customer; `_orderLines` the order lines (`line_item`)
     the checkout becomes when it completes, of which `lines` are the checkout's view."""
-
-    def bag(amount):
-        return money_bag(amount, shop_currency, presentment_currency)
-
     token = checkout_token(shop, number)
     key = hashlib.sha256(f"{token}:key".encode()).hexdigest()[:32]
     return {
@@ -563,11 +578,7 @@ def abandoned_checkout(
         "taxesIncluded": False,
         "billingAddress": order_address(number, fields.get("billingAddress")),
         "shippingAddress": order_address(number, fields.get("shippingAddress")),
-        "subtotalPriceSet": bag(amounts["subtotal"]),
-        "totalDiscountSet": bag(amounts["discounts"]),
-        "totalLineItemsPriceSet": bag(amounts["subtotal"] + amounts["discounts"]),
-        "totalTaxSet": bag(amounts["tax"]),
-        "totalPriceSet": bag(amounts["total"]),
+        **checkout_money(amounts, shop_currency, presentment_currency),
         "taxLines": [],
         "lineItems": lines,
         "_customerId": customer_number,

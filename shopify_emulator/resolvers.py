@@ -20,7 +20,7 @@ from graphql import (
     get_named_type,
 )
 
-from shopify_emulator import actions, connections, records
+from shopify_emulator import actions, connections, records, transitions
 from shopify_emulator.cost import is_connection
 
 
@@ -53,7 +53,9 @@ _EMPTY_SCALARS = {
 
 
 def empty_value(graphql_type):
-    """Null for a nullable field; otherwise the emptiest value of its type."""
+    """Null for a nullable field; otherwise the emptiest value of its type. An enum has no
+    empty value: records carry every non-null enum they can be asked for, and any other is
+    reported as not emulated rather than answered with a guess."""
     if not isinstance(graphql_type, GraphQLNonNull):
         return None
     inner = graphql_type.of_type
@@ -62,8 +64,11 @@ def empty_value(graphql_type):
     if isinstance(inner, GraphQLScalarType):
         return _EMPTY_SCALARS.get(inner.name, "")
     if isinstance(inner, GraphQLEnumType):
-        return next(iter(inner.values))
+        raise GraphQLError(f"The emulator does not emulate this {inner.name} field")
     return {}
+
+
+_MISSING = object()
 
 
 def default_resolver(source, info, **args):
@@ -76,9 +81,6 @@ def default_resolver(source, info, **args):
     if isinstance(value, list) and "first" in args and args["first"] is not None:
         return value[: args["first"]]  # plain list fields with `first`, e.g. Order.fulfillments
     return value
-
-
-_MISSING = object()
 
 
 def _shop(info):
@@ -99,6 +101,15 @@ def _variant(record, info, **args):
 def _customer_orders(shop, customer):
     numbers = sorted(shop.customer_orders.get(records.number_of(customer["id"]), ()))
     return [shop.get("orders", number) for number in numbers if shop.get("orders", number)]
+
+
+def _visible_orders(customer, info):
+    """The customer's orders as the token may see them: `read_orders`, and the last 60 days
+    only without `read_all_orders`."""
+    require(info, "read_orders")
+    visible = orders_visible(info.context.grant)
+    orders = _customer_orders(_shop(info), customer)
+    return [order for order in orders if visible is None or visible(order)]
 
 
 def _amount_spent(customer, info):
@@ -175,9 +186,9 @@ FIELD_RESOLVERS = {
         "numberOfOrders": lambda c, info: str(len(_customer_orders(_shop(info), c))),
         "amountSpent": _amount_spent,
         "orders": lambda c, info, **args: connections.list_connection(
-            _customer_orders(_shop(info), c), args, bulk=info.context.bulk
+            _visible_orders(c, info), args, bulk=info.context.bulk
         ),
-        "lastOrder": lambda c, info: (_customer_orders(_shop(info), c) or [None])[-1],
+        "lastOrder": lambda c, info: (_visible_orders(c, info) or [None])[-1],
         "addresses": lambda c, info, first=None: (
             c["addressesV2"][:first] if first else c["addressesV2"]
         ),
@@ -192,6 +203,8 @@ FIELD_RESOLVERS = {
             len(p["variants"]) == 1 and p["variants"][0]["title"] == "Default Title"
         ),
         "onlineStoreUrl": lambda p, info: None,
+        "totalInventory": lambda p, info: sum(v["inventoryQuantity"] for v in p["variants"]),
+        "tracksInventory": lambda p, info: True,
         "options": lambda p, info, first=None: p["options"][:first] if first else p["options"],
     },
     "ProductOption": {
@@ -202,6 +215,13 @@ FIELD_RESOLVERS = {
     },
     "ProductVariant": {
         "product": _linked("products", "_productId"),
+        "inventoryItem": lambda v, info: {
+            "__typename": "InventoryItem",
+            "id": records.gid("InventoryItem", records.number_of(v["id"])),
+            "sku": v["sku"],
+            "tracked": True,
+            "requiresShipping": True,
+        },
         "displayName": lambda v, info: (
             f"{_shop(info).get('products', v['_productId'])['title']} - {v['title']}"
         ),
@@ -209,6 +229,19 @@ FIELD_RESOLVERS = {
     "Order": {
         "customer": _linked("customers", "_customerId"),
         "fulfillmentsCount": lambda o, info: _count(o["fulfillments"]),
+        "currentSubtotalLineItemsQuantity": lambda o, info: sum(
+            line["currentQuantity"] for line in o["lineItems"]
+        ),
+        "netPaymentSet": lambda o, info: records.money_bag(
+            transitions.refundable(o), o["currencyCode"], o["presentmentCurrencyCode"]
+        ),
+        "fulfillable": lambda o, info: (
+            not o["cancelledAt"] and any(line["unfulfilledQuantity"] for line in o["lineItems"])
+        ),
+        "canMarkAsPaid": lambda o, info: (
+            not o["cancelledAt"] and o["displayFinancialStatus"] in transitions.PAYABLE
+        ),
+        "refundable": lambda o, info: transitions.refundable(o) > 0,
     },
     "LineItem": {"product": _linked("products", "_productId"), "variant": _variant},
     "AbandonedCheckout": {
@@ -245,11 +278,15 @@ FIELD_RESOLVERS = {
 # Access scopes ------------------------------------------------------------------------------
 
 
+def granted_scopes(grant) -> set[str]:
+    """What a token may do; a write scope implies its read scope, as on Shopify."""
+    scopes = set(grant.scopes)
+    return scopes | {scope.replace("write_", "read_") for scope in scopes}
+
+
 def require(info, *scopes: str):
     """Shopify's ACCESS_DENIED error unless the token holds one of `scopes`."""
-    granted = set(info.context.grant.scopes)
-    # A write scope implies its read scope, as on Shopify.
-    granted |= {scope.replace("write_", "read_") for scope in granted}
+    granted = granted_scopes(info.context.grant)
     if granted & set(scopes):
         return
     needed = f"`{scopes[0]}` access scope"
@@ -334,8 +371,11 @@ def find_node(info, value: str):
     kind, number = parsed
     shop = _shop(info)
     if kind in KINDS:
-        require(info, *READ_SCOPES[KINDS[kind]])
-        return shop.get(KINDS[kind], number)
+        resource = KINDS[kind]
+        require(info, *READ_SCOPES[resource])
+        record = shop.get(resource, number)
+        visible = orders_visible(info.context.grant) if resource == "orders" else None
+        return record if record is None or visible is None or visible(record) else None
     if kind == "ProductVariant":
         require(info, "read_products")
         return shop.variant(number)[1]
@@ -358,7 +398,7 @@ def _own_subscriptions(info) -> dict[int, dict]:
     client_id = info.context.grant.client_id
     return {
         number: subscription
-        for number, subscription in _shop(info).webhook_subscriptions.items()
+        for number, subscription in list(_shop(info).webhook_subscriptions.items())
         if subscription["_clientId"] == client_id
     }
 
@@ -388,7 +428,7 @@ def _bulk_operations(root, info, **args):
     client_id = info.context.grant.client_id
     operations = [
         operation
-        for _, operation in sorted(_shop(info).bulk_operations.items())
+        for _, operation in sorted(list(_shop(info).bulk_operations.items()))
         if operation["_clientId"] == client_id
     ]
     status = re.search(r"status:(\w+)", args.get("query") or "")
@@ -401,7 +441,7 @@ def _bulk_operations(root, info, **args):
 def _current_bulk_operation(root, info, type="QUERY"):
     operations = [
         operation
-        for _, operation in sorted(_shop(info).bulk_operations.items())
+        for _, operation in sorted(list(_shop(info).bulk_operations.items()))
         if operation["_clientId"] == info.context.grant.client_id and operation["type"] == type
     ]
     return operations[-1] if operations else None
@@ -494,8 +534,27 @@ def _customer_create(info, input):
 
 
 def _customer_update(info, input):
+    # Since 2022-04 customerUpdate no longer changes consent: apps must use the dedicated
+    # mutations, which record how and when consent was given.
+    for key, mutation_name in (
+        ("emailMarketingConsent", "customerEmailMarketingConsentUpdate"),
+        ("smsMarketingConsent", "customerSmsMarketingConsentUpdate"),
+    ):
+        if input.get(key) is not None:
+            raise actions.user_error(
+                [key], f"To update {key}, please use the {mutation_name} Mutation instead."
+            )
     number = _number(input.get("id"), "Customer")
     return {"customer": actions.update_customer(_emulator(info), _shop(info), number, input)}
+
+
+def _consent_update(key):
+    def run(info, input):
+        number = _number(input["customerId"], "Customer")
+        fields = {key: input[key]}
+        return {"customer": actions.update_customer(_emulator(info), _shop(info), number, fields)}
+
+    return run
 
 
 def _customer_delete(info, input):
@@ -581,9 +640,7 @@ def _company_location_create(info, companyId, input):
 def _webhook_create(info, topic, webhookSubscription):
     from shopify_emulator import webhooks
 
-    subscription = webhooks.subscribe(
-        _shop(info), info.context.grant.client_id, topic, webhookSubscription
-    )
+    subscription = webhooks.subscribe(_shop(info), info.context.grant, topic, webhookSubscription)
     return {"webhookSubscription": subscription}
 
 
@@ -611,6 +668,12 @@ MUTATION_RESOLVERS = {
     "customerCreate": mutation("write_customers", _customer_create),
     "customerUpdate": mutation("write_customers", _customer_update),
     "customerDelete": mutation("write_customers", _customer_delete),
+    "customerEmailMarketingConsentUpdate": mutation(
+        "write_customers", _consent_update("emailMarketingConsent")
+    ),
+    "customerSmsMarketingConsentUpdate": mutation(
+        "write_customers", _consent_update("smsMarketingConsent")
+    ),
     "productCreate": mutation("write_products", _product_create),
     "productUpdate": mutation("write_products", _product_update),
     "productDelete": mutation("write_products", _product_delete),

@@ -1,37 +1,43 @@
 """Shopify's search syntax for the `query:` argument, for the fields the emulator knows.
 
     updated_at:>'2026-01-01T00:00:00Z' AND email:ann@example.com
-    id:>9100000000000010 -status:archived
-    tag:vip OR tag:wholesale
+    vendor:Acme AND (status:draft OR status:archived) -tag:sale
+    id:>9100000000000010 NOT shirt
 
-Terms are ANDed (explicitly or by a space); `OR` joins groups; a leading `-` or `NOT` negates a
-term. Values may be quoted. Times compare as instants; `created_at:2026-01-01` means that day.
-A term on a field the resource does not know is ignored and reported, as Shopify does (it
-answers with a warning in `extensions.search`, not an error).
+Precedence, tightest first: `NOT`/`-`, then `AND` (explicit or by a space), then `OR`;
+parentheses group. Values may be quoted; `*` ends a prefix. Times compare as instants
+(`created_at:2026-01-01` means that day), ids as numbers, everything else as case-insensitive
+text. A free word matches records whose main text fields contain it.
+
+Like Shopify, the parser never rejects a query: a term on a field the resource does not know,
+a bad value or broken syntax is ignored and reported as a warning (Shopify answers those in
+`extensions.search`, not as errors).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from operator import eq, ge, gt, le, lt
 
 from shopify_emulator import records
 
+# Every non-space character starts some token, so tokenizing cannot fail. A quote left open
+# runs to the end of the query (and is reported), rather than silently splitting the value.
 TOKEN = re.compile(
     r"""\s*(?:
         (?P<paren>[()])
-      | (?P<term>-?[\w.]+:(?:>=|<=|>|<|=)?(?:'[^']*'|"[^"]*"|[^\s()]*))
-      | (?P<word>'[^']*'|"[^"]*"|[^\s()]+)
+      | (?P<minus>-)
+      | (?P<field>[\w.]+):(?P<op>>=|<=|>|<|=)?(?P<value>'[^']*'?|"[^"]*"?|[^\s()]*)
+      | (?P<word>'[^']*'?|"[^"]*"?|[^\s()]+)
     )""",
     re.VERBOSE,
 )
-
-
-def _text(record: dict, *keys: str) -> str | None:
-    for key in keys:
-        if record.get(key) is not None:
-            return str(record[key])
-    return None
+KEYWORDS = {"AND", "OR", "NOT"}  # case-sensitive in Shopify: `or` is an ordinary word
+# Tokens that end an operand: what follows NOT, AND or OR must not be one of these.
+ENDS = (None, ")", "OR", "AND")
+COMPARISONS = {">": gt, ">=": ge, "<": lt, "<=": le, "": eq, "=": eq}
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _customer_email(shop, record):
@@ -84,6 +90,7 @@ COMMON = {
     "tag": lambda shop, r: r.get("tags"),
 }
 TIME_FIELDS = {"created_at", "updated_at", "processed_at"}
+NUMBER_FIELDS = {"id", "customer_id"}
 # Free words match these fields.
 TEXT_FIELDS = {
     "customers": ("email", "firstName", "lastName"),
@@ -94,138 +101,198 @@ TEXT_FIELDS = {
 }
 
 
+Node = Callable[[object, dict], bool]  # (shop, record) -> whether the record matches
+
+
 class Query:
+    """A parsed `query:` string: `.matches(shop, record)`, plus the `.warnings` to report."""
+
     def __init__(self, resource: str, text: str | None):
         self.resource = resource
         self.warnings: list[str] = []
-        self.groups = self._parse(text or "")
+        self.tokens = [_token(match) for match in TOKEN.finditer(text or "")]
+        self.position = 0
+        try:
+            self.root = self._parse()
+        except RecursionError:  # absurdly deep nesting: report it rather than fail
+            self.warnings.append("Search query is nested too deeply")
+            self.root = None
 
-    def _parse(self, text: str) -> list[list[Callable]]:
-        groups: list[list[Callable]] = [[]]
-        negate_next = False
-        position = 0
-        while position < len(text):
-            match = TOKEN.match(text, position)
-            if not match or match.end() == position:
+    def matches(self, shop, record) -> bool:
+        return self.root is None or self.root(shop, record)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.root is None
+
+    # Recursive descent, one function per precedence level. Each returns a node, or None for
+    # "nothing to test" (an ignored term), which the combinators below drop.
+
+    def _parse(self) -> Node | None:
+        root = self._or()
+        while self._peek() == ")":  # only a stray `)` stops `_or` early: skip it, go on
+            self.position += 1
+            self.warnings.append("Unbalanced parenthesis in search query")
+            root = _combine(all, [root, self._or()])
+        return root
+
+    def _or(self) -> Node | None:
+        operands, empty = [], False
+        while True:
+            start = self.position
+            operands.append(self._and())
+            empty = empty or self.position == start
+            if self._peek() != "OR":
                 break
-            position = match.end()
-            if match.group("paren"):
-                continue  # grouping is flattened: enough for the queries apps send
-            if match.group("word"):
-                word = match.group("word").strip("'\"")
-                if word == "OR":
-                    groups.append([])
-                elif word == "AND":
-                    pass
-                elif word == "NOT":
-                    negate_next = True
-                else:
-                    groups[-1].append(self._free_word(word, negate_next))
-                    negate_next = False
+            self.position += 1
+        if empty and len(operands) > 1:
+            self.warnings.append("Missing search term next to OR")
+        return _combine(any, operands)
+
+    def _and(self) -> Node | None:
+        operands: list[Node | None] = []
+        while self._peek() not in (None, ")", "OR"):
+            if self._peek() == "AND":
+                self.position += 1
+                if not operands or self._peek() in ENDS:
+                    self.warnings.append("Missing search term next to AND")
                 continue
-            term = self._term(match.group("term"), negate_next)
-            negate_next = False
-            if term:
-                groups[-1].append(term)
-        return [group for group in groups if group] or [[]]
+            operands.append(self._unary())
+        return _combine(all, operands)
 
-    def _free_word(self, word: str, negate: bool) -> Callable:
+    def _unary(self) -> Node | None:
+        if self._peek() not in ("NOT", "-"):
+            return self._primary()
+        keyword = self.tokens[self.position][0]
+        self.position += 1
+        if self._peek() in ENDS:
+            self.warnings.append(f"Missing search term after {keyword}")
+            return None
+        operand = self._unary()
+        return None if operand is None else lambda shop, record: not operand(shop, record)
+
+    def _primary(self) -> Node | None:
+        kind, *parts = self.tokens[self.position]
+        self.position += 1
+        if kind == "(":
+            start = self.position
+            inner = self._or()
+            if self.position == start:
+                self.warnings.append("Empty parentheses in search query")
+            if self._peek() == ")":
+                self.position += 1
+            else:
+                self.warnings.append("Unbalanced parenthesis in search query")
+            return inner
+        if kind == "term":
+            return self._term(*parts)
+        return self._free_word(*parts)
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.position][0] if self.position < len(self.tokens) else None
+
+    def _free_word(self, raw: str) -> Node | None:
         keys = TEXT_FIELDS[self.resource]
-        needle = word.lower().strip("*")
+        needle = self._unquote(raw).lower().strip("*")
+        if not needle:
+            self.warnings.append(f"Empty search term: {raw}")
+            return None
+        return lambda shop, record: any(
+            needle in str(record.get(key) or "").lower() for key in keys
+        )
 
-        def matches(shop, record):
-            found = any(needle in str(record.get(key) or "").lower() for key in keys)
-            return found != negate
-
-        return matches
-
-    def _term(self, text: str, negate: bool) -> Callable | None:
-        if text.startswith("-"):
-            negate, text = not negate, text[1:]
-        name, _, rest = text.partition(":")
-        operator = next((op for op in (">=", "<=", ">", "<", "=") if rest.startswith(op)), "")
-        value = rest[len(operator) :].strip("'\"")
+    def _term(self, name: str, operator: str, raw: str) -> Node | None:
         getter = FIELDS[self.resource].get(name) or COMMON.get(name)
         if getter is None:
             self.warnings.append(f"Invalid search field for this query: {name}")
             return None
+        value = self._unquote(raw)
+        if not value:
+            self.warnings.append(f"Missing search value for {name}")
+            return None
         if name in TIME_FIELDS:
             compare = _time_comparison(operator, value)
-        elif name == "id" or name == "customer_id":
+        elif name in NUMBER_FIELDS:
             compare = _number_comparison(operator, value)
         else:
             compare = _text_comparison(operator, value)
         if compare is None:
             self.warnings.append(f"Invalid search value for {name}: {value}")
             return None
+        return lambda shop, record: compare(getter(shop, record))
 
-        def matches(shop, record):
-            found = compare(getter(shop, record))
-            return found != negate
+    def _unquote(self, raw: str) -> str:
+        if raw[:1] not in ("'", '"'):
+            return raw
+        if len(raw) < 2 or raw[-1] != raw[0]:
+            self.warnings.append(f"Unterminated quote in search query: {raw}")
+            return raw[1:]
+        return raw[1:-1]
 
-        return matches
 
-    def matches(self, shop, record) -> bool:
-        return any(all(term(shop, record) for term in group) for group in self.groups)
+def _token(match: re.Match) -> tuple[str, ...]:
+    """("(",) ("-",) ("AND",) …, ("term", field, operator, raw value) or ("word", raw word)."""
+    if match["field"]:
+        return ("term", match["field"], match["op"] or "", match["value"])
+    word = match["word"]
+    if word is None:
+        return (match["paren"] or match["minus"],)
+    return (word,) if word in KEYWORDS else ("word", word)
 
-    @property
-    def is_empty(self) -> bool:
-        return self.groups == [[]]
+
+def _combine(test: Callable, nodes: list[Node | None]) -> Node | None:
+    """AND (test=all) or OR (test=any) of the nodes, ignoring the ignored ones."""
+    nodes = [node for node in nodes if node is not None]
+    if len(nodes) <= 1:
+        return nodes[0] if nodes else None
+    return lambda shop, record: test(node(shop, record) for node in nodes)
 
 
 def _time_comparison(operator: str, value: str):
     try:
-        moment = records.parse_time(value)
-    except ValueError:
+        start = records.format_time(records.parse_time(value))
+    except (ValueError, OverflowError):  # OverflowError: year 1 shifted to UTC, and the like
         return None
-    bound = records.format_time(moment)
-    is_day = re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
-    day_end = value + "T23:59:59Z" if is_day else bound
+    # Stored times are UTC strings that sort as text. A bare date is its whole day, so `>` means
+    # after its last second and `<=` up to it, while `>=` and `<` use its first.
+    end = value + "T23:59:59Z" if DATE.fullmatch(value) else start
+    tests = {
+        ">": lambda stored: stored > end,
+        ">=": lambda stored: stored >= start,
+        "<": lambda stored: stored < start,
+        "<=": lambda stored: stored <= end,
+    }
+    test = tests.get(operator, lambda stored: start <= stored <= end)
+    return lambda stored: stored is not None and test(stored)
+
+
+def _number_comparison(operator: str, value: str):
+    try:
+        bound = records.number_of(value)
+    except ValueError:  # digits int() refuses, such as "²"
+        return None
+    if bound is None:
+        return None
+    test = COMPARISONS[operator]
 
     def compare(stored):
-        if stored is None:
-            return False
-        if operator == ">":
-            return stored > (day_end if is_day else bound)
-        if operator == ">=":
-            return stored >= bound
-        if operator == "<":
-            return stored < bound
-        if operator == "<=":
-            return stored <= day_end
-        return bound <= stored <= day_end if is_day else stored == bound
+        number = None if stored is None else records.number_of(stored)
+        return number is not None and test(number, bound)
 
     return compare
 
 
-def _number_comparison(operator: str, value: str):
-    number = records.number_of(value)
-    if number is None:
-        return None
-    operations = {
-        ">": lambda stored: stored > number,
-        ">=": lambda stored: stored >= number,
-        "<": lambda stored: stored < number,
-        "<=": lambda stored: stored <= number,
-    }
-    compare = operations.get(operator, lambda stored: stored == number)
-    return lambda stored: stored is not None and compare(stored)
-
-
 def _text_comparison(operator: str, value: str):
     needle = value.lower()
-    prefix = needle.endswith("*")
-    needle = needle.rstrip("*")
+    prefix = operator in ("", "=") and needle.endswith("*")
+    test = COMPARISONS[operator]
 
-    def one(stored):
-        if stored is None:
-            return False
-        text = str(stored).lower()
-        return text.startswith(needle) if prefix else text == needle
+    def one(item) -> bool:
+        text = str(item).lower()
+        return text.startswith(needle.rstrip("*")) if prefix else test(text, needle)
 
     def compare(stored):
-        if isinstance(stored, list):
-            return any(one(item) for item in stored)
-        return one(stored)
+        items = stored if isinstance(stored, list) else [stored]  # tags, SKUs: any of them
+        return any(item is not None and one(item) for item in items)
 
     return compare

@@ -24,21 +24,70 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
-from shopify_emulator import records
+from shopify_emulator import records, transitions
 
 # A completed checkout's order gets what actions.complete_checkout gives it: no shipping and the
 # default tax rate, the one actions.create_checkout also uses.
 from shopify_emulator.actions import TAX_RATE as DEFAULT_TAX_RATE
+from shopify_emulator.seed_data import (
+    ACCOUNT_STATES,
+    ADDRESS_COUNTS,
+    ADJECTIVES,
+    ASCII_LETTERS,
+    CASE_DUPLICATE_SHARE,
+    CATALOGUE,
+    CHECKOUT_CUSTOMER_SHARE,
+    CHECKOUT_ORDER_STATUSES,
+    COMPANY_KINDS,
+    COMPANY_WORDS,
+    COMPLETED_CHECKOUT_SHARE,
+    CONTACT_TITLES,
+    COUNTRIES,
+    COUNTRY_SHARES,
+    CREATED_AS,
+    CUSTOMER_NOTES,
+    CUSTOMER_ORDER_SHARE,
+    CUSTOMER_TAGS,
+    DESCRIPTIONS,
+    EMAIL_CONSENT,
+    EMAIL_DOMAINS,
+    EMAIL_PATTERNS,
+    FINANCIAL_STATUSES,
+    FOREIGN_NAME_SHARE,
+    FREE_SHIPPING_USD,
+    LINE_COUNTS,
+    LINE_DISCOUNT_SHARE,
+    LINE_DISCOUNTS,
+    LOCAL_CURRENCY_SHARE,
+    LOCATION_KINDS,
+    NAME_POOLS,
+    NAMES,
+    NO_EMAIL_CUSTOMER_ORDER_SHARE,
+    NO_EMAIL_SHARE,
+    OPTION_VALUES,
+    ORDER_NOTES,
+    ORDER_TAGS,
+    PRICED_BY_AMOUNT,
+    PRODUCT_STATUSES,
+    PRODUCT_TAGS,
+    PRODUCT_TYPES,
+    QUANTITIES,
+    REFUND_CANCEL_REASONS,
+    REFUND_NOTES,
+    SALE_SHARE,
+    SHIPPABLE,
+    SHIPPING_USD,
+    SINGLE_VARIANT_SHARE,
+    SMS_CONSENT,
+    SOURCES,
+    VENDORS,
+    VOID_REASONS,
+    Kind,
+)
 from shopify_emulator.state import Shop
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 TWO_YEARS = 730 * DAY
-
-
-def _table(*pairs: tuple) -> tuple[tuple, tuple[int, ...]]:
-    """(values, cumulative weights) from (value, weight) pairs, for `_draw`."""
-    values, weights = zip(*pairs, strict=True)
-    return values, tuple(itertools.accumulate(weights))
 
 
 def _draw(rng: random.Random, table: tuple[tuple, tuple[int, ...]]):
@@ -46,295 +95,6 @@ def _draw(rng: random.Random, table: tuple[tuple, tuple[int, ...]]):
     times in a large seed)."""
     values, cumulative = table
     return values[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
-
-
-# The word lists below are packed several to a line, as ruff format would put one per line.
-# fmt: off
-
-# People ------------------------------------------------------------------------------------
-
-# First and last names by origin; a country draws mostly from its own pools but not only, as
-# real customer lists are mixed.
-NAMES = {
-    "swedish": (
-        ("Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Elin", "Anders", "Sofia", "Oskar",
-         "Ingrid", "Björn", "Linnéa", "Måns", "Åsa", "Sven", "Emma", "Nils", "Frida", "Gustav"),
-        ("Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson",
-         "Persson", "Svensson", "Berg", "Lindqvist", "Åberg", "Sjöberg", "Holmström", "Ek",
-         "Lundgren", "Björk", "Engström"),
-    ),
-    "english": (
-        ("James", "Olivia", "William", "Emily", "Oliver", "Charlotte", "Jack", "Amelia", "Harry",
-         "Sophie", "Michael", "Jessica", "Daniel", "Hannah", "Thomas", "Grace", "Ethan", "Chloe"),
-        ("Smith", "Johnson", "Williams", "Brown", "Jones", "Taylor", "Wilson", "Davies", "Evans",
-         "Thompson", "Walker", "Wright", "Robinson", "Clarke", "O'Brien", "Murphy", "Miller"),
-    ),
-    "german": (
-        ("Lukas", "Leonie", "Jonas", "Lena", "Felix", "Marie", "Maximilian", "Katharina",
-         "Jürgen", "Anja", "Paul", "Hannah"),
-        ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
-         "Schäfer", "Hoffmann", "Koch", "Richter"),
-    ),
-    "nordic": (
-        ("Søren", "Mette", "Rasmus", "Ida", "Mikkel", "Freja", "Ole", "Ingeborg", "Kristian",
-         "Solveig", "Magnus", "Sigrid"),
-        ("Jensen", "Nielsen", "Hansen", "Pedersen", "Christensen", "Rasmussen", "Johansen",
-         "Haugen", "Bakken", "Solberg", "Dahl", "Østergaard"),
-    ),
-    "french": (
-        ("Camille", "Louis", "Chloé", "Hugo", "Léa", "Lucas", "Manon", "Théo", "Inès", "Gabriel"),
-        ("Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Laurent", "Girard", "Fontaine",
-         "Roux", "Mercier"),
-    ),
-    "global": (
-        ("Aisha", "Mohammed", "Yuki", "Haruto", "Priya", "Arjun", "Mei", "Wei", "Carlos", "Sofía",
-         "Mateo", "Fatima", "Omar", "Zainab", "Kenji", "Ana", "Tariq", "Noor"),
-        ("Khan", "Ali", "Sato", "Tanaka", "Patel", "Sharma", "Chen", "Wang", "García",
-         "Rodríguez", "Hernández", "Nguyen", "Kim", "Haddad", "Al-Sabah", "Silva", "Suzuki"),
-    ),
-}
-NAME_POOLS = tuple(NAMES)
-FOREIGN_NAME_SHARE = 0.2
-
-# Reserved example domains (RFC 2606), so no seeded address can belong to a real person.
-EMAIL_DOMAINS = ("example.com", "example.net", "example.org", "mail.example.com",
-                 "inbox.example.net", "post.example.org")
-EMAIL_PATTERNS = ("{f}.{l}", "{f}.{l}", "{f}{l}", "{i}{l}", "{f}_{l}", "{f}.{l}{n}", "{f}{n}")
-# Letters that Unicode normalisation does not reduce to ASCII.
-ASCII_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss", "đ": "d"})
-
-CASE_DUPLICATE_SHARE = 0.03  # customers whose email is another's in different letter case
-NO_EMAIL_SHARE = 0.05  # customers known by phone or name only (in-store, imported)
-EMAIL_CONSENT = _table(("SUBSCRIBED", 35), ("NOT_SUBSCRIBED", 48), ("UNSUBSCRIBED", 17))
-SMS_CONSENT = _table(("SUBSCRIBED", 25), ("NOT_SUBSCRIBED", 65), ("UNSUBSCRIBED", 10))
-ACCOUNT_STATES = _table(("DISABLED", 62), ("ENABLED", 30), ("INVITED", 5), ("DECLINED", 3))
-CUSTOMER_TAGS = ("vip", "newsletter", "returning", "wholesale", "influencer", "staff",
-                 "first-order-discount", "black-friday", "review-left", "gift-buyer")
-CUSTOMER_NOTES = (
-    "Prefers delivery to a pickup point.",
-    "Allergic to lavender - check before sending samples.",
-    "Met at the Stockholm pop-up.",
-    "Asked not to be called.",
-    "Wholesale enquiry pending.",
-)
-ADDRESS_COUNTS = _table((0, 7), (1, 85), (2, 8))  # addresses per customer
-
-
-@dataclass(frozen=True)
-class Country:
-    weight: int  # how many customers live there, relative to the others
-    names: tuple[str, ...]  # NAMES pools people there are mostly drawn from
-    locale: str
-    currency: str  # what shoppers there may pay in
-    tax_rate: Decimal
-    legal_suffix: str  # of company names
-    phone: str  # prefix, then one random digit per "#"
-    street_first: bool  # "Storgatan 12" rather than "12 High Street"
-    streets: tuple[str, ...]
-    # City, province code, postcode pattern ("#" a digit, "@" a capital letter).
-    cities: tuple[tuple[str, str | None, str], ...]
-
-
-COUNTRIES = {
-    "US": Country(
-        weight=28, names=("english", "global"), locale="en", currency="USD",
-        tax_rate=Decimal("0.08"), legal_suffix="Inc.", phone="+12#########", street_first=False,
-        streets=("Main Street", "Oak Avenue", "Maple Drive", "Cedar Lane", "Park Avenue"),
-        cities=(("New York", "NY", "100##"), ("Los Angeles", "CA", "900##"),
-                ("Chicago", "IL", "606##"), ("Austin", "TX", "787##"),
-                ("Seattle", "WA", "981##"), ("Boston", "MA", "021##")),
-    ),
-    "SE": Country(
-        weight=22, names=("swedish",), locale="sv", currency="SEK",
-        tax_rate=Decimal("0.25"), legal_suffix="AB", phone="+467########", street_first=True,
-        streets=("Storgatan", "Drottninggatan", "Kungsgatan", "Sveavägen", "Linnégatan"),
-        cities=(("Stockholm", None, "11# ##"), ("Göteborg", None, "41# ##"),
-                ("Malmö", None, "21# ##"), ("Uppsala", None, "75# ##"),
-                ("Umeå", None, "90# ##"), ("Visby", None, "621 ##")),
-    ),
-    "GB": Country(
-        weight=12, names=("english",), locale="en", currency="GBP",
-        tax_rate=Decimal("0.20"), legal_suffix="Ltd", phone="+447#########", street_first=False,
-        streets=("High Street", "Church Road", "Station Road", "Victoria Road", "Mill Lane"),
-        cities=(("London", None, "SW1@ #@@"), ("Manchester", None, "M# #@@"),
-                ("Edinburgh", None, "EH# #@@"), ("Bristol", None, "BS# #@@")),
-    ),
-    "DE": Country(
-        weight=10, names=("german",), locale="de", currency="EUR",
-        tax_rate=Decimal("0.19"), legal_suffix="GmbH", phone="+4915#########", street_first=True,
-        streets=("Hauptstraße", "Bahnhofstraße", "Gartenstraße", "Schillerstraße"),
-        cities=(("Berlin", None, "10###"), ("München", None, "80###"),
-                ("Hamburg", None, "20###"), ("Köln", None, "50###"), ("Leipzig", None, "04###")),
-    ),
-    "CA": Country(
-        weight=7, names=("english", "french"), locale="en", currency="CAD",
-        tax_rate=Decimal("0.13"), legal_suffix="Inc.", phone="+12#########", street_first=False,
-        streets=("King Street West", "Queen Street", "Maple Avenue", "Granville Street"),
-        cities=(("Toronto", "ON", "M#@ #@#"), ("Vancouver", "BC", "V#@ #@#"),
-                ("Montréal", "QC", "H#@ #@#"), ("Calgary", "AB", "T#@ #@#")),
-    ),
-    "DK": Country(
-        weight=6, names=("nordic",), locale="da", currency="DKK",
-        tax_rate=Decimal("0.25"), legal_suffix="ApS", phone="+45########", street_first=True,
-        streets=("Vesterbrogade", "Nørregade", "Strandvejen", "Østerbrogade", "Algade"),
-        cities=(("København", None, "1###"), ("Aarhus", None, "8###"),
-                ("Odense", None, "5###"), ("Aalborg", None, "9###")),
-    ),
-    "NO": Country(
-        weight=6, names=("nordic",), locale="nb", currency="NOK",
-        tax_rate=Decimal("0.25"), legal_suffix="AS", phone="+479#######", street_first=True,
-        streets=("Storgata", "Kirkegata", "Parkveien", "Bygdøy allé", "Thorvald Meyers gate"),
-        cities=(("Oslo", None, "0###"), ("Bergen", None, "50##"),
-                ("Trondheim", None, "70##"), ("Tromsø", None, "90##")),
-    ),
-    "FR": Country(
-        weight=5, names=("french",), locale="fr", currency="EUR",
-        tax_rate=Decimal("0.20"), legal_suffix="SARL", phone="+336########", street_first=False,
-        streets=("Rue de Rivoli", "Avenue Victor Hugo", "Boulevard Voltaire", "Rue des Lilas"),
-        cities=(("Paris", None, "750##"), ("Lyon", None, "6900#"),
-                ("Marseille", None, "130##"), ("Bordeaux", None, "330##")),
-    ),
-    "JP": Country(
-        weight=2, names=("global",), locale="ja", currency="JPY",
-        tax_rate=Decimal("0.10"), legal_suffix="K.K.", phone="+8190########", street_first=True,
-        streets=("Ginza", "Jingumae", "Umeda", "Gion-machi"),
-        cities=(("Tokyo", "JP-13", "1##-####"), ("Osaka", "JP-27", "5##-####"),
-                ("Kyoto", "JP-26", "6##-####")),
-    ),
-    "KW": Country(
-        weight=2, names=("global",), locale="ar", currency="KWD",
-        tax_rate=Decimal("0"), legal_suffix="W.L.L.", phone="+9655#######", street_first=False,
-        streets=("Gulf Road", "Salem Al Mubarak Street", "Fahad Al Salem Street"),
-        cities=(("Kuwait City", None, "1####"), ("Hawalli", None, "3####")),
-    ),
-}
-COUNTRY_SHARES = _table(*((code, country.weight) for code, country in COUNTRIES.items()))
-# Orders shipped abroad are paid in the local currency this often, otherwise in the shop's.
-LOCAL_CURRENCY_SHARE = 0.45
-
-
-# Companies ---------------------------------------------------------------------------------
-
-COMPANY_WORDS = ("Nordic", "Lakeside", "Granite", "Summit", "Harbor", "Birch", "Copper", "Meadow",
-                 "Atlas", "Fjord", "Evergreen", "Pioneer", "Blue Ridge", "Lighthouse", "Falcon")
-COMPANY_KINDS = ("Hotels", "Interiors", "Outfitters", "Cafés", "Design", "Trading", "Retail",
-                 "Workwear", "Events", "Concept Store")
-CONTACT_TITLES = ("Purchasing Manager", "Owner", "Buyer", "Office Manager", "CFO",
-                  "Store Manager", None)
-LOCATION_KINDS = ("Head office", "Warehouse", "Store", "Showroom")
-
-
-# Products ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Kind:
-    code: str  # SKU prefix
-    nouns: tuple[str, ...]
-    materials: tuple[str, ...]  # or scents…: what may go between adjective and noun
-    options: tuple[str, ...]  # option names, keys of OPTION_VALUES
-    usd_prices: tuple[int, int]
-
-
-CATALOGUE = {
-    "Apparel": Kind(
-        code="APP", options=("Size", "Color"), usd_prices=(19, 149),
-        nouns=("T-Shirt", "Hoodie", "Sweater", "Jacket", "Shirt", "Dress"),
-        materials=("Cotton", "Linen", "Wool", "Organic Cotton"),
-    ),
-    "Footwear": Kind(
-        code="FTW", options=("Shoe size", "Color"), usd_prices=(49, 229),
-        nouns=("Sneakers", "Boots", "Sandals", "Loafers"),
-        materials=("Leather", "Canvas", "Suede"),
-    ),
-    "Accessories": Kind(
-        code="ACC", options=("Color",), usd_prices=(12, 89),
-        nouns=("Tote Bag", "Beanie", "Scarf", "Wallet", "Belt", "Cap"),
-        materials=("Organic", "Recycled", "Vegan"),
-    ),
-    "Home & Living": Kind(
-        code="HOM", options=("Color",), usd_prices=(9, 119),
-        nouns=("Mug", "Vase", "Serving Bowl", "Plate", "Carafe"),
-        materials=("Ceramic", "Stoneware", "Glass", "Porcelain"),
-    ),
-    "Textiles": Kind(
-        code="TEX", options=("Color",), usd_prices=(15, 159),
-        nouns=("Throw Blanket", "Cushion Cover", "Tea Towel", "Bath Towel"),
-        materials=("Wool", "Linen", "Cotton", "Organic Cotton"),
-    ),
-    "Stationery": Kind(
-        code="STA", options=(), usd_prices=(4, 39),
-        nouns=("Notebook", "Pen Set", "Planner", "Sketchbook", "Greeting Card"),
-        materials=("Recycled", "Mini"),
-    ),
-    "Beauty": Kind(
-        code="BEA", options=("Volume",), usd_prices=(6, 59),
-        nouns=("Hand Cream", "Shower Gel", "Lip Balm", "Face Oil", "Body Lotion"),
-        materials=("Lavender", "Birch", "Sea Buckthorn", "Unscented"),
-    ),
-    "Food & Drink": Kind(
-        code="FOD", options=("Weight",), usd_prices=(5, 35),
-        nouns=("Coffee Beans", "Tea Blend", "Granola", "Honey"),
-        materials=("Organic", "Fair Trade", "Small-batch"),
-    ),
-}
-PRODUCT_TYPES = tuple(CATALOGUE)
-OPTION_VALUES = {
-    "Size": ("XS", "S", "M", "L", "XL", "XXL"),
-    "Shoe size": ("38", "39", "40", "41", "42", "43", "44", "45"),
-    "Color": ("Black", "White", "Navy", "Forest Green", "Sand", "Burgundy", "Grey", "Rust"),
-    "Volume": ("50 ml", "100 ml", "250 ml"),
-    "Weight": ("250 g", "500 g", "1 kg"),
-}
-# Bigger packs cost more; sizes and colours of one product cost the same.
-PRICED_BY_AMOUNT = {"Volume", "Weight"}
-ADJECTIVES = ("Classic", "Everyday", "Nordic", "Vintage", "Essential", "Heritage", "Coastal",
-              "Urban", "Alpine", "Soft", "Rustic", "Modern", "Handmade", "Midsummer",
-              "Archipelago", "Northern", "Cozy", "Minimal", "Signature", "Weekend", "Harbour")
-VENDORS = ("Fjällbacka Goods", "North & Pine", "Kvarn Studio", "Hudson Supply Co.",
-           "Lindgren & Dahl", "Bergkvist", "Oak Lane", "Saltvik", "Tidewater", "Ekhagen Atelier",
-           "Maple Row", "Nordljus")
-PRODUCT_STATUSES = _table(("ACTIVE", 80), ("DRAFT", 12), ("ARCHIVED", 8))
-PRODUCT_TAGS = ("new", "bestseller", "organic", "limited", "gift", "eco", "summer", "winter")
-DESCRIPTIONS = ("Made to last.", "Designed in Scandinavia.", "A customer favourite.",
-                "Small-batch production.", "Ethically sourced materials.")
-SINGLE_VARIANT_SHARE = 0.25  # products with options that still sell one "Default Title"
-SALE_SHARE = 0.15
-
-
-# Orders and checkouts ----------------------------------------------------------------------
-
-LINE_COUNTS = _table((1, 16), (2, 24), (3, 24), (4, 20), (5, 16))  # about 3 on average
-QUANTITIES = _table((1, 78), (2, 15), (3, 5), (4, 2))
-LINE_DISCOUNT_SHARE = 0.12
-LINE_DISCOUNTS = (Decimal("0.10"), Decimal("0.15"), Decimal("0.20"))
-FREE_SHIPPING_USD = Decimal("100")
-SHIPPING_USD = (Decimal("4.90"), Decimal("6.90"), Decimal("9.90"))
-# Every status Shopify shows; VOIDED orders are cancelled authorisations, REFUNDED ones are
-# returns or cancellations with the money sent back.
-FINANCIAL_STATUSES = _table(
-    ("PAID", 60), ("PENDING", 5), ("AUTHORIZED", 6), ("PARTIALLY_PAID", 3),
-    ("PARTIALLY_REFUNDED", 7), ("REFUNDED", 8), ("VOIDED", 6), ("EXPIRED", 5),
-)
-# A completed checkout's order starts PAID (see actions.complete_checkout).
-CHECKOUT_ORDER_STATUSES = _table(("PAID", 85), ("PARTIALLY_REFUNDED", 8), ("REFUNDED", 7))
-# What an order is created as before what happens to it turns it into its final status.
-CREATED_AS = {"PARTIALLY_REFUNDED": "PAID", "REFUNDED": "PAID"}
-SHIPPABLE = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED"}
-VOID_REASONS = ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER")
-REFUND_CANCEL_REASONS = ("CUSTOMER", "INVENTORY", "FRAUD", "STAFF")
-REFUND_NOTES = ("Returned: wrong size", "Returned: damaged in transit", "Goodwill gesture",
-                "Customer changed their mind", None)
-SOURCES = _table(("web", 88), ("pos", 7), ("shopify_draft_order", 5))
-ORDER_TAGS = ("gift", "priority", "repeat-customer", "wholesale", "pre-order", "fragile")
-ORDER_NOTES = ("Please gift wrap.", "Leave at the door.", "Call before delivery.",
-               "Birthday present - no prices on the packing slip.")
-CUSTOMER_ORDER_SHARE = 0.78  # orders by customers with an email
-NO_EMAIL_CUSTOMER_ORDER_SHARE = 0.07  # by customers known by phone or name only; rest guests
-CHECKOUT_CUSTOMER_SHARE = 0.6
-COMPLETED_CHECKOUT_SHARE = 0.25
-
-# fmt: on
 
 
 def _time(moment: int) -> str:
@@ -385,69 +145,8 @@ def _charm(amount: Decimal, currency: str) -> Decimal:
     return whole + (Decimal("0.95") if whole % 2 else Decimal("0.99"))
 
 
-# Record steps: what the actions do to an order, without validation or webhooks --------------
-
-
 def _bag(order: dict, amount: Decimal) -> dict:
     return records.money_bag(amount, order["currencyCode"], order["presentmentCurrencyCode"])
-
-
-def _fulfil(shop: Shop, order: dict, at: str, wanted: list[int] | None = None) -> dict:
-    """actions.fulfill_order: ship `wanted[i]` items of line i, or all that is left."""
-    lines, quantity = [], 0
-    for index, line in enumerate(order["lineItems"]):
-        left = line["unfulfilledQuantity"]
-        count = left if wanted is None else min(wanted[index], left)
-        quantity += count
-        lines.append(records.replace(line, unfulfilledQuantity=left - count))
-    complete = all(line["unfulfilledQuantity"] == 0 for line in lines)
-    fulfillment = records.fulfillment(shop.allocate(), order, quantity, at)
-    return records.replace(
-        order,
-        lineItems=lines,
-        fulfillments=order["fulfillments"] + [fulfillment],
-        displayFulfillmentStatus="FULFILLED" if complete else "PARTIALLY_FULFILLED",
-        updatedAt=at,
-    )
-
-
-def _deliver(order: dict, at: str) -> dict:
-    """actions.deliver_order."""
-    delivered = [records.deliver(fulfillment, at) for fulfillment in order["fulfillments"]]
-    return records.replace(order, fulfillments=delivered, updatedAt=at)
-
-
-def _refund(shop: Shop, order: dict, amount: Decimal, at: str, note: str | None) -> dict:
-    """actions.refund_order."""
-    total = records.amount_of(order["totalPriceSet"])
-    refunded = records.amount_of(order["totalRefundedSet"]) + amount
-    refund = records.refund(shop.allocate(), order, amount, at, note)
-    return records.replace(
-        order,
-        refunds=order["refunds"] + [refund],
-        totalRefundedSet=_bag(order, refunded),
-        displayFinancialStatus="REFUNDED" if refunded >= total else "PARTIALLY_REFUNDED",
-        updatedAt=at,
-    )
-
-
-def _cancel(order: dict, reason: str, at: str) -> dict:
-    """actions.cancel_order (after its refund, when it refunds)."""
-    status = order["displayFinancialStatus"]
-    return records.replace(
-        order,
-        cancelledAt=at,
-        cancelReason=reason,
-        closedAt=at,
-        closed=True,
-        displayFinancialStatus="VOIDED" if status in {"PENDING", "AUTHORIZED"} else status,
-        updatedAt=at,
-    )
-
-
-def _close(order: dict, at: str) -> dict:
-    """Archived by the merchant (Shopify's orderClose), which no action does yet."""
-    return records.replace(order, closed=True, closedAt=at, updatedAt=at)
 
 
 # The seeder --------------------------------------------------------------------------------
@@ -973,7 +672,7 @@ class _Seeder:
 
     def _order_address(self, fields: dict | None) -> dict | None:
         # A copy with its own id: an order keeps the address it was shipped to.
-        return records.mailing_address(self.shop.allocate(), fields) if fields else None
+        return records.mailing_address(self.shop.allocate(), fields, "Address") if fields else None
 
     def _order_plan(self) -> _OrderPlan:
         rng = self.rng
@@ -1173,7 +872,7 @@ class _Seeder:
         """Take a new order to `status` through the steps the actions take."""
         rng = self.rng
         if status == "VOIDED":
-            return _cancel(
+            return transitions.cancelled(
                 order, rng.choice(VOID_REASONS), _time(self._later(moment, HOUR, 5 * DAY))
             )
         if status == "EXPIRED":  # the authorisation lapsed; nothing was shipped
@@ -1184,7 +883,7 @@ class _Seeder:
             # Cancelled before shipping with the money sent back (cancel_order with refund).
             at = _time(self._later(moment, HOUR, 2 * DAY))
             order = self._refund_rest(order, at)
-            return _cancel(order, rng.choice(REFUND_CANCEL_REASONS), at)
+            return transitions.cancelled(order, rng.choice(REFUND_CANCEL_REASONS), at)
         order, moment = self._ship(order, status, moment)
         if status in ("PARTIALLY_REFUNDED", "REFUNDED"):  # a return or a goodwill refund
             moment = self._later(moment, DAY, 20 * DAY)
@@ -1195,7 +894,7 @@ class _Seeder:
                 order = self._refund_rest(order, _time(moment))
         closable = order["displayFulfillmentStatus"] == "FULFILLED" and status in SHIPPABLE
         if closable and self.now - moment > 30 * DAY and rng.random() < 0.4:
-            order = _close(order, _time(self._later(moment, DAY, 30 * DAY)))
+            order = transitions.closed(order, _time(self._later(moment, DAY, 30 * DAY)))
         return order
 
     def _deposit(self, order: dict) -> dict:
@@ -1216,7 +915,7 @@ class _Seeder:
             amount = (total / 2).quantize(self.places)
         if amount <= 0:  # free items: nothing to give back
             return order
-        return _refund(self.shop, order, amount, at, self.rng.choice(REFUND_NOTES))
+        return self._refund(order, amount, at)
 
     def _refund_rest(self, order: dict, at: str) -> dict:
         left = records.amount_of(order["totalPriceSet"]) - records.amount_of(
@@ -1224,7 +923,11 @@ class _Seeder:
         )
         if left <= 0:
             return order
-        return _refund(self.shop, order, left, at, self.rng.choice(REFUND_NOTES))
+        return self._refund(order, left, at)
+
+    def _refund(self, order: dict, amount: Decimal, at: str) -> dict:
+        note = self.rng.choice(REFUND_NOTES)
+        return transitions.refunded(order, self.shop.allocate(), amount, at, note)
 
     def _ship(self, order: dict, status: str, moment: int) -> tuple[dict, int]:
         """Fulfil, in one or two shipments, and deliver, as the order's age and payment make
@@ -1240,14 +943,17 @@ class _Seeder:
         split = self._split(order)
         if split and (roll >= shipped or rng.random() < 0.15):
             moment = self._later(moment, HOUR, 3 * DAY)
-            order = _fulfil(self.shop, order, _time(moment), split)
+            wanted = {
+                line["id"]: count for line, count in zip(order["lineItems"], split, strict=True)
+            }
+            order, _ = transitions.fulfilled(order, self.shop.allocate(), _time(moment), wanted)
         if roll < shipped:
             moment = self._later(moment, HOUR, 3 * DAY)
-            order = _fulfil(self.shop, order, _time(moment))
+            order, _ = transitions.fulfilled(order, self.shop.allocate(), _time(moment))
         delivered = rng.random() < (0.8 if self.now - moment > 10 * DAY else 0.3)
         if order["fulfillments"] and delivered:
             moment = self._later(moment, DAY, 6 * DAY)
-            order = _deliver(order, _time(moment))
+            order = transitions.delivered(order, _time(moment))
         return order, moment
 
     def _split(self, order: dict) -> list[int] | None:
@@ -1294,7 +1000,8 @@ def seed(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        # Held throughout, so readers see the shop before or after the seed, never halfway.
+        # Held throughout, so no other writer interleaves with the seed (readers may see it
+        # halfway: records appear one by one, each whole).
         with shop.lock:
             seeder = _Seeder(shop, random.Random(seed), now)
             seeder.customers(customers)

@@ -56,17 +56,20 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._dispatch("DELETE")
 
-    def _body(self) -> bytes | None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            return None
-        return self.rfile.read(length) if length else b""
+    def _body(self) -> bytes | int:
+        """The request body, or the status that refuses it."""
+        length = self.headers.get("Content-Length") or "0"
+        if not length.isdigit():  # also refuses a negative length
+            return 400
+        if int(length) > MAX_BODY_BYTES:
+            return 413
+        return self.rfile.read(int(length)) if int(length) else b""
 
     def _dispatch(self, method: str):
         url = urlsplit(self.path)
         body = self._body()
-        if body is None:
-            self._send(413, {}, {"errors": "Request Entity Too Large"})
+        if isinstance(body, int):
+            self._send(body, {}, {"errors": "Bad Request" if body == 400 else "Payload Too Large"})
             self.close_connection = True
             return
         try:
@@ -207,8 +210,12 @@ class EmulatorServer:
         return self
 
     def _save_periodically(self):
+        saved = self.emulator.fingerprint()
         while not self._stopped.wait(SAVE_EVERY_SECONDS):
-            self.emulator.save()
+            current = self.emulator.fingerprint()
+            if current != saved:
+                self.emulator.save()
+                saved = current
 
     def stop(self):
         self._stopped.set()

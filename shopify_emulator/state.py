@@ -121,12 +121,19 @@ class Shop:
         self.next_number = FIRST_ID
         self.next_order_number = 1001
         self.grants: dict[str, Grant] = {}
+        # Every app ever installed: compliance webhooks (shop/redact comes 48 hours after the
+        # uninstall) still go to apps that no longer hold a token.
+        self.installed_apps: set[str] = set()
         self.webhook_subscriptions: dict[int, dict] = {}
         self.bulk_operations: dict[int, dict] = {}
         self.faults = Faults()
         self.buckets: dict[str, LeakyBucket] = {}
-        # Bumped on every write: cached sort orders are valid while it stays the same.
+        # Buckets have their own lock: a long write (a big seed) must not stall every request.
+        self.buckets_lock = threading.Lock()
+        # Bumped on every record write: cached sort orders are valid while it stays the same.
         self.version = 0
+        # Bumped on every change worth saving (records, tokens, subscriptions, bulk operations).
+        self.changes = 0
         self.sort_cache: dict[tuple, tuple[int, list]] = {}
         # Indexes kept by store() and remove(): variant → product, customer → orders.
         self.variant_products: dict[int, int] = {}
@@ -146,12 +153,14 @@ class Shop:
             self.data[resource][number] = record
             self._index(resource, record)
             self.version += 1
+            self.changes += 1
 
     def remove(self, resource: str, number: int) -> dict | None:
         with self.lock:
             record = self.data[resource].pop(number, None)
             self._unindex(resource, record)
             self.version += 1
+            self.changes += 1
             return record
 
     def _index(self, resource: str, record: dict):
@@ -185,8 +194,14 @@ class Shop:
                 return product, variant
         return None, None
 
-    def bucket(self, client_id: str) -> LeakyBucket:
+    def touch(self):
+        """Note a change that is not a record's (tokens, subscriptions, bulk operations), so
+        the state saver sees it."""
         with self.lock:
+            self.changes += 1
+
+    def bucket(self, client_id: str) -> LeakyBucket:
+        with self.buckets_lock:
             bucket = self.buckets.get(client_id)
             if bucket is None or (bucket.size, bucket.restore_rate) != (
                 self.faults.bucket_size,
@@ -215,6 +230,9 @@ class Shop:
             "setupRequired": False,
             "checkoutApiSupported": True,
             "orderNumberFormatPrefix": "#",
+            "customerAccounts": "OPTIONAL",
+            "unitSystem": "METRIC_SYSTEM",
+            "weightUnit": "KILOGRAMS",
             "orderNumberFormatSuffix": "",
             "primaryDomain": {
                 "__typename": "Domain",
@@ -240,7 +258,9 @@ class Shop:
                 "next_number": self.next_number,
                 "next_order_number": self.next_order_number,
                 "grants": [asdict(grant) for grant in self.grants.values()],
+                "installed_apps": sorted(self.installed_apps),
                 "webhook_subscriptions": list(self.webhook_subscriptions.values()),
+                "bulk_operations": list(self.bulk_operations.values()),
                 "faults": asdict(self.faults),
             }
 
@@ -256,9 +276,15 @@ class Shop:
         shop.next_number = saved["next_number"]
         shop.next_order_number = saved["next_order_number"]
         shop.grants = {grant["token"]: Grant(**grant) for grant in saved["grants"]}
+        shop.installed_apps = set(saved.get("installed_apps", []))
         shop.webhook_subscriptions = {
             records.number_of(row["id"]): row for row in saved["webhook_subscriptions"]
         }
+        for operation in saved.get("bulk_operations", []):
+            if operation["status"] in {"CREATED", "RUNNING", "CANCELING"}:
+                # It was running when the emulator stopped: it will never finish now.
+                operation = {**operation, "status": "FAILED", "errorCode": "INTERNAL_SERVER_ERROR"}
+            shop.bulk_operations[records.number_of(operation["id"])] = operation
         shop.faults.update(saved.get("faults", {}))
         return shop
 
@@ -278,7 +304,12 @@ class Emulator:
         self.state_file = state_file
         self.auto_approve = auto_approve
         self.base_url = "http://127.0.0.1"  # the server sets the real one when it binds
-        self.bulk_dir = tempfile.mkdtemp(prefix="shopify-emulator-bulk-")
+        # Bulk results live beside the state file, so their URLs outlive a restart.
+        if state_file:
+            self.bulk_dir = f"{state_file}.bulk"
+            os.makedirs(self.bulk_dir, exist_ok=True)
+        else:
+            self.bulk_dir = tempfile.mkdtemp(prefix="shopify-emulator-bulk-")
         # Set by the server: the webhook dispatcher and the bulk runner.
         self.webhooks = None
         self.bulk = None
@@ -305,6 +336,8 @@ class Emulator:
         token = Grant(token=f"shpat_{secrets.token_hex(16)}", client_id=client_id, scopes=scopes)
         with shop.lock:
             shop.grants[token.token] = token
+            shop.installed_apps.add(client_id)
+            shop.changes += 1
         return token
 
     def find_grant(self, shop: Shop, token: str | None) -> Grant | None:
@@ -322,6 +355,14 @@ class Emulator:
             self.codes.clear()
             if self.webhooks:
                 self.webhooks.clear()
+
+    def fingerprint(self) -> tuple:
+        """Changes whenever something worth saving changed."""
+        with self.lock:
+            return (
+                tuple(sorted(str(asdict(app)) for app in self.apps.values())),
+                tuple((domain, shop.changes) for domain, shop in sorted(self.shops.items())),
+            )
 
     def save(self, path: str | None = None):
         path = path or self.state_file

@@ -11,6 +11,7 @@ and reorder deliveries.
 from __future__ import annotations
 
 import base64
+import collections
 import datetime
 import hashlib
 import heapq
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 import requests
 
 from shopify_emulator import actions, payloads, records
+from shopify_emulator.resolvers import granted_scopes
 from shopify_emulator.schema import API_VERSION
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,19 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = (10, 60, 300, 900, 1800, 3600, 7200)
 MAX_TRIES = len(RETRY_DELAYS) + 1
 TIMEOUT_SECONDS = 5
-COMPLIANCE_TOPICS = {"customers/redact", "shop/redact", "customers/data_request"}
+# Deliveries each shop's log keeps (its newest), for the control API.
+LOG_SIZE = 5000
+# A topic's resource needs its read scope to be subscribed to, as on Shopify.
+TOPIC_SCOPES = {
+    "CUSTOMERS": ("read_customers",),
+    "PRODUCTS": ("read_products",),
+    "ORDERS": ("read_orders",),
+    "REFUNDS": ("read_orders",),
+    "FULFILLMENTS": ("read_fulfillments", "read_orders"),
+    "CHECKOUTS": ("read_checkouts", "read_orders"),
+    "COMPANIES": ("read_companies", "read_customers"),
+    "COMPANY": ("read_companies", "read_customers"),
+}
 
 
 def topic_enum(topic: str) -> str:
@@ -44,7 +58,13 @@ def topic_enum(topic: str) -> str:
     return topic.upper().replace("/", "_")
 
 
-def subscribe(shop, client_id: str, topic: str, fields: dict) -> dict:
+def subscribe(shop, grant, topic: str, fields: dict) -> dict:
+    client_id = grant.client_id
+    needed = TOPIC_SCOPES.get(topic.split("_")[0], ())
+    if needed and not granted_scopes(grant) & set(needed):
+        raise actions.user_error(
+            ["topic"], f"Access denied: the {topic} topic needs the `{needed[0]}` access scope"
+        )
     uri = fields.get("uri") or fields.get("callbackUrl") or ""
     if not re.match(r"^https?://[^\s/]+", uri):
         raise actions.user_error(["webhookSubscription", "callbackUrl"], "Address is invalid")
@@ -84,6 +104,7 @@ def subscribe(shop, client_id: str, topic: str, fields: dict) -> dict:
             "_clientId": client_id,
         }
         shop.webhook_subscriptions[number] = subscription
+        shop.touch()
         return subscription
 
 
@@ -93,6 +114,7 @@ def unsubscribe(shop, client_id: str, number: int):
         if subscription is None or subscription["_clientId"] != client_id:
             raise actions.NotFound("Webhook subscription does not exist")
         del shop.webhook_subscriptions[number]
+        shop.touch()
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -152,7 +174,9 @@ class Dispatcher:
         self.queue: list[tuple[float, int, Delivery]] = []
         self.sequence = itertools.count()
         self.condition = threading.Condition()
-        self.deliveries: dict[str, list[Delivery]] = {}
+        self.deliveries: dict[str, collections.deque[Delivery]] = {}
+        # Bumped by clear(): a delivery in flight across a reset is not queued again after it.
+        self.generation = 0
         self.stopping = False
         self.threads = [
             threading.Thread(target=self._send_loop, name=f"webhooks-{index}", daemon=True)
@@ -164,12 +188,18 @@ class Dispatcher:
     # Producing -----------------------------------------------------------------------------
 
     def emit(self, shop, topic: str, record: dict, client_id=None, compliance=False):
-        body = json.dumps(payloads.build(topic, shop, record), separators=(",", ":")).encode()
+        full_body = payloads.build(topic, shop, record)
         event_id = str(uuid.uuid4())
         triggered_at = (
             datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
         )
-        for uri, secret in self._targets(shop, topic, client_id, compliance):
+        for uri, secret, include_fields in self._targets(shop, topic, client_id, compliance):
+            chosen = (
+                {key: value for key, value in full_body.items() if key in include_fields}
+                if include_fields
+                else full_body
+            )
+            body = json.dumps(chosen, separators=(",", ":")).encode()
             delivery = Delivery(
                 webhook_id=str(uuid.uuid4()),
                 event_id=event_id,
@@ -185,11 +215,10 @@ class Dispatcher:
     def _targets(self, shop, topic, client_id, compliance):
         apps = self.emulator.apps
         if compliance:
-            installed = {grant.client_id for grant in shop.grants.values()}
-            for app_id in sorted(installed):
+            for app_id in sorted(shop.installed_apps):
                 app = apps.get(app_id)
                 if app and app.compliance_url:
-                    yield app.compliance_url, app.client_secret
+                    yield app.compliance_url, app.client_secret, ()
             return
         wanted = topic_enum(topic)
         for subscription in list(shop.webhook_subscriptions.values()):
@@ -199,7 +228,7 @@ class Dispatcher:
                 continue
             app = apps.get(subscription["_clientId"])
             if app:
-                yield subscription["uri"], app.client_secret
+                yield subscription["uri"], app.client_secret, subscription["includeFields"]
 
     def _schedule_new(self, shop, delivery: Delivery):
         faults = shop.faults
@@ -218,10 +247,13 @@ class Dispatcher:
 
     def _record(self, delivery: Delivery):
         with self.condition:
-            self.deliveries.setdefault(delivery.shop, []).append(delivery)
+            log = self.deliveries.setdefault(delivery.shop, collections.deque(maxlen=LOG_SIZE))
+            log.append(delivery)
 
-    def _push(self, due: float, delivery: Delivery):
+    def _push(self, due: float, delivery: Delivery, generation: int | None = None):
         with self.condition:
+            if generation is not None and generation != self.generation:
+                return  # cleared while it was being sent
             heapq.heappush(self.queue, (due, next(self.sequence), delivery))
             self.condition.notify()
 
@@ -245,6 +277,7 @@ class Dispatcher:
             self._send(session, delivery)
 
     def _send(self, session, delivery: Delivery):
+        generation = self.generation
         delivery.attempts += 1
         try:
             response = session.post(
@@ -270,7 +303,8 @@ class Dispatcher:
         delivery.status = "retrying"
         shop = self.emulator.shops.get(delivery.shop)
         scale = shop.faults.webhook_retry_scale if shop else 1.0
-        self._push(time.monotonic() + RETRY_DELAYS[delivery.attempts - 1] * scale, delivery)
+        due = time.monotonic() + RETRY_DELAYS[delivery.attempts - 1] * scale
+        self._push(due, delivery, generation)
 
     # Inspecting and stopping -------------------------------------------------------------------
 
@@ -278,12 +312,9 @@ class Dispatcher:
         with self.condition:
             return [delivery.summary() for delivery in self.deliveries.get(shop_domain, [])]
 
-    def pending(self) -> int:
-        with self.condition:
-            return len(self.queue)
-
     def clear(self):
         with self.condition:
+            self.generation += 1
             self.queue.clear()
             self.deliveries.clear()
 

@@ -179,3 +179,60 @@ def test_a_bulk_query_without_the_scope_fails_with_access_denied(shop, emulator)
         "ACCESS_DENIED",
         None,
     )
+
+
+def test_fragments_in_a_bulk_query_are_followed(shop):
+    shop.control(
+        "POST",
+        "products",
+        {
+            "title": "Mug",
+            "variants": [{"price": "5", "sku": "MUG-S"}, {"price": "6", "sku": "MUG-L"}],
+        },
+    )
+    query = """{ products { edges { node { id ...Names
+        variants { edges { node { ... on ProductVariant { id sku } } } } } } } }
+      fragment Names on Product { title handle }"""
+
+    finished = wait(shop, run(shop, query)["bulkOperation"]["id"])
+    lines = lines_of(finished["url"])
+
+    product = lines[0]
+    assert (product["title"], product["handle"]) == ("Mug", "mug")
+    assert [(line["sku"], line["__parentId"]) for line in lines[1:]] == [
+        ("MUG-S", product["id"]),
+        ("MUG-L", product["id"]),
+    ]
+
+
+def test_operations_and_their_files_survive_a_restart(tmp_path):
+    from shopify_emulator.client import EmulatorProcess
+
+    state = tmp_path / "state.json"
+    first = EmulatorProcess(None, "--state", str(state))
+    try:
+        first.client.add_app("app", "secret")
+        first.client.add_shop("keep.myshopify.com")
+        token = first.client.token("keep.myshopify.com", "app", ["read_customers"])
+        first.client.call("POST", "shops/keep.myshopify.com/customers", {"email": "k@x.se"})
+        started = first.client.graphql(
+            "keep.myshopify.com", token, RUN, {"query": "{ customers { edges { node { id } } } }"}
+        )["data"]["bulkOperationRunQuery"]["bulkOperation"]
+        operation = {"status": "CREATED"}
+        while operation["status"] in {"CREATED", "RUNNING"}:
+            operation = first.client.graphql(
+                "keep.myshopify.com", token, POLL, {"id": started["id"]}
+            )["data"]["bulkOperation"]
+    finally:
+        first.stop()
+
+    second = EmulatorProcess(None, "--state", str(state))
+    try:
+        again = second.client.graphql("keep.myshopify.com", token, POLL, {"id": started["id"]})
+        url = again["data"]["bulkOperation"]["url"].replace(first.url, second.url)
+        lines = [json.loads(line) for line in requests.get(url, timeout=10).text.splitlines()]
+    finally:
+        second.stop()
+
+    assert again["data"]["bulkOperation"]["status"] == "COMPLETED"
+    assert len(lines) == 1

@@ -261,3 +261,13 @@ def test_a_client_for_a_missing_emulator_fails_clearly():
 
     with pytest.raises(OSError):
         client.call("GET", "shops")
+
+
+def test_a_bad_content_length_is_refused(shopify_emulator):
+    import socket
+
+    for length in ("-5", "lots"):
+        with socket.create_connection(("127.0.0.1", shopify_emulator.port), timeout=5) as raw:
+            request = f"POST /__emulator__/reset HTTP/1.1\r\nContent-Length: {length}\r\n\r\n"
+            raw.sendall(request.encode())
+            assert raw.recv(100).startswith(b"HTTP/1.1 400")

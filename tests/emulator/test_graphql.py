@@ -389,3 +389,91 @@ def test_orders_carry_lines_customer_money_and_statuses(shop):
     ]
     assert result["fulfillments"] == [{"displayStatus": "FULFILLED", "totalQuantity": 3}]
     assert result["refunds"] == [{"totalRefundedSet": {"shopMoney": {"amount": "10.00"}}}]
+
+
+def test_backward_pagination_with_last_and_before_walks_the_same_list(shop):
+    shop.control("POST", "seed", {"customers": 300, "seed": 4})
+    forward, _ = all_pages(shop)
+    query = """query($before: String) { customers(last: 120, before: $before) {
+        edges { node { id } } pageInfo { hasPreviousPage hasNextPage startCursor } } }"""
+
+    backward, before, pages = [], None, []
+    while True:
+        page = shop.graphql(query, {"before": before})["data"]["customers"]
+        backward = [edge["node"]["id"] for edge in page["edges"]] + backward
+        pages.append(page["pageInfo"])
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+
+    assert backward == [node["id"] for node in forward]
+    assert [p["hasNextPage"] for p in pages] == [False, True, True]
+
+
+def test_customer_orders_need_read_orders(shop, emulator):
+    shop.control("POST", "seed", {"customers": 5, "products": 3, "orders": 20, "seed": 2})
+    customers_only = emulator.token(shop.domain, "test-app", ["read_customers"])
+
+    result = shop.graphql(
+        "{ customers(first: 5) { nodes { email orders(first: 5) { nodes { id } } } } }",
+        token=customers_only,
+    )
+
+    assert result["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
+    assert result["errors"][0]["path"][-1] == "orders"
+
+
+def test_variables_may_come_json_encoded_but_must_be_an_object(shop):
+    query = "query($first: Int!) { customers(first: $first) { nodes { id } } }"
+
+    encoded = shop.client.session.post(
+        shop.client.graphql_url(shop.domain),
+        json={"query": query, "variables": '{"first": 1}'},
+        headers={"X-Shopify-Access-Token": shop.token},
+    )
+    wrong = shop.client.session.post(
+        shop.client.graphql_url(shop.domain),
+        json={"query": query, "variables": [1]},
+        headers={"X-Shopify-Access-Token": shop.token},
+    )
+
+    assert encoded.status_code == 200 and "errors" not in encoded.json()
+    assert wrong.status_code == 400
+    assert wrong.json() == {"errors": {"variables": "Variables must be a JSON object"}}
+
+
+def test_variant_updates_and_a_repeated_option_combination(shop):
+    product = shop.control(
+        "POST",
+        "products",
+        {
+            "title": "Tee",
+            "variants": [{"price": "10", "selectedOptions": [{"name": "Size", "value": "S"}]}],
+        },
+    )
+    variant_id = product["variants"][0]["id"]
+
+    updated = shop.graphql(
+        """mutation($id: ID!, $variant: ID!) { productVariantsBulkUpdate(productId: $id,
+             variants: [{id: $variant, compareAtPrice: "14.00", price: "12.00"}]) {
+           productVariants { price compareAtPrice } userErrors { message } } }""",
+        {"id": product["id"], "variant": variant_id},
+    )["data"]["productVariantsBulkUpdate"]
+    repeated = shop.graphql(
+        """mutation($id: ID!) { productVariantsBulkCreate(productId: $id, variants: [
+             {price: "9", optionValues: [{optionName: "Size", name: "S"}]}]) {
+           productVariants { id } userErrors { code message } } }""",
+        {"id": product["id"]},
+    )["data"]["productVariantsBulkCreate"]
+
+    assert updated == {
+        "productVariants": [{"price": "12.00", "compareAtPrice": "14.00"}],
+        "userErrors": [],
+    }
+    assert repeated == {
+        "productVariants": None,
+        "userErrors": [
+            {"code": "VARIANT_ALREADY_EXISTS", "message": "The variant 'S' already exists."}
+        ],
+    }
+    assert len(shop.control("GET", f"products/{product['legacyResourceId']}")["variants"]) == 1

@@ -1,8 +1,8 @@
-"""Webhook bodies built from the emulator's records: every topic conforms to its JSON Schema,
-and the values that matter (ids, money, statuses, times, links) come out exactly."""
+"""Webhook bodies built from the emulator's records: every topic conforms to its JSON Schema
+(relaxed to allow null), what a record lacks is null as in Shopify's bodies, and the values
+that matter (ids, money, statuses, times, links) come out exactly."""
 
 import json
-import pathlib
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -11,8 +11,8 @@ import pytest
 
 from shopify_emulator import payloads, records
 from shopify_emulator.state import Shop
+from tests.emulator.webhook_schemas import nullable, validate
 
-SCHEMAS = pathlib.Path(payloads.__file__).parent / "data" / "webhook-schemas"
 WINTER = "2026-01-15T10:00:00Z"  # 11:00 in Stockholm (+01:00)
 LATER = "2026-01-20T08:30:00Z"
 SUMMER = "2026-07-01T10:00:00Z"  # 12:00 in Stockholm (+02:00)
@@ -23,6 +23,7 @@ TOPICS = [
     "customers/update",
     "customers/delete",
     "customers_email_marketing_consent/update",
+    "customers_marketing_consent/update",
     "customers/redact",
     "products/create",
     "products/update",
@@ -34,6 +35,8 @@ TOPICS = [
     "orders/fulfilled",
     "orders/partially_fulfilled",
     "orders/delete",
+    "fulfillments/create",
+    "fulfillments/update",
     "refunds/create",
     "checkouts/create",
     "checkouts/update",
@@ -57,6 +60,8 @@ CASES = [
     ("customers/delete", "customer"),
     ("customers_email_marketing_consent/update", "customer"),
     ("customers_email_marketing_consent/update", "bare_customer"),
+    ("customers_marketing_consent/update", "customer"),
+    ("customers_marketing_consent/update", "bare_customer"),
     ("customers/redact", "customer"),
     ("customers/redact", "bare_customer"),
     ("products/create", "product"),
@@ -66,12 +71,15 @@ CASES = [
     ("orders/create", "order"),
     ("orders/create", "guest_order"),
     ("orders/create", "euro_order"),
+    ("orders/create", "anonymous_order"),
     ("orders/updated", "refunded_order"),
     ("orders/paid", "order"),
     ("orders/cancelled", "cancelled_order"),
     ("orders/fulfilled", "fulfilled_order"),
     ("orders/partially_fulfilled", "partial_order"),
     ("orders/delete", "order"),
+    ("fulfillments/create", "shipment"),
+    ("fulfillments/update", "delivery"),
     ("refunds/create", "refunded_order"),
     ("refunds/create", "euro_refunded_order"),
     ("checkouts/create", "checkout"),
@@ -256,6 +264,7 @@ def world() -> SimpleNamespace:
             "tags": ["vip", "newsletter"],
             "addresses": [SHIPPING, {**SHIPPING, "address1": "Kungsgatan 2", "phone": None}],
             "emailMarketingConsent": {"marketingState": "SUBSCRIBED"},
+            "smsMarketingConsent": {"marketingState": "SUBSCRIBED"},
         },
     )
     w.bare_customer = store_customer(shop, {"firstName": "Nils"})
@@ -322,6 +331,11 @@ def world() -> SimpleNamespace:
         updatedAt=SUMMER,
     )
     shop.store("orders", w.cancelled_order)
+    w.anonymous_order = store_order(shop, [(medium, 1, "0")])  # no customer, email or address
+    w.shipment = w.partial_order["fulfillments"][0]
+    kim = {"email": "kim@example.com", "shippingAddress": SHIPPING}
+    w.delivered_order = fulfil(shop, store_order(shop, [(small, 1, "0")], fields=kim), 1)
+    w.delivery = w.delivered_order["fulfillments"][0]
     w.checkout = store_checkout(
         shop, [(small, 1, "0"), (medium, 2, "0")], customer=w.customer, fields={}
     )
@@ -385,9 +399,14 @@ def world() -> SimpleNamespace:
     return w
 
 
-def schema_for(topic: str) -> dict:
-    resource, _, event = topic.rpartition("/")
-    return json.loads((SCHEMAS / resource.replace("/", "_") / f"{event}.json").read_text())
+def ids_in(value) -> list:
+    """Every value of an `id` or `…_id` key in a body, however deep."""
+    if isinstance(value, dict):
+        own = [item for key, item in value.items() if key == "id" or key.endswith("_id")]
+        return own + [found for item in value.values() for found in ids_in(item)]
+    if isinstance(value, list):
+        return [found for item in value for found in ids_in(item)]
+    return []
 
 
 def floats_in(value) -> list:
@@ -407,9 +426,39 @@ def test_every_topic_has_a_builder_and_a_case():
 def test_body_conforms_to_the_topic_schema(world, topic, name):
     body = payloads.build(topic, world.shop, getattr(world, name))
 
-    jsonschema.Draft202012Validator(schema_for(topic)).validate(body)
+    validate(topic, body)
     assert json.loads(json.dumps(body)) == body
     assert floats_in(body) == []
+
+
+@pytest.mark.parametrize(("topic", "name"), CASES, ids=[f"{t}-{n}" for t, n in CASES])
+def test_no_body_makes_up_an_id(world, topic, name):
+    body = payloads.build(topic, world.shop, getattr(world, name))
+
+    assert 0 not in ids_in(body)
+    assert '"id": 0' not in json.dumps(body)
+
+
+def test_nullable_relaxes_only_null():
+    schema = {
+        "type": "object",
+        "required": ["name", "rows", "either"],
+        "properties": {
+            "name": {"type": "string", "format": "email"},
+            "rows": {"type": "array", "items": False},
+            "either": {"anyOf": [{"type": "number"}, {"type": "string"}]},
+        },
+    }
+    relaxed = nullable(schema)
+    valid = jsonschema.Draft202012Validator(relaxed).is_valid
+
+    assert relaxed["properties"]["name"] == {"type": ["null", "string"], "format": "email"}
+    assert valid({"name": None, "rows": None, "either": None})
+    assert valid({"name": "a@b.c", "rows": [], "either": 1})
+    assert not valid({"name": None, "rows": None})  # still required
+    assert not valid({"name": 1, "rows": None, "either": None})  # still a string
+    assert not valid({"name": None, "rows": [1], "either": None})  # still no items
+    assert schema["properties"]["name"] == {"type": "string", "format": "email"}  # a copy
 
 
 def test_unknown_topic_is_refused(world):
@@ -448,18 +497,23 @@ def test_customer_body(world):
     )
     assert [address["default"] for address in body["addresses"]] == [True, False]
     assert body["addresses"][1]["address1"] == "Kungsgatan 2"
-    assert body["addresses"][1]["phone"] == ""  # the schema allows no null here
+    assert body["addresses"][1]["phone"] is None
 
 
 def test_customer_without_email_or_address(world):
     body = payloads.build("customers/update", world.shop, world.bare_customer)
 
     assert body["first_name"] == "Nils"
-    assert body["email"] == ""
+    assert body["email"] is None
+    assert body["verified_email"] is False
     assert body["phone"] is None
     assert body["addresses"] == []
-    assert body["default_address"]["id"] == 0
-    assert body["default_address"]["address2"] is None
+    assert body["default_address"] is None
+    assert '"email": null' in json.dumps(body)
+
+    topic = "customers_email_marketing_consent/update"
+    consent = payloads.build(topic, world.shop, world.bare_customer)
+    assert (consent["email_address"], consent["email_marketing_consent"]) == (None, None)
 
 
 def test_customer_delete_and_consent(world):
@@ -478,6 +532,27 @@ def test_customer_delete_and_consent(world):
             "opt_in_level": "single_opt_in",
             "consent_updated_at": "2026-01-15T11:00:00+01:00",
         },
+    }
+
+
+def test_sms_marketing_consent(world):
+    body = payloads.build("customers_marketing_consent/update", world.shop, world.customer)
+    assert body == {
+        "id": number(world.customer),
+        "phone": "+46701234567",
+        "sms_marketing_consent": {
+            "state": "subscribed",
+            "opt_in_level": "single_opt_in",
+            "consent_updated_at": "2026-01-15T11:00:00+01:00",
+            "consent_collected_from": None,
+        },
+    }
+    # No phone, so never any SMS consent.
+    bare = payloads.build("customers_marketing_consent/update", world.shop, world.bare_customer)
+    assert bare == {
+        "id": number(world.bare_customer),
+        "phone": None,
+        "sms_marketing_consent": None,
     }
 
 
@@ -586,7 +661,8 @@ def test_order_body(world):
         None,
         False,
     )
-    assert custom["sku"] == ""
+    assert custom["sku"] is None
+    assert body["billing_address"] is None  # the order has only a shipping address
     assert body["refunds"] == []
 
 
@@ -594,8 +670,20 @@ def test_order_without_customer(world):
     body = payloads.build("orders/create", world.shop, world.guest_order)
 
     assert body["email"] == "guest@example.com"
-    assert body["customer"]["id"] == 0  # the schema requires a customer object
+    assert body["customer"] is None
+    assert (body["customer_locale"], body["tax_exempt"]) == (None, False)
     assert body["name"] == "#1002"
+
+
+def test_order_without_customer_email_or_address(world):
+    body = payloads.build("orders/create", world.shop, world.anonymous_order)
+
+    text = json.dumps(body)
+    assert '"customer": null' in text
+    assert '"email": null' in text
+    assert '"billing_address": null' in text
+    assert body["contact_email"] is None
+    assert body["shipping_address"] is None
 
 
 def test_order_in_another_presentment_currency(world):
@@ -636,6 +724,60 @@ def test_fulfilled_and_partially_fulfilled_orders(world):
     ]
     assert partial["line_items"][0]["fulfillable_quantity"] == 0
     assert partial["fulfillments"][0]["shipment_status"] is None
+
+
+def test_fulfillment_bodies(world):
+    shipment = payloads.build("fulfillments/create", world.shop, world.shipment)
+    assert shipment["id"] == number(world.shipment)
+    assert shipment["admin_graphql_api_id"] == world.shipment["id"]
+    assert shipment["order_id"] == number(world.order)
+    assert shipment["name"] == "#1001-F1"
+    assert (shipment["status"], shipment["shipment_status"]) == ("success", None)
+    assert shipment["service"] == "manual"
+    assert shipment["email"] == "astrid@example.com"
+    assert shipment["destination"]["address1"] == "Drottninggatan 1"
+    assert shipment["destination"]["latitude"] is None
+    assert (shipment["location_id"], shipment["origin_address"]) == (None, None)
+    assert (shipment["tracking_company"], shipment["tracking_number"]) == (None, None)
+    assert (shipment["tracking_numbers"], shipment["tracking_urls"]) == ([], [])
+    (line,) = shipment["line_items"]  # the partial fulfilment shipped the first line only
+    assert line["id"] == number(world.order["lineItems"][0])
+    assert (line["quantity"], line["fulfillable_quantity"]) == (2, 0)
+    assert line["fulfillment_status"] == "fulfilled"
+    assert shipment["created_at"] == "2026-01-20T09:30:00+01:00"
+    # The order body embeds the same fulfillment.
+    order = payloads.build("orders/partially_fulfilled", world.shop, world.partial_order)
+    embedded = order["fulfillments"][0]
+    assert {key: shipment[key] for key in embedded} == embedded
+
+    delivery = payloads.build("fulfillments/update", world.shop, world.delivery)
+    assert delivery["order_id"] == number(world.delivered_order)
+    assert delivery["shipment_status"] == "delivered"
+    assert delivery["email"] == "kim@example.com"
+    assert delivery["destination"]["city"] == "Stockholm"
+    assert [line["quantity"] for line in delivery["line_items"]] == [1]
+
+
+def test_later_fulfillment_lists_no_lines(world):
+    """A Fulfillment record does not say which lines it shipped: once an order has more than
+    one, none of them lists lines rather than listing another's."""
+    order = world.partial_order
+    second = records.fulfillment(world.shop.allocate(), order, 1, LATER)
+    both = records.replace(order, fulfillments=[*order["fulfillments"], second])
+    world.shop.store("orders", both)
+
+    body = payloads.build("fulfillments/create", world.shop, second)
+    assert body["name"] == "#1001-F2"
+    assert body["line_items"] == []
+    assert payloads.build("fulfillments/update", world.shop, world.shipment)["line_items"] == []
+
+
+def test_fulfillment_of_a_deleted_order(world):
+    del world.shop.data["orders"][number(world.delivered_order)]
+    body = payloads.build("fulfillments/update", world.shop, world.delivery)
+
+    assert (body["email"], body["destination"], body["line_items"]) == (None, None, [])
+    assert body["order_id"] == number(world.delivered_order)
 
 
 def test_cancelled_order(world):
@@ -704,9 +846,9 @@ def test_checkout_body(world):
 def test_guest_and_completed_checkouts(world):
     guest = payloads.build("checkouts/update", world.shop, world.guest_checkout)
     assert guest["email"] == "walk-in@example.com"
-    assert guest["customer"]["id"] == 0
+    assert guest["customer"] is None
     assert guest["shipping_address"]["city"] == "Stockholm"
-    assert guest["billing_address"]["city"] == ""
+    assert guest["billing_address"] is None
 
     completed = payloads.build("checkouts/update", world.shop, world.completed_checkout)
     assert completed["completed_at"] == completed["updated_at"] == "2026-07-01T12:00:00+02:00"
@@ -743,7 +885,7 @@ def test_company_bodies(world):
     assert company == {
         "admin_graphql_api_id": world.company["id"],
         "name": "Acme AB",
-        "note": "",
+        "note": None,
         "external_id": "ACME-1",
         "main_contact_admin_graphql_api_id": world.contact["id"],
         "customer_since": "2026-01-15T11:00:00+01:00",
@@ -812,10 +954,10 @@ def test_times_follow_the_shop_timezone():
     assert payloads.timezone_label("Asia/Kolkata") == "(GMT+05:30) Asia/Kolkata"
 
 
-def test_conform_fills_only_empty_values():
+def test_conform_adds_only_missing_required_keys():
     schema = {
         "type": "object",
-        "required": ["name", "count", "note", "flags", "child", "rows", "either"],
+        "required": ["name", "count", "note", "flags", "child", "rows", "either", "absent"],
         "properties": {
             "name": {"type": "string"},
             "count": {"type": "integer"},
@@ -830,22 +972,30 @@ def test_conform_fills_only_empty_values():
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["id"],
-                    "properties": {"id": {"type": "integer"}},
+                    "required": ["id", "tags"],
+                    "properties": {"id": {"type": "integer"}, "tags": {"type": "array"}},
                 },
             },
-            "either": {"anyOf": [{"type": "array"}, {"type": "object"}]},
+            "either": {
+                "anyOf": [
+                    {"type": "array"},
+                    {"type": "object", "required": ["kind"], "properties": {}},
+                ]
+            },
+            "absent": {"type": "object", "required": ["id"], "properties": {}},
         },
     }
-    assert payloads.conform({"name": None, "rows": [{}, {"id": 7}], "extra": 1.5}, schema) == {
-        "name": "",
-        "count": 0,
+    body = {"name": None, "child": None, "rows": [{}, {"id": 7}], "either": {}, "extra": 1.5}
+    assert payloads.conform(body, schema) == {
+        "name": None,  # set by the builder: kept, even where the schema wants a string
+        "child": None,  # no object is made up
+        "rows": [{"id": None, "tags": []}, {"id": 7, "tags": []}],
+        "either": {"kind": None},  # the anyOf branch for objects
+        "extra": 1.5,
+        "count": None,
         "note": None,
         "flags": [],
-        "child": {"ok": False, "size": 0},
-        "rows": [{"id": 0}, {"id": 7}],
-        "either": [],
-        "extra": 1.5,
+        "absent": None,
     }
     kept = {
         "name": "x",
@@ -854,7 +1004,8 @@ def test_conform_fills_only_empty_values():
         "flags": [],
         "child": {"ok": True, "size": 2},
         "rows": [],
-        "either": {"a": 1},
+        "either": [1],
+        "absent": {"id": 1},
     }
     assert payloads.conform(kept, schema) == kept
 

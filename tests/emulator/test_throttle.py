@@ -76,3 +76,25 @@ def test_the_unused_part_of_the_requested_cost_is_refunded(shop):
 
     assert [cost["actualQueryCost"] for cost in costs] == [2, 2, 2]
     assert costs[-1]["throttleStatus"]["currentlyAvailable"] >= 93
+
+
+def test_fragments_are_costed_on_their_own_type(shop):
+    query = """query($id: ID!) { node(id: $id) {
+        ... on Product { variants(first: 250) { nodes { id } } }
+        ... on Customer { id }
+    } }"""
+
+    cost = shop.graphql(query, {"id": "gid://shopify/Product/1"})["extensions"]["cost"]
+
+    # node 1 + the dearer branch: a connection of 250 variants (2 + 250).
+    assert cost["requestedQueryCost"] == 253
+
+
+def test_nodes_is_sized_by_the_ids_asked_for(shop):
+    ids = [f"gid://shopify/Customer/{n}" for n in range(1, 8)]
+
+    cost = shop.graphql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})[
+        "extensions"
+    ]["cost"]
+
+    assert cost["requestedQueryCost"] == 7

@@ -4,15 +4,10 @@ valid against the documented schemas, retries."""
 import base64
 import hashlib
 import hmac
-import json
 import time
-from pathlib import Path
-
-import jsonschema
 
 from tests.emulator.conftest import APP_SECRET, body_of, subscribe
-
-SCHEMAS = Path(__file__).resolve().parents[2] / "shopify_emulator" / "data" / "webhook-schemas"
+from tests.emulator.webhook_schemas import validate
 
 
 def shopify_webhook_hmac(secret: str, body: bytes) -> str:
@@ -29,11 +24,6 @@ def delivery_log(shop, until, timeout=5):
         if until(log) or time.monotonic() > deadline:
             return [(entry["status"], entry["attempts"]) for entry in log]
         time.sleep(0.05)
-
-
-def validate(topic, body):
-    schema = json.loads((SCHEMAS / f"{topic}.json").read_text())
-    jsonschema.Draft202012Validator(schema).validate(body)
 
 
 def test_a_change_is_delivered_signed_with_shopifys_headers(shop, receiver):
@@ -67,6 +57,8 @@ def test_every_order_topic_is_emitted_with_a_valid_body(shop, receiver):
         "ORDERS_CANCELLED",
         "ORDERS_DELETE",
         "REFUNDS_CREATE",
+        "FULFILLMENTS_CREATE",
+        "FULFILLMENTS_UPDATE",
     ]
     for topic in topics:
         subscribe(shop, topic, receiver.url)
@@ -74,23 +66,27 @@ def test_every_order_topic_is_emitted_with_a_valid_body(shop, receiver):
     order = shop.control(
         "POST", "orders", {"lineItems": [{"variantId": product["variants"][0]["id"]}]}
     )
-    number = order["legacyResourceId"]
+    number = int(order["legacyResourceId"])
     shop.control("POST", f"orders/{number}/fulfill")
+    shop.control("POST", f"orders/{number}/deliver")
     shop.control("POST", f"orders/{number}/cancel", {"refund": True})
     shop.control("DELETE", f"orders/{number}")
 
-    deliveries = receiver.wait_for(10)
+    deliveries = receiver.wait_for(11)
 
     seen = {}
     for delivery in deliveries:
         topic = delivery["headers"]["X-Shopify-Topic"]
-        validate(topic, body_of(delivery))
+        body = body_of(delivery)
+        validate(topic, body)
         seen[topic] = seen.get(topic, 0) + 1
-        assert body_of(delivery)["id"] == int(number) or topic == "refunds/create"
+        assert (body["order_id"] if "order_id" in body else body["id"]) == number, topic
     assert seen == {
         "orders/create": 1,
         "orders/paid": 1,
+        "fulfillments/create": 1,
         "orders/fulfilled": 1,
+        "fulfillments/update": 1,
         "refunds/create": 1,
         "orders/cancelled": 1,
         "orders/updated": 3,
@@ -127,7 +123,7 @@ def test_only_subscribed_topics_of_the_shop_are_sent(shop, receiver):
 def test_subscriptions_are_listed_per_app_and_can_be_deleted(shop, emulator, receiver):
     mine = subscribe(shop, "CUSTOMERS_UPDATE", receiver.url)
     emulator.add_app("other-app", "other-secret")
-    other_token = emulator.token(shop.domain, "other-app", [])
+    other_token = emulator.token(shop.domain, "other-app", ["read_customers"])
     subscribe_as_other = shop.graphql(
         """mutation { webhookSubscriptionCreate(topic: CUSTOMERS_UPDATE,
              webhookSubscription: {uri: "https://other.example/hooks"}) {
@@ -200,3 +196,48 @@ def test_compliance_webhooks_go_to_the_apps_compliance_url(emulator, receiver):
             "gdpr-secret", delivery["body"]
         )
         validate(delivery["headers"]["X-Shopify-Topic"], body_of(delivery))
+
+
+def test_include_fields_limits_the_body(shop, receiver):
+    shop.graphql(
+        """mutation($uri: String!) { webhookSubscriptionCreate(topic: CUSTOMERS_CREATE,
+             webhookSubscription: {uri: $uri, includeFields: ["id", "email"]}) {
+             userErrors { message } } }""",
+        {"uri": receiver.url},
+    )
+
+    shop.control("POST", "customers", {"email": "few@example.com", "firstName": "Few"})
+
+    assert set(body_of(receiver.wait_for(1)[0])) == {"id", "email"}
+
+
+def test_shop_redact_reaches_an_app_after_its_uninstall(emulator, receiver):
+    emulator.add_app("gone-app", "gone-secret", compliance_url=receiver.url)
+    emulator.add_shop("left.myshopify.com")
+    emulator.token("left.myshopify.com", "gone-app", ["read_customers"])
+
+    emulator.call("POST", "shops/left.myshopify.com/uninstall", {"client_id": "gone-app"})
+    emulator.call("POST", "shops/left.myshopify.com/redact")
+
+    assert [d["headers"]["X-Shopify-Topic"] for d in receiver.wait_for(1)] == ["shop/redact"]
+
+
+def test_subscribing_needs_the_topics_read_scope(shop, emulator):
+    token = emulator.token(shop.domain, "test-app", ["read_products"])
+
+    result = shop.graphql(
+        """mutation { webhookSubscriptionCreate(topic: ORDERS_CREATE,
+             webhookSubscription: {uri: "https://crm.example/hooks"}) {
+             webhookSubscription { id } userErrors { field message } } }""",
+        token=token,
+    )["data"]["webhookSubscriptionCreate"]
+
+    assert result["webhookSubscription"] is None
+    assert result["userErrors"] == [
+        {
+            "field": ["topic"],
+            "message": (
+                "Access denied: the ORDERS_CREATE topic needs the `read_orders` access scope"
+            ),
+        }
+    ]
