@@ -10,6 +10,9 @@ import os
 os.environ["READ_ENV_FILE"] = "false"
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdHMtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE=")
+os.environ.setdefault("SHOPIFY_API_KEY", "test-app")
+os.environ.setdefault("SHOPIFY_API_SECRET", "test-app-secret")
+os.environ.setdefault("APP_URL", "http://testserver")
 
 from config.settings import *  # noqa: F403
 from config.settings import env

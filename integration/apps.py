@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class IntegrationConfig(AppConfig):
     name = "integration"
-    verbose_name = "Shopify connection"
+    verbose_name = "Shopify"

@@ -1,5 +1,5 @@
 """python -m shopify_emulator serve [--port 8765] [--state FILE] [--app ID:SECRET] [--auto-approve]
-                                  [--demo-shop demo.myshopify.com]
+                                  [--demo-shop demo.myshopify.com …]
 python -m shopify_emulator seed --shop demo.myshopify.com --customers N … [--seed 42] [--url URL]
 """
 
@@ -16,6 +16,7 @@ from shopify_emulator.client import ControlError, EmulatorClient
 
 # What `--demo-shop` seeds: enough to look like a small, busy store.
 DEMO_COUNTS = {"customers": 250, "companies": 12, "products": 40, "orders": 600, "checkouts": 80}
+DEMO_CURRENCIES = ("USD", "EUR", "SEK")
 
 
 def serve(args):
@@ -28,10 +29,14 @@ def serve(args):
         if not client_id or not secret:
             sys.exit(f"--app wants CLIENT_ID:CLIENT_SECRET, not {app!r}")
         server.emulator.add_app(client_id, secret, compliance_url=args.compliance_url)
-    if args.demo_shop and args.demo_shop not in server.emulator.shops:
-        shop, _ = server.emulator.add_shop(args.demo_shop, "Demo Store", "USD", "Europe/Stockholm")
-        seeding.seed(shop, **DEMO_COUNTS, seed=42)
-        print(f"Seeded {args.demo_shop}: {DEMO_COUNTS}", flush=True)
+    for index, domain in enumerate(args.demo_shop):
+        if domain in server.emulator.shops:
+            continue
+        name = domain.removesuffix(".myshopify.com").replace("-", " ").title()
+        currency = DEMO_CURRENCIES[index % len(DEMO_CURRENCIES)]
+        shop, _ = server.emulator.add_shop(domain, name, currency, "Europe/Stockholm")
+        seeding.seed(shop, **DEMO_COUNTS, seed=42 + index)
+        print(f"Seeded {domain} ({currency}): {DEMO_COUNTS}", flush=True)
     stop = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stop.set())
@@ -79,7 +84,11 @@ def main(argv=None):
         "--auto-approve", action="store_true", help="approve OAuth installs without the page"
     )
     serve_parser.add_argument(
-        "--demo-shop", metavar="DOMAIN", help="create and seed this shop unless it exists"
+        "--demo-shop",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="create and seed this shop unless it exists (repeatable)",
     )
     serve_parser.add_argument("--log-level", default="WARNING")
     serve_parser.set_defaults(run=serve)

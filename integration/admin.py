@@ -1,0 +1,101 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from integration import services, views
+from integration.models import Store, StoreStatus
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    """The "Shopify" page: connected stores, and the way to connect more."""
+
+    list_display = ["__str__", "shop_domain", "status_column", "connected_at", "connected_by"]
+    list_filter = ["status"]
+    list_select_related = ["connected_by"]
+    search_fields = ["shop_domain", "name"]
+    actions = ["disconnect_selected"]
+    change_list_template = "admin/integration/store/change_list.html"
+    change_form_template = "admin/integration/store/change_form.html"
+    # The token is not a field of any form: it is never shown, not even encrypted.
+    fields = [
+        "name",
+        "shop_domain",
+        "status",
+        "status_detail",
+        "scopes",
+        "currency",
+        "timezone",
+        "api_version",
+        "connected_by",
+        "connected_at",
+        "disconnected_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="status", ordering="status")
+    def status_column(self, store):
+        colour = {"connected": "#2e7d32", "error": "#c62828"}.get(store.status, "#666")
+        return format_html('<span style="color:{}">●</span> {}', colour, store.get_status_display())
+
+    def has_add_permission(self, request):
+        return False  # stores are added by connecting them
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # disconnect instead: the synced data and its history stay
+
+    def get_urls(self):
+        urls = [
+            path("connect/", self.admin_site.admin_view(views.connect), name="integration_connect"),
+            path(
+                "<int:store_id>/disconnect/",
+                self.admin_site.admin_view(self.disconnect_view),
+                name="integration_store_disconnect",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "title": "Shopify",
+            "can_connect": views.can_connect(request.user),
+            "has_stores": Store.objects.exists(),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_connect": views.can_connect(request.user)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not views.can_connect(request.user):
+            actions.pop("disconnect_selected", None)
+        return actions
+
+    @admin.action(description="Disconnect selected stores")
+    def disconnect_selected(self, request, queryset):
+        if not views.can_connect(request.user):
+            raise PermissionDenied
+        for store in queryset.filter(status__in=[StoreStatus.CONNECTED, StoreStatus.ERROR]):
+            services.disconnect_store(store=store)
+            self.message_user(request, f"{store} is disconnected; its synced data stays.")
+
+    def disconnect_view(self, request, store_id):
+        if not views.can_connect(request.user):
+            raise PermissionDenied("Only administrators who may connect stores can do this.")
+        store = get_object_or_404(Store, pk=store_id)
+        if request.method == "POST":
+            services.disconnect_store(store=store)
+            messages.success(request, f"{store} is disconnected; its synced data stays.")
+            return redirect(reverse("admin:integration_store_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Disconnect {store}?",
+            "store": store,
+            "opts": Store._meta,
+        }
+        return render(request, "admin/integration/store/disconnect.html", context)

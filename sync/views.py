@@ -1,0 +1,79 @@
+"""The webhook intake: one URL for every store and topic."""
+
+import logging
+
+import django_rq
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from integration.models import Store
+from integration.webhooks import signature_is_valid
+from sync import jobs
+from sync.models import WebhookDelivery
+
+log = logging.getLogger(__name__)
+
+# Shopify's bodies are small; an order with hundreds of lines stays well under this.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+def _header(request, name: str) -> str:
+    """A Shopify header, with or without its `X-` prefix (newer deliveries drop it)."""
+    return request.headers.get(f"X-Shopify-{name}") or request.headers.get(f"Shopify-{name}") or ""
+
+
+def _moment(text: str):
+    try:
+        return parse_datetime(text) if text else None
+    except ValueError:
+        return None
+
+
+@csrf_exempt
+@require_POST
+def receive(request):
+    """Verify, store, answer at once; the work happens on the `webhooks` queue. A bad
+    signature or an unknown shop gets 401 and nothing is stored; a repeat gets 200 and is
+    dropped."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return HttpResponse("Bad Content-Length", status=400)
+    if length > MAX_BODY_BYTES:
+        return HttpResponse("Payload too large", status=413)
+    body = request.body
+    if len(body) > MAX_BODY_BYTES:
+        return HttpResponse("Payload too large", status=413)
+    if not signature_is_valid(body, _header(request, "Hmac-Sha256")):
+        return HttpResponse("Invalid signature", status=401)
+    store = Store.objects.filter(shop_domain=_header(request, "Shop-Domain")).first()
+    if store is None:
+        return HttpResponse("Unknown shop", status=401)
+    webhook_id, topic = _header(request, "Webhook-Id"), _header(request, "Topic")
+    if not webhook_id or not topic:
+        return HttpResponse("Missing webhook id or topic", status=400)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return HttpResponse("The body is not UTF-8", status=400)
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                webhook_id=webhook_id,
+                event_id=_header(request, "Event-Id"),
+                store=store,
+                topic=topic,
+                api_version=_header(request, "API-Version"),
+                body=text,
+                triggered_at=_moment(_header(request, "Triggered-At")),
+            )
+            # Sent when the delivery row is committed, not before.
+            django_rq.get_queue("webhooks").enqueue(
+                jobs.run_webhook_delivery, delivery.pk, job_id=f"webhook-delivery-{delivery.pk}"
+            )
+    except IntegrityError:
+        log.info("webhook %s (%s) seen before: dropped", webhook_id, topic)
+    return HttpResponse(status=200)
