@@ -42,7 +42,7 @@ def _public(record: dict) -> dict:
     for key, value in record.items():
         if key == "_orderLines":
             continue
-        if key.startswith("_"):
+        if key.startswith("_") and not key.startswith("__"):
             result[key[1:]] = value
         elif isinstance(value, list):
             result[key] = [_public(item) if isinstance(item, dict) else item for item in value]
