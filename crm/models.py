@@ -138,6 +138,12 @@ class Contact(Timestamped, Address):
     sms_marketing_consent = models.BooleanField(default=False)
     tags = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
+    # Customer totals, kept current from the contact's orders (every store, cancelled ones
+    # left out). Amounts per currency, as {"SEK": "1234.50"}: currencies are never added up.
+    orders_count = models.PositiveIntegerField(default=0)
+    total_spent = models.JSONField(default=dict, blank=True)
+    first_order_at = models.DateTimeField(null=True, blank=True)
+    last_order_at = models.DateTimeField(null=True, blank=True)
 
     objects = ContactQuerySet.as_manager()
 
@@ -165,6 +171,7 @@ class ProductStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     DRAFT = "draft", "Draft"
     ARCHIVED = "archived", "Archived"
+    UNLISTED = "unlisted", "Unlisted"
 
 
 class Product(Timestamped):
@@ -281,6 +288,7 @@ class FulfillmentStatus(models.TextChoices):
     FULFILLED = "fulfilled", "Fulfilled"
     RESTOCKED = "restocked", "Restocked"
     REQUEST_DECLINED = "request_declined", "Request declined"
+    FULFILLMENT_NOT_REQUIRED = "fulfillment_not_required", "Fulfillment not required"
     OPEN = "open", "Open"
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 
+from integration import documents
 from integration.limiter import CostLimiter
 from integration.models import SHOP_DOMAIN
 
@@ -110,11 +111,14 @@ class ShopifyClient:
 
     # GraphQL --------------------------------------------------------------------------------
 
-    def execute(self, query: str, variables: dict | None = None) -> dict:
-        """Run a document and return its `data`; raises ShopifyError subclasses."""
-        return self.request(query, variables).data
+    def execute(self, query: str, variables: dict | None = None, operation_name=None) -> dict:
+        """Run a document (or one named operation of it) and return its `data`; raises
+        ShopifyError subclasses."""
+        return self.request(query, variables, operation_name).data
 
-    def request(self, query: str, variables: dict | None = None) -> Response:
+    def request(self, query: str, variables: dict | None = None, operation_name=None) -> Response:
+        if operation_name:
+            query = documents.operation(query, operation_name)
         digest = hashlib.sha1(query.encode(), usedforsecurity=False).hexdigest()
         is_mutation = query.lstrip().startswith("mutation")
         estimate = self._costs.get(digest, MUTATION_COST if is_mutation else DEFAULT_QUERY_COST)
@@ -221,12 +225,19 @@ class ShopifyClient:
 
     # Pagination -----------------------------------------------------------------------------
 
-    def paginate(self, query: str, variables: dict, path: tuple[str, ...]) -> Iterator[dict]:
-        """Every node of the connection at `path` in `data`, page after page. The query must
-        take `$after: String` and select `pageInfo { hasNextPage endCursor }` and `nodes`."""
-        after = None
+    def paginate(
+        self,
+        query: str,
+        variables: dict,
+        path: tuple[str, ...],
+        operation_name=None,
+        after: str | None = None,
+    ) -> Iterator[dict]:
+        """Every node of the connection at `path` in `data`, page after page (from the cursor
+        `after`, when given). The query must take `$after: String` and select `nodes` and
+        `pageInfo { hasNextPage endCursor }`."""
         while True:
-            data = self.execute(query, {**variables, "after": after})
+            data = self.execute(query, {**variables, "after": after}, operation_name)
             connection = data
             for key in path:
                 connection = connection[key]

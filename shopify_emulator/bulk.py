@@ -17,7 +17,6 @@ from graphql import (
     FieldNode,
     GraphQLError,
     OperationDefinitionNode,
-    execute,
     get_named_type,
     parse,
     validate,
@@ -26,10 +25,10 @@ from graphql import (
 
 from shopify_emulator import actions, connections, records
 from shopify_emulator.cost import is_connection
+from shopify_emulator.projector import Projector
 from shopify_emulator.resolvers import (
     READ_SCOPES,
     Context,
-    default_resolver,
     granted_scopes,
     orders_visible,
 )
@@ -205,18 +204,14 @@ class BulkRunner:
                 window = [shop.get(resource, n) for n in numbers[start : start + WINDOW]]
                 # Records deleted since the snapshot are skipped, as Shopify would.
                 context.bulk_window = [record for record in window if record is not None]
-                result = execute(
-                    schema, document, context_value=context, field_resolver=default_resolver
-                )
-                if result.errors:
-                    if any(
-                        (error.extensions or {}).get("code") == "ACCESS_DENIED"
-                        for error in result.errors
-                    ):
-                        raise _AccessDenied
-                    raise result.errors[0]
+                try:
+                    data = Projector(schema, fragments, context).root(root)
+                except GraphQLError as error:
+                    if (error.extensions or {}).get("code") == "ACCESS_DENIED":
+                        raise _AccessDenied from None
+                    raise
                 lines = []
-                for node, selection in _nodes(result.data[key_of(root)], root, fragments):
+                for node, selection in _nodes(data[key_of(root)], root, fragments):
                     _flatten(node, selection, get_named_type(root_type), None, lines, fragments)
                     roots += 1
                 for line in lines:
@@ -308,20 +303,31 @@ def _nodes(connection_value, node: FieldNode, fragments):
 
 def _flatten(value: dict, node: FieldNode, connection_type, parent_id, lines: list, fragments):
     """Append `value`'s line, then its nested connections' nodes as lines pointing at it."""
-    node_type = get_named_type(connection_type.fields["nodes"].type)
-    line, children = {}, []
-    for child in fields_of(node.selection_set, fragments):
-        key = key_of(child)
-        if key not in value:  # a fragment on another type
-            continue
-        definition = getattr(node_type, "fields", {}).get(child.name.value)
-        if definition is not None and is_connection(definition.type):
-            children.append((value[key], child, get_named_type(definition.type)))
-        else:
-            line[key] = value[key]
+    plain, nested = _flatten_plan(node, connection_type, fragments)
+    line = {key: value[key] for key in plain if key in value}  # absent: a fragment on another type
     if parent_id is not None:
         line["__parentId"] = parent_id
     lines.append(line)
-    for child_value, child, child_type in children:
-        for item, selection in _nodes(child_value, child, fragments):
+    for key, child, child_type in nested:
+        for item, selection in _nodes(value.get(key), child, fragments):
             _flatten(item, selection, child_type, value.get("id"), lines, fragments)
+
+
+_FLATTEN_PLANS: dict[int, tuple] = {}
+
+
+def _flatten_plan(node: FieldNode, connection_type, fragments) -> tuple[list, list]:
+    """(keys kept on the line, nested connections) of a node selection, worked out once."""
+    plan = _FLATTEN_PLANS.get(id(node))
+    if plan is None or plan[0] is not node:
+        node_type = get_named_type(connection_type.fields["nodes"].type)
+        plain, nested = [], []
+        for child in fields_of(node.selection_set, fragments):
+            definition = getattr(node_type, "fields", {}).get(child.name.value)
+            if definition is not None and is_connection(definition.type):
+                nested.append((key_of(child), child, get_named_type(definition.type)))
+            elif key_of(child) not in plain:
+                plain.append(key_of(child))
+        plan = (node, plain, nested)
+        _FLATTEN_PLANS[id(node)] = plan
+    return plan[1], plan[2]

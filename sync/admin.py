@@ -1,6 +1,34 @@
 from django.contrib import admin
 
-from sync.models import WebhookDelivery
+from integration.admin import StoreAdmin
+from integration.models import Store
+from sync import services
+from sync.models import SyncSetting, WebhookDelivery
+
+
+class SyncedStoreAdmin(StoreAdmin):
+    """The Shopify page, with what each store syncs; disconnecting also stops its syncs."""
+
+    list_display = [*StoreAdmin.list_display, "syncs"]
+
+    @admin.display(description="what syncs")
+    def syncs(self, store):
+        enabled = [
+            setting.get_object_type_display()
+            for setting in store.sync_settings.all()
+            if setting.enabled
+        ]
+        return ", ".join(enabled) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("sync_settings")
+
+    def disconnect(self, store):
+        services.disconnect_store(store=store)
+
+
+admin.site.unregister(Store)
+admin.site.register(Store, SyncedStoreAdmin)
 
 
 @admin.register(WebhookDelivery)
@@ -20,3 +48,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SyncSetting)
+class SyncSettingAdmin(admin.ModelAdmin):
+    list_display = ["store", "object_type", "enabled", "state", "watermark", "last_reconciled_at"]
+    list_filter = ["store", "object_type", "state"]
+    list_select_related = ["store"]

@@ -1,12 +1,55 @@
 """Job entry points: take ids, load rows, call one service, return quietly if the row is gone.
-A job may run twice or be killed at any moment; the services make that harmless."""
+A job may run twice or be killed at any moment; what they call makes that harmless."""
 
-from sync import services
-from sync.models import WebhookDelivery
+import logging
+
+import redis
+from django.conf import settings
+
+from sync import deliveries, engine, runs, services
+from sync.models import SyncSetting, WebhookDelivery
+
+log = logging.getLogger(__name__)
 
 
 def run_webhook_delivery(delivery_id: int):
     delivery = WebhookDelivery.objects.select_related("store").filter(pk=delivery_id).first()
     if delivery is None:
         return
-    services.process_delivery(delivery)
+    deliveries.process_delivery(delivery)
+
+
+def refresh_records(setting_id: int, shopify_ids: list[int], force: bool = False, pending_key=None):
+    if pending_key:
+        # From now on a new webhook about the record queues a new refresh: this one may
+        # already have read it.
+        redis.Redis.from_url(settings.REDIS_URL).delete(pending_key)
+    setting = SyncSetting.objects.select_related("store").filter(pk=setting_id).first()
+    if setting is None or not setting.enabled or not setting.store.has_access_token:
+        return
+    engine.refresh(setting, shopify_ids, force=force)
+
+
+def run_bulk(run_id: int):
+    try:
+        runs.run_bulk(run_id)
+    except runs.RunDeferred as deferred:
+        log.info("sync run %s waits for Shopify: %s", run_id, deferred)
+        run = runs.SyncRun.objects.get(pk=run_id)
+        services.enqueue_bulk_run(run, delay_seconds=30)
+
+
+def reconcile(setting_id: int):
+    runs.reconcile(setting_id)
+
+
+def check_drift(setting_id: int):
+    runs.check_drift(setting_id)
+
+
+def sweep():
+    services.sweep()
+
+
+def nightly_drift_check():
+    services.nightly_drift_check()

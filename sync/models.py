@@ -1,8 +1,214 @@
-"""The sync's own records: what arrived from Shopify and what became of it."""
+"""The sync's own records: what is turned on, which CRM record each Shopify record is, what ran,
+what failed, and what arrived from Shopify."""
 
 from django.db import models
+from django.db.models import Q
 
 from integration.models import Store
+
+
+class ObjectType(models.TextChoices):
+    CONTACTS = "contacts", "Contacts"
+    COMPANIES = "companies", "Companies"
+    PRODUCTS = "products", "Products"
+    ORDERS = "orders", "Orders"
+    CARTS = "carts", "Carts"
+
+
+# Mapped alongside products: each Shopify variant is a CRM ProductVariant.
+VARIANTS = "variants"
+
+
+class SyncState(models.TextChoices):
+    OFF = "off", "Off"
+    INITIAL_SYNC = "initial_sync", "Initial sync"
+    ON = "on", "On"
+    ERROR = "error", "Error"
+
+
+class Direction(models.TextChoices):
+    TWO_WAY = "two_way", "Two-way"
+    TO_CRM = "to_crm", "Shopify to CRM"
+    TO_SHOPIFY = "to_shopify", "CRM to Shopify"
+
+
+class ConflictRule(models.TextChoices):
+    MOST_RECENT = "most_recent", "Most recently updated wins"
+    CRM_WINS = "crm_wins", "CRM wins"
+    SHOPIFY_WINS = "shopify_wins", "Shopify wins"
+
+
+class SyncSettingQuerySet(models.QuerySet):
+    def enabled(self):
+        return self.filter(enabled=True, store__status="connected")
+
+
+class SyncSetting(models.Model):
+    """One object pair of one store: whether it syncs, how, and how far reconciliation got."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="sync_settings")
+    object_type = models.CharField(max_length=16, choices=ObjectType)
+    enabled = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=SyncState, default=SyncState.OFF)
+    direction = models.CharField(max_length=16, choices=Direction, default=Direction.TO_CRM)
+    conflict_rule = models.CharField(
+        max_length=16, choices=ConflictRule, default=ConflictRule.MOST_RECENT
+    )
+    filters = models.JSONField(default=dict, blank=True)
+    # Reconciliation reads `updated_at >=` this minus an overlap; moved only after a commit.
+    watermark = models.DateTimeField(null=True, blank=True)
+    reconcile_interval = models.PositiveIntegerField(
+        default=300, help_text="Seconds between reconciliation runs"
+    )
+    last_reconciled_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SyncSettingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["store", "object_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "object_type"], name="sync_setting_one_per_object"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.store}: {self.get_object_type_display()}"
+
+
+class MappingState(models.TextChoices):
+    SYNCED = "synced", "In sync"
+    EXCLUDED = "excluded", "Excluded"
+    FAILING = "failing", "Failing"
+    DELETED = "deleted", "Deleted"
+
+
+class RecordMapping(models.Model):
+    """Which CRM record a Shopify record is: the sync's index of every record. The Shopify id
+    is the identity, so nothing is ever created twice."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="mappings")
+    object_type = models.CharField(max_length=16)
+    shopify_id = models.BigIntegerField()
+    crm_id = models.BigIntegerField(null=True, blank=True)
+    # Two Shopify customers with one email join one contact: the first is its primary mapping
+    # (where pushes go), the others are secondary.
+    is_primary = models.BooleanField(default=True)
+    # A second key Shopify uses for the record (a checkout's token, on carts and orders).
+    external_key = models.CharField(max_length=255, blank=True, db_index=True)
+    state = models.CharField(max_length=16, choices=MappingState, default=MappingState.SYNCED)
+    reason = models.TextField(blank=True, help_text="Why it is excluded, or its error")
+    shopify_updated_at = models.DateTimeField(null=True, blank=True)
+    pulled_hash = models.CharField(max_length=64, blank=True)
+    pushed_hash = models.CharField(max_length=64, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "object_type", "shopify_id"], name="sync_mapping_shopify_id"
+            ),
+            models.UniqueConstraint(
+                fields=["store", "object_type", "crm_id"],
+                condition=Q(is_primary=True),
+                name="sync_mapping_primary_crm_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["object_type", "crm_id"], name="sync_mapping_crm_record"),
+            models.Index(fields=["store", "object_type", "state"], name="sync_mapping_health"),
+        ]
+
+    def __str__(self):
+        return f"{self.object_type} {self.shopify_id} → {self.crm_id}"
+
+
+class RunKind(models.TextChoices):
+    INITIAL = "initial", "Initial sync"
+    RECONCILE = "reconcile", "Reconciliation"
+    RESYNC = "resync", "Resync"
+    DRIFT = "drift", "Drift check"
+    RESTAGE = "restage", "Re-stage orders"
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class SyncRun(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="sync_runs")
+    object_type = models.CharField(max_length=16, choices=ObjectType)
+    kind = models.CharField(max_length=16, choices=RunKind)
+    status = models.CharField(max_length=16, choices=RunStatus, default=RunStatus.PENDING)
+    seen = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    excluded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    # Where a killed run resumes: {"bulk_operation_id", "url", "line"} for bulk runs.
+    checkpoint = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    summary = models.TextField(blank=True, help_text="What the run found, in words")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["store", "object_type", "-created_at"], name="sync_run_recent")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.object_type} for {self.store_id}"
+
+    @property
+    def done(self) -> int:
+        return self.seen
+
+    @property
+    def progress(self) -> float | None:
+        """Done over total, 0 to 1, or None while the total is unknown."""
+        if not self.total:
+            return 1.0 if self.status == RunStatus.SUCCEEDED else None
+        return min(self.seen / self.total, 1.0)
+
+
+class SyncIssue(models.Model):
+    """A record that failed to sync. It never stops the others; it can be resynced."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="sync_issues")
+    object_type = models.CharField(max_length=16)
+    shopify_id = models.BigIntegerField(null=True, blank=True)
+    crm_id = models.BigIntegerField(null=True, blank=True)
+    error = models.TextField()
+    payload = models.JSONField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=1)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "object_type", "shopify_id"], name="sync_issue_one_per_record"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.object_type} {self.shopify_id}: {self.error[:60]}"
 
 
 class DeliveryState(models.TextChoices):

@@ -1,130 +1,207 @@
-"""What the sync does with what arrives from Shopify."""
+"""Turning syncs on and off, resyncing, and scheduling the work: what the admin, the
+management commands and the jobs call."""
 
 from __future__ import annotations
 
-import json
 import logging
 
+import django_rq
+import redis
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from crm.models import Cart, Contact, Order
-from integration.models import Store, StoreStatus
-from integration.webhooks import TOPICS
-from sync.models import DeliveryState, WebhookDelivery
+from integration import services as integration_services
+from sync import jobs
+from sync.models import (
+    Direction,
+    MappingState,
+    ObjectType,
+    RecordMapping,
+    RunKind,
+    RunStatus,
+    SyncRun,
+    SyncSetting,
+    SyncState,
+)
 
 log = logging.getLogger(__name__)
 
-
-def _rest_topic(enum_name: str) -> str:
-    """APP_UNINSTALLED → app/uninstalled, COMPANY_CONTACTS_CREATE → company_contacts/create."""
-    resource, _, event = enum_name.lower().rpartition("_")
-    return f"{resource}/{event}"
-
-
-SUBSCRIBED_TOPICS = {_rest_topic(topic) for topic in TOPICS}
-
-
-def process_delivery(delivery: WebhookDelivery):
-    """Act on one stored delivery. Safe to run twice: a delivery already processed or ignored
-    is left alone."""
-    if delivery.state in (DeliveryState.PROCESSED, DeliveryState.IGNORED):
-        return
-    handler = HANDLERS.get(delivery.topic)
-    if handler is None and delivery.topic not in SUBSCRIBED_TOPICS:
-        _finish(delivery, DeliveryState.IGNORED, "Unknown topic: recorded and ignored")
-        return
-    if handler is None:
-        return  # a sync topic: the sync engine picks it up
-    try:
-        body = json.loads(delivery.body)
-    except ValueError:
-        _finish(delivery, DeliveryState.FAILED, "The body is not JSON")
-        return
-    with transaction.atomic():
-        handler(delivery.store, body)
-        _finish(delivery, DeliveryState.PROCESSED)
-
-
-def _finish(delivery: WebhookDelivery, state: str, error: str = ""):
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        state=state, processed_at=timezone.now(), error=error
-    )
-    delivery.state = state
-
-
-def handle_app_uninstalled(store: Store, body: dict):
-    """The merchant removed the app: its token is dead. Forget it and stop the store's syncs;
-    the synced data stays."""
-    store = Store.objects.select_for_update().get(pk=store.pk)
-    store.mark_disconnected(status=StoreStatus.UNINSTALLED)
-    store.save()
-
-
-def handle_customers_redact(store: Store, body: dict):
-    """Shopify asks to erase what this store told us about one customer. Their orders and
-    carts from this store lose their personal data; the contact itself is erased unless it
-    also belongs to another store or source (then only this store's traces go)."""
-    customer = body.get("customer") or {}
-    email = (customer.get("email") or "").strip()
-    contacts = list(Contact.objects.with_email(email)) if email else []
-    orders = Order.objects.filter(source_store=store.shop_domain).filter(
-        Q(contact__in=contacts) | Q(email__iexact=email) if email else Q(contact__in=contacts)
-    )
-    carts = Cart.objects.filter(source_store=store.shop_domain).filter(
-        Q(contact__in=contacts) | Q(email__iexact=email) if email else Q(contact__in=contacts)
-    )
-    orders.update(email="", contact=None)
-    carts.update(email="", contact=None, recovery_url="")
-    for contact in contacts:
-        elsewhere = (
-            contact.orders.exclude(source_store=store.shop_domain).exists()
-            or contact.carts.exclude(source_store=store.shop_domain).exists()
-        )
-        if not elsewhere:
-            erase_contact(contact)
-
-
-def erase_contact(contact: Contact):
-    """Blank every personal field of a contact, keeping the row (and what points at it)."""
-    Contact.objects.filter(pk=contact.pk).update(
-        email="",
-        first_name="",
-        last_name="",
-        phone="",
-        address1="",
-        address2="",
-        city="",
-        province="",
-        postal_code="",
-        country_code="",
-        note="",
-        tags=[],
-        email_marketing_consent=False,
-        sms_marketing_consent=False,
-        updated_at=timezone.now(),
-    )
-
-
-def handle_shop_redact(store: Store, body: dict):
-    """48 hours after an uninstall Shopify asks to erase the store's data: its orders and
-    carts go, with the deliveries it sent. Contacts, companies and products are the CRM's own
-    records (the merchant's, often from more than one store) and stay."""
-    Order.objects.filter(source_store=store.shop_domain).delete()
-    Cart.objects.filter(source_store=store.shop_domain).delete()
-    WebhookDelivery.objects.filter(store=store).exclude(topic="shop/redact").delete()
-
-
-def handle_data_request(store: Store, body: dict):
-    """Shopify forwards a customer's request for their data; the merchant answers it from the
-    CRM. Recorded (the delivery is the record), nothing to change."""
-    log.info("customer data request from %s for customer %s", store, body.get("customer"))
-
-
-HANDLERS = {
-    "app/uninstalled": handle_app_uninstalled,
-    "customers/redact": handle_customers_redact,
-    "shop/redact": handle_shop_redact,
-    "customers/data_request": handle_data_request,
+TWO_WAY_OBJECTS = {ObjectType.CONTACTS, ObjectType.COMPANIES, ObjectType.PRODUCTS}
+# Filters a new sync starts with (the Limit step can change them).
+DEFAULT_FILTERS = {
+    ObjectType.CONTACTS: {"require_email": True},
+    ObjectType.COMPANIES: {"require_name_or_domain": True},
 }
+BULK_JOB_TIMEOUT = 6 * 3600
+REFRESH_PENDING_TTL = 3600
+
+
+@transaction.atomic
+def turn_on(*, store, object_type: str) -> SyncRun | None:
+    """Turn a sync on: its initial sync starts (through a bulk operation). Turning on a sync
+    that was on before creates nothing twice: records are known by their Shopify id."""
+    setting, created = SyncSetting.objects.select_for_update().get_or_create(
+        store=store,
+        object_type=object_type,
+        defaults={
+            "direction": Direction.TWO_WAY if object_type in TWO_WAY_OBJECTS else Direction.TO_CRM,
+            "filters": DEFAULT_FILTERS.get(object_type, {}),
+        },
+    )
+    if setting.enabled and setting.state in (SyncState.ON, SyncState.INITIAL_SYNC):
+        return None
+    setting.enabled = True
+    setting.state = SyncState.INITIAL_SYNC
+    setting.error = ""
+    setting.save(update_fields=["enabled", "state", "error", "updated_at"])
+    return start_bulk_run(setting, RunKind.INITIAL)
+
+
+@transaction.atomic
+def turn_off(*, store, object_type: str) -> None:
+    """Stop a sync. Its data and mappings stay, so turning it on again duplicates nothing."""
+    SyncSetting.objects.filter(store=store, object_type=object_type).update(
+        enabled=False, state=SyncState.OFF, updated_at=timezone.now()
+    )
+    _cancel_runs(store, object_type)
+
+
+def disconnect_store(*, store) -> None:
+    """Disconnect a store: its syncs stop, its webhooks go, its token is forgotten, its data
+    stays."""
+    stop_store_syncs(store)
+    integration_services.disconnect_store(store=store)
+
+
+def stop_store_syncs(store) -> None:
+    """A disconnected or uninstalled store: every sync stops, the data stays."""
+    SyncSetting.objects.filter(store=store).update(
+        enabled=False, state=SyncState.OFF, updated_at=timezone.now()
+    )
+    _cancel_runs(store, None)
+
+
+def _cancel_runs(store, object_type):
+    runs = SyncRun.objects.filter(store=store, status__in=[RunStatus.PENDING, RunStatus.RUNNING])
+    if object_type:
+        runs = runs.filter(object_type=object_type)
+    runs.update(status=RunStatus.CANCELLED, finished_at=timezone.now())
+
+
+@transaction.atomic
+def resync(*, store, object_type: str) -> SyncRun:
+    """Read the whole object again and apply every record, unchanged ones and ones deleted in
+    the CRM included. Creates nothing twice."""
+    setting = SyncSetting.objects.select_for_update().get(store=store, object_type=object_type)
+    if not setting.enabled:
+        raise ValueError(f"The {object_type} sync of {store} is off; turn it on first.")
+    return start_bulk_run(setting, RunKind.RESYNC)
+
+
+def resync_record(*, store, object_type: str, shopify_id: int):
+    """Read one record again and apply it, even if unchanged or deleted in the CRM."""
+    setting = SyncSetting.objects.get(store=store, object_type=object_type)
+    if not setting.enabled:
+        raise ValueError(f"The {object_type} sync of {store} is off; turn it on first.")
+    RecordMapping.objects.filter(
+        store=store, object_type=object_type, shopify_id=shopify_id, state=MappingState.DELETED
+    ).update(state=MappingState.SYNCED, reason="")
+    _queue("webhooks").enqueue(
+        jobs.refresh_records, setting.pk, [shopify_id], True, job_timeout=600
+    )
+
+
+def start_bulk_run(setting: SyncSetting, kind: str) -> SyncRun:
+    """A bulk run of the setting's object; another one already pending or running is reused."""
+    existing = SyncRun.objects.filter(
+        store=setting.store,
+        object_type=setting.object_type,
+        kind__in=[RunKind.INITIAL, RunKind.RESYNC],
+        status__in=[RunStatus.PENDING, RunStatus.RUNNING],
+    ).first()
+    if existing:
+        return existing
+    run = SyncRun.objects.create(store=setting.store, object_type=setting.object_type, kind=kind)
+    enqueue_bulk_run(run)
+    return run
+
+
+def enqueue_bulk_run(run: SyncRun, delay_seconds: int = 0):
+    queue = _queue("sync")
+    job_id = f"sync-run-{run.pk}"
+    if delay_seconds:
+        queue.enqueue_in(
+            timezone.timedelta(seconds=delay_seconds),
+            jobs.run_bulk,
+            run.pk,
+            job_id=job_id,
+            job_timeout=BULK_JOB_TIMEOUT,
+        )
+    else:
+        queue.enqueue(jobs.run_bulk, run.pk, job_id=job_id, job_timeout=BULK_JOB_TIMEOUT)
+
+
+def wake_bulk_runs(store, operation_id: str | None):
+    """Shopify says a bulk operation finished: the run waiting on it goes on at once."""
+    for run in SyncRun.objects.filter(store=store, status=RunStatus.PENDING):
+        if run.checkpoint.get("bulk_operation_id") == operation_id:
+            enqueue_bulk_run(run)
+
+
+def enqueue_refresh(store, object_type: str, shopify_id: int):
+    """Re-read one record soon. Coalesced: while a refresh of it is queued and not started,
+    more webhooks about it add nothing (the refresh reads whatever is newest)."""
+    key = f"sync:refresh-pending:{store.pk}:{object_type}:{shopify_id}"
+    if not _redis().set(key, 1, nx=True, ex=REFRESH_PENDING_TTL):
+        return
+    setting = SyncSetting.objects.filter(store=store, object_type=object_type).first()
+    if setting is None:
+        _redis().delete(key)
+        return
+    _queue("webhooks").enqueue(
+        jobs.refresh_records, setting.pk, [shopify_id], False, key, job_timeout=600
+    )
+
+
+def sweep():
+    """Every minute (cron): reconcile each enabled sync whose interval is due, and restart bulk
+    runs whose worker died (no heartbeat) or that waited for Shopify."""
+    now = timezone.now()
+    for setting in SyncSetting.objects.enabled().filter(state=SyncState.ON):
+        due = setting.last_reconciled_at is None or (
+            (now - setting.last_reconciled_at).total_seconds() >= setting.reconcile_interval
+        )
+        if due:
+            _queue("sync").enqueue(
+                jobs.reconcile,
+                setting.pk,
+                job_id=f"reconcile-{setting.pk}",
+                job_timeout=3600,
+            )
+    stale = now - timezone.timedelta(minutes=3)
+    for run in SyncRun.objects.filter(
+        kind__in=[RunKind.INITIAL, RunKind.RESYNC],
+        status__in=[RunStatus.PENDING, RunStatus.RUNNING],
+    ):
+        if run.status == RunStatus.PENDING or (run.heartbeat_at or run.created_at) < stale:
+            enqueue_bulk_run(run)
+
+
+def nightly_drift_check():
+    """Every night (cron): compare every enabled sync with Shopify, ids and counts."""
+    for setting in SyncSetting.objects.enabled().filter(state=SyncState.ON):
+        _queue("sync").enqueue(
+            jobs.check_drift,
+            setting.pk,
+            job_id=f"drift-{setting.pk}",
+            job_timeout=BULK_JOB_TIMEOUT,
+        )
+
+
+def _queue(name: str):
+    return django_rq.get_queue(name)
+
+
+def _redis():
+    return redis.Redis.from_url(settings.REDIS_URL)

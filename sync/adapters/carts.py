@@ -1,0 +1,192 @@
+"""Carts ⇐ Shopify abandoned checkouts, with their lines. Shopify is the source of truth. A
+checkout that completes becomes an order: its cart is kept, marked recovered, and points at the
+order. A checkout deleted in Shopify is deleted in the CRM, unless it was recovered."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils import timezone
+
+from crm.models import Cart, CartLineItem, CartStatus
+from sync.adapters.base import Adapter, Parsed, amount, currency, moment, number, text
+from sync.adapters.orders import contact_ids_for, line_rows, parse_lines
+from sync.mappings import crm_ids_by_key
+
+DOCUMENT = """
+query CheckoutsBulk {
+  abandonedCheckouts {
+    edges {
+      node {
+        ...CheckoutFields
+        lineItems { edges { node { ...CheckoutLineFields } } }
+      }
+    }
+  }
+}
+
+query CheckoutsChanges($query: String!, $after: String) {
+  abandonedCheckouts(first: 250, after: $after, query: $query) {
+    nodes { id updatedAt }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+query CheckoutsByIds($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ...CheckoutFields
+    ... on AbandonedCheckout {
+      lineItems(first: 25) {
+        nodes { ...CheckoutLineFields }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}
+
+query CheckoutLineItemsPage($id: ID!, $after: String) {
+  node(id: $id) {
+    ... on AbandonedCheckout {
+      lineItems(first: 100, after: $after) {
+        nodes { ...CheckoutLineFields }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}
+
+query CheckoutsIds {
+  abandonedCheckouts { edges { node { id updatedAt } } }
+}
+
+fragment CheckoutMoney on MoneyBag {
+  shopMoney { amount currencyCode }
+  presentmentMoney { amount currencyCode }
+}
+
+fragment CheckoutFields on AbandonedCheckout {
+  id
+  updatedAt
+  createdAt
+  completedAt
+  abandonedCheckoutUrl
+  customer { id defaultEmailAddress { emailAddress } }
+  subtotalPriceSet { ...CheckoutMoney }
+  totalDiscountSet { ...CheckoutMoney }
+  totalTaxSet { ...CheckoutMoney }
+  totalPriceSet { ...CheckoutMoney }
+}
+
+fragment CheckoutLineFields on AbandonedCheckoutLineItem {
+  id
+  title
+  variantTitle
+  sku
+  quantity
+  originalUnitPriceSet { shopMoney { amount } }
+  discountedTotalPriceSet { shopMoney { amount } }
+  variant { id }
+  product { id }
+}
+"""
+
+# GraphQL gives a checkout's token only inside its recovery URL:
+# https://{shop}/{shop id}/checkouts/ac/{token}/recover?key=…
+TOKEN_IN_URL = re.compile(r"/checkouts/(?:ac/)?([A-Za-z0-9]+)/recover")
+
+
+class CartAdapter(Adapter):
+    object_type = "carts"
+    model = Cart
+    gid_type = "AbandonedCheckout"
+    document = DOCUMENT
+    bulk_operation = "CheckoutsBulk"
+    changes_operation = "CheckoutsChanges"
+    ids_operation = "CheckoutsByIds"
+    ids_list_operation = "CheckoutsIds"
+    root_field = "abandonedCheckouts"
+    child_connections = {"AbandonedCheckoutLineItem": "lineItems"}
+    child_pages = {"lineItems": ("CheckoutLineItemsPage", ("node", "lineItems"))}
+    ids_per_request = 4
+
+    def parse(self, node: dict) -> Parsed:
+        customer = node.get("customer") or {}
+        email = text((customer.get("defaultEmailAddress") or {}).get("emailAddress"))
+        url = node.get("abandonedCheckoutUrl") or ""
+        token = TOKEN_IN_URL.search(url)
+        total = node.get("totalPriceSet")
+        completed = moment(node.get("completedAt"))
+        return Parsed(
+            shopify_id=number(node["id"]),
+            updated_at=moment(node.get("updatedAt")),
+            fields={
+                "email": email,
+                "recovery_url": url,
+                "currency": currency(total),
+                "presentment_currency": currency(total, "presentmentMoney"),
+                "subtotal": amount(node.get("subtotalPriceSet")),
+                "discounts": amount(node.get("totalDiscountSet")),
+                "tax": amount(node.get("totalTaxSet")),
+                "total": amount(total),
+                "checkout_started_at": moment(node.get("createdAt")),
+                "checkout_updated_at": moment(node.get("updatedAt")),
+                "completed_at": completed,
+                "status": CartStatus.RECOVERED if completed else CartStatus.ABANDONED,
+            },
+            children=parse_lines((node.get("lineItems") or {}).get("nodes") or []),
+            links={"customer": number(customer.get("id")), "contact_email": email},
+            external_key=token.group(1) if token else "",
+        )
+
+    def exclusion_reason(self, parsed: Parsed, filters: dict) -> str | None:
+        since = filters.get("created_since")
+        started = parsed.fields["checkout_started_at"]
+        if since and started and started.date().isoformat() < since:
+            return f"Started before {since}"
+        statuses = filters.get("statuses")
+        if statuses and parsed.fields["status"] not in statuses:
+            return f"Status {parsed.fields['status']} is not synced"
+        return None
+
+    def save(self, store, records: list[tuple[Parsed, int | None]]) -> dict[int, int]:
+        now = timezone.now()
+        parsed = [record for record, _ in records]
+        contacts = contact_ids_for(store, parsed)
+        orders = crm_ids_by_key(store, "orders", [record.external_key for record in parsed])
+        carts = [
+            Cart(
+                pk=crm_id,
+                source_store=store.shop_domain,
+                contact_id=contacts[record.shopify_id],
+                recovered_order_id=orders.get(record.external_key)
+                if record.fields["completed_at"]
+                else None,
+                created_at=now,
+                updated_at=now,
+                **record.fields,
+            )
+            for record, crm_id in records
+        ]
+        new = [cart for cart in carts if cart.pk is None]
+        old = [cart for cart in carts if cart.pk is not None]
+        Cart.objects.bulk_create(new)
+        if old:
+            names = [
+                field.name
+                for field in Cart._meta.concrete_fields
+                if field.name not in ("id", "created_at", "properties")
+            ]
+            Cart.objects.bulk_create(
+                old, update_conflicts=True, unique_fields=["id"], update_fields=names
+            )
+        result = {
+            record.shopify_id: cart.pk for (record, _), cart in zip(records, carts, strict=True)
+        }
+        pairs = [(record, result[record.shopify_id]) for record in parsed]
+        CartLineItem.objects.filter(cart__in=result.values()).delete()
+        CartLineItem.objects.bulk_create(line_rows(store, CartLineItem, "cart_id", pairs))
+        return result
+
+    def delete(self, store, crm_ids_gone: list[int]) -> None:
+        """A checkout Shopify dropped goes, but a recovered cart is history: it stays."""
+        Cart.objects.filter(pk__in=crm_ids_gone, recovered_order__isnull=True).delete()

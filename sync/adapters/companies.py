@@ -1,0 +1,211 @@
+"""Companies ⇐ Shopify B2B companies, with their contacts and locations. Matched by name or
+domain. Deleting either side deletes nothing on the other."""
+
+from __future__ import annotations
+
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from crm.models import Company, Contact
+from sync.adapters.base import Adapter, Parsed, lower, moment, number, text, updates_by_record
+from sync.adapters.contacts import merge
+from sync.mappings import crm_ids
+
+DOCUMENT = """
+query CompaniesBulk {
+  companies {
+    edges {
+      node {
+        ...CompanyFields
+        contacts { edges { node { ...CompanyContactFields } } }
+        locations { edges { node { ...CompanyLocationFields } } }
+      }
+    }
+  }
+}
+
+query CompaniesChanges($query: String!, $after: String) {
+  companies(first: 250, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes { id updatedAt }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+query CompaniesByIds($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ...CompanyFields
+    ... on Company {
+      contacts(first: 50) {
+        nodes { ...CompanyContactFields }
+        pageInfo { hasNextPage endCursor }
+      }
+      locations(first: 20) {
+        nodes { ...CompanyLocationFields }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}
+
+query CompanyContactsPage($id: ID!, $after: String) {
+  company(id: $id) {
+    contacts(first: 250, after: $after) {
+      nodes { ...CompanyContactFields }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+
+query CompanyLocationsPage($id: ID!, $after: String) {
+  company(id: $id) {
+    locations(first: 100, after: $after) {
+      nodes { ...CompanyLocationFields }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+
+query CompaniesIds {
+  companies { edges { node { id updatedAt } } }
+}
+
+fragment CompanyFields on Company {
+  id
+  updatedAt
+  name
+}
+
+fragment CompanyContactFields on CompanyContact {
+  id
+  customer { id }
+}
+
+fragment CompanyAddressFields on CompanyAddress {
+  address1
+  address2
+  city
+  zoneCode
+  zip
+  countryCode
+  phone
+}
+
+fragment CompanyLocationFields on CompanyLocation {
+  id
+  phone
+  billingAddress { ...CompanyAddressFields }
+  shippingAddress { ...CompanyAddressFields }
+}
+"""
+
+FIELDS = (
+    "name",
+    "phone",
+    "address1",
+    "address2",
+    "city",
+    "province",
+    "postal_code",
+    "country_code",
+)
+
+
+class CompanyAdapter(Adapter):
+    object_type = "companies"
+    model = Company
+    gid_type = "Company"
+    document = DOCUMENT
+    bulk_operation = "CompaniesBulk"
+    changes_operation = "CompaniesChanges"
+    ids_operation = "CompaniesByIds"
+    ids_list_operation = "CompaniesIds"
+    root_field = "companies"
+    child_connections = {"CompanyContact": "contacts", "CompanyLocation": "locations"}
+    child_pages = {
+        "contacts": ("CompanyContactsPage", ("company", "contacts")),
+        "locations": ("CompanyLocationsPage", ("company", "locations")),
+    }
+    ids_per_request = 4
+
+    def parse(self, node: dict) -> Parsed:
+        # Shopify companies have no address or phone of their own: the first location's
+        # billing address (else its shipping address) stands for the company's.
+        locations = (node.get("locations") or {}).get("nodes") or []
+        first = locations[0] if locations else {}
+        address = first.get("billingAddress") or first.get("shippingAddress") or {}
+        customers = [
+            number(contact["customer"]["id"])
+            for contact in (node.get("contacts") or {}).get("nodes") or []
+            if contact.get("customer")
+        ]
+        return Parsed(
+            shopify_id=number(node["id"]),
+            updated_at=moment(node.get("updatedAt")),
+            fields={
+                "name": text(node.get("name")),
+                "phone": text(first.get("phone")) or text(address.get("phone")),
+                "address1": text(address.get("address1")),
+                "address2": text(address.get("address2")),
+                "city": text(address.get("city")),
+                "province": text(address.get("zoneCode")),
+                "postal_code": text(address.get("zip")),
+                "country_code": text(address.get("countryCode")),
+            },
+            links={"customers": sorted(customers)},
+        )
+
+    def exclusion_reason(self, parsed: Parsed, filters: dict) -> str | None:
+        # Shopify companies carry no domain, so a name is what they need.
+        if filters.get("require_name_or_domain", True) and not parsed.fields["name"]:
+            return "No name or domain"
+        return None
+
+    def match_existing(self, store, records: list[Parsed]) -> dict[int, int]:
+        names = {lower(record.fields["name"]) for record in records if record.fields["name"]}
+        existing = {}
+        for key, crm_id in (
+            Company.objects.annotate(key=Lower("name"))
+            .filter(key__in=names)
+            .order_by("id")
+            .values_list("key", "id")
+        ):
+            existing.setdefault(key, crm_id)
+        return {
+            record.shopify_id: existing[lower(record.fields["name"])]
+            for record in records
+            if lower(record.fields["name"]) in existing
+        }
+
+    def save(self, store, records: list[tuple[Parsed, int | None]]) -> dict[int, int]:
+        now = timezone.now()
+        created = {
+            record.shopify_id: Company(**record.fields, created_at=now, updated_at=now)
+            for record, crm_id in records
+            if crm_id is None
+        }
+        Company.objects.bulk_create(created.values())
+        result = {shopify_id: company.pk for shopify_id, company in created.items()}
+        updates = updates_by_record(records)
+        by_id = {crm_id: record for record, crm_id in updates}
+        companies = list(Company.objects.filter(pk__in=by_id))
+        for company in companies:
+            merge(company, by_id[company.pk].fields)
+            company.updated_at = now
+        Company.objects.bulk_update(companies, [*FIELDS, "updated_at"])
+        result.update({record.shopify_id: crm_id for record, crm_id in updates})
+        self._link_contacts(store, [(record, result[record.shopify_id]) for record, _ in records])
+        return result
+
+    def _link_contacts(self, store, pairs):
+        """The company's contacts (customers the contacts sync maps) belong to it."""
+        customers = crm_ids(
+            store,
+            "contacts",
+            [customer for record, _ in pairs for customer in record.links["customers"]],
+        )
+        for record, company_id in pairs:
+            contact_ids = [customers[c] for c in record.links["customers"] if c in customers]
+            if contact_ids:
+                Contact.objects.filter(pk__in=contact_ids).exclude(company_id=company_id).update(
+                    company_id=company_id, updated_at=timezone.now()
+                )

@@ -1,0 +1,341 @@
+"""Orders ⇐ Shopify orders, with their lines. Shopify is the source of truth: every field is
+Shopify's. An order is associated with its contact (none when its customer has no email), its
+products and variants, its company and its cart; an earlier import of the same store and
+order name is adopted, not duplicated. An order deleted in Shopify is deleted in the CRM."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from crm.models import Cart, CartStatus, Contact, Order, OrderLineItem
+from sync.adapters.base import (
+    Adapter,
+    Parsed,
+    amount,
+    currency,
+    lower,
+    moment,
+    number,
+    text,
+)
+from sync.mappings import crm_ids, crm_ids_by_key
+from sync.models import VARIANTS, RecordMapping
+from sync.stages import default_mapping, stage_for
+from sync.totals import recompute_contact_totals
+
+DOCUMENT = """
+query OrdersBulk {
+  orders {
+    edges {
+      node {
+        ...OrderFields
+        lineItems { edges { node { ...LineItemFields } } }
+      }
+    }
+  }
+}
+
+query OrdersChanges($query: String!, $after: String) {
+  orders(first: 250, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes { id updatedAt }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+query OrdersByIds($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ...OrderFields
+    ... on Order {
+      lineItems(first: 25) {
+        nodes { ...LineItemFields }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}
+
+query OrderLineItemsPage($id: ID!, $after: String) {
+  order(id: $id) {
+    lineItems(first: 100, after: $after) {
+      nodes { ...LineItemFields }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+
+query OrdersIds {
+  orders { edges { node { id updatedAt } } }
+}
+
+fragment OrderMoney on MoneyBag {
+  shopMoney { amount currencyCode }
+  presentmentMoney { amount currencyCode }
+}
+
+fragment OrderFields on Order {
+  id
+  updatedAt
+  name
+  email
+  processedAt
+  cancelledAt
+  closedAt
+  currencyCode
+  presentmentCurrencyCode
+  displayFinancialStatus
+  displayFulfillmentStatus
+  checkoutToken
+  customer { id defaultEmailAddress { emailAddress } }
+  purchasingEntity { ... on PurchasingCompany { company { id } } }
+  subtotalPriceSet { ...OrderMoney }
+  totalDiscountsSet { ...OrderMoney }
+  totalTaxSet { ...OrderMoney }
+  totalShippingPriceSet { ...OrderMoney }
+  totalPriceSet { ...OrderMoney }
+  totalRefundedSet { ...OrderMoney }
+  fulfillments { displayStatus }
+}
+
+fragment LineItemFields on LineItem {
+  id
+  title
+  variantTitle
+  sku
+  quantity
+  originalUnitPriceSet { shopMoney { amount } }
+  discountedTotalSet { shopMoney { amount } }
+  variant { id }
+  product { id }
+}
+"""
+
+# CRM amount field → Shopify MoneyBag field; each is kept in both currencies.
+AMOUNTS = {
+    "subtotal": "subtotalPriceSet",
+    "discounts": "totalDiscountsSet",
+    "tax": "totalTaxSet",
+    "shipping": "totalShippingPriceSet",
+    "total": "totalPriceSet",
+    "refunded": "totalRefundedSet",
+}
+
+
+def parse_lines(nodes: list[dict]) -> list[dict]:
+    """Order or cart lines as the CRM keeps them (product and variant as Shopify ids, resolved
+    when saved)."""
+    return [
+        {
+            "title": text(line.get("title")) or "Untitled item",
+            "variant_title": text(line.get("variantTitle")),
+            "sku": text(line.get("sku")),
+            "quantity": line.get("quantity") or 0,
+            "unit_price": amount(line.get("originalUnitPriceSet")),
+            "total": amount(line.get("discountedTotalSet") or line.get("discountedTotalPriceSet")),
+            "position": position,
+            "product": number((line.get("product") or {}).get("id")),
+            "variant": number((line.get("variant") or {}).get("id")),
+        }
+        for position, line in enumerate(nodes)
+    ]
+
+
+def line_rows(store, model, parent_field: str, records: list[tuple[Parsed, int]]):
+    """Line rows of saved records, their products and variants resolved through mappings."""
+    products = crm_ids(store, "products", [c["product"] for r, _ in records for c in r.children])
+    variants = crm_ids(store, VARIANTS, [c["variant"] for r, _ in records for c in r.children])
+    rows = []
+    for record, crm_id in records:
+        for child in record.children:
+            values = {
+                key: value for key, value in child.items() if key not in ("product", "variant")
+            }
+            rows.append(
+                model(
+                    **{parent_field: crm_id},
+                    **values,
+                    product_id=products.get(child["product"]),
+                    variant_id=variants.get(child["variant"]),
+                )
+            )
+    return rows
+
+
+def contact_ids_for(store, records: list[Parsed]) -> dict[int, int | None]:
+    """shopify id → contact, for orders and carts: the customer's contact; failing that, the
+    contact with the customer's (or a guest's) email. None when the customer has no email."""
+    by_customer = crm_ids(store, "contacts", [r.links.get("customer") for r in records])
+    emails = {lower(r.links.get("contact_email")) for r in records if r.links.get("contact_email")}
+    by_email = dict(
+        Contact.objects.annotate(key=Lower("email")).filter(key__in=emails).values_list("key", "id")
+    )
+    result = {}
+    for record in records:
+        email = lower(record.links.get("contact_email"))
+        if not email:
+            result[record.shopify_id] = None  # a customer without email syncs without contact
+            continue
+        result[record.shopify_id] = by_customer.get(record.links.get("customer")) or by_email.get(
+            email
+        )
+    return result
+
+
+class OrderAdapter(Adapter):
+    object_type = "orders"
+    model = Order
+    gid_type = "Order"
+    document = DOCUMENT
+    bulk_operation = "OrdersBulk"
+    changes_operation = "OrdersChanges"
+    ids_operation = "OrdersByIds"
+    ids_list_operation = "OrdersIds"
+    root_field = "orders"
+    child_connections = {"LineItem": "lineItems"}
+    child_pages = {"lineItems": ("OrderLineItemsPage", ("order", "lineItems"))}
+    ids_per_request = 4
+
+    def parse(self, node: dict) -> Parsed:
+        customer = node.get("customer") or {}
+        customer_email = text((customer.get("defaultEmailAddress") or {}).get("emailAddress"))
+        company = ((node.get("purchasingEntity") or {}).get("company") or {}).get("id")
+        fields = {
+            "name": text(node.get("name")),
+            "email": text(node.get("email")) or customer_email,
+            "currency": node.get("currencyCode") or currency(node.get("totalPriceSet")),
+            "presentment_currency": node.get("presentmentCurrencyCode")
+            or currency(node.get("totalPriceSet"), "presentmentMoney"),
+            "financial_status": lower(node.get("displayFinancialStatus")) or "pending",
+            "fulfillment_status": lower(node.get("displayFulfillmentStatus")) or "unfulfilled",
+            "processed_at": moment(node.get("processedAt")),
+            "cancelled_at": moment(node.get("cancelledAt")),
+            "closed_at": moment(node.get("closedAt")),
+        }
+        for field, source in AMOUNTS.items():
+            fields[field] = amount(node.get(source))
+            fields[f"presentment_{field}"] = amount(node.get(source), "presentmentMoney")
+        delivered = [
+            fulfillment.get("displayStatus") == "DELIVERED"
+            for fulfillment in node.get("fulfillments") or []
+        ]
+        return Parsed(
+            shopify_id=number(node["id"]),
+            updated_at=moment(node.get("updatedAt")),
+            fields=fields,
+            children=parse_lines((node.get("lineItems") or {}).get("nodes") or []),
+            links={
+                "customer": number(customer.get("id")),
+                # Who the order is associated with: the customer's email; a guest's order
+                # email when there is no customer; nobody when the customer has no email.
+                "contact_email": customer_email if customer else fields["email"],
+                "company": number(company),
+                "delivered": delivered,
+            },
+            external_key=text(node.get("checkoutToken")),
+        )
+
+    def exclusion_reason(self, parsed: Parsed, filters: dict) -> str | None:
+        since = filters.get("created_since")
+        processed = parsed.fields["processed_at"]
+        if since and processed and processed.date().isoformat() < since:
+            return f"Placed before {since}"
+        statuses = filters.get("financial_statuses")
+        if statuses and parsed.fields["financial_status"] not in statuses:
+            return f"Financial status {parsed.fields['financial_status']} is not synced"
+        return None
+
+    def match_existing(self, store, records: list[Parsed]) -> dict[int, int]:
+        """An order of this store with the same name and no mapping (an earlier import) is
+        adopted."""
+        names = {record.fields["name"] for record in records}
+        mapped = RecordMapping.objects.filter(
+            store=store, object_type="orders", crm_id__isnull=False
+        ).values("crm_id")
+        existing = dict(
+            Order.objects.filter(source_store=store.shop_domain, name__in=names)
+            .exclude(pk__in=mapped)
+            .values_list("name", "id")
+        )
+        return {
+            record.shopify_id: existing[record.fields["name"]]
+            for record in records
+            if record.fields["name"] in existing
+        }
+
+    def save(self, store, records: list[tuple[Parsed, int | None]]) -> dict[int, int]:
+        now = timezone.now()
+        parsed = [record for record, _ in records]
+        contacts = contact_ids_for(store, parsed)
+        companies = crm_ids(store, "companies", [record.links["company"] for record in parsed])
+        stages = default_mapping()
+        previous_contacts = set(
+            Order.objects.filter(pk__in=[crm_id for _, crm_id in records if crm_id]).values_list(
+                "contact_id", flat=True
+            )
+        )
+        orders = []
+        for record, crm_id in records:
+            fields = record.fields
+            orders.append(
+                Order(
+                    pk=crm_id,
+                    source_store=store.shop_domain,
+                    contact_id=contacts[record.shopify_id],
+                    company_id=companies.get(record.links["company"]),
+                    pipeline_stage_id=stage_for(
+                        stages,
+                        financial_status=fields["financial_status"],
+                        fulfillment_status=fields["fulfillment_status"],
+                        delivered=record.links["delivered"],
+                        cancelled=fields["cancelled_at"] is not None,
+                    ),
+                    created_at=now,
+                    updated_at=now,
+                    **fields,
+                )
+            )
+        saved = self._write(orders)
+        result = {
+            record.shopify_id: order.pk for (record, _), order in zip(records, saved, strict=True)
+        }
+        pairs = [(record, result[record.shopify_id]) for record in parsed]
+        # Lines are Shopify's: replaced as a whole, so a line removed there goes here too.
+        OrderLineItem.objects.filter(order__in=result.values()).delete()
+        OrderLineItem.objects.bulk_create(line_rows(store, OrderLineItem, "order_id", pairs))
+        self._recover_carts(store, pairs)
+        recompute_contact_totals(previous_contacts | {contacts[r.shopify_id] for r in parsed})
+        return result
+
+    def _write(self, orders: list[Order]) -> list[Order]:
+        """Insert new orders and upsert existing ones by id, in two statements."""
+        new = [order for order in orders if order.pk is None]
+        old = [order for order in orders if order.pk is not None]
+        Order.objects.bulk_create(new)
+        if old:
+            names = [
+                field.name
+                for field in Order._meta.concrete_fields
+                if field.name not in ("id", "created_at", "properties")
+            ]
+            Order.objects.bulk_create(
+                old, update_conflicts=True, unique_fields=["id"], update_fields=names
+            )
+        return orders
+
+    def _recover_carts(self, store, pairs):
+        """A checkout that became this order: its cart is recovered and points at the order."""
+        carts = crm_ids_by_key(store, "carts", [record.external_key for record, _ in pairs])
+        for record, order_id in pairs:
+            cart_id = carts.get(record.external_key)
+            if cart_id:
+                Cart.objects.filter(pk=cart_id).filter(
+                    Q(recovered_order__isnull=True) | Q(recovered_order=order_id)
+                ).update(recovered_order=order_id, status=CartStatus.RECOVERED)
+
+    def delete(self, store, crm_ids_gone: list[int]) -> None:
+        contacts = set(
+            Order.objects.filter(pk__in=crm_ids_gone).values_list("contact_id", flat=True)
+        )
+        Order.objects.filter(pk__in=crm_ids_gone).delete()
+        recompute_contact_totals(contacts)

@@ -1,0 +1,235 @@
+"""Products ⇐ Shopify products, with their variants. Matched by product name; a product
+deleted in Shopify is deleted in the CRM (unless another store still sells it)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from crm.models import Product, ProductVariant
+from sync.adapters.base import Adapter, Parsed, lower, moment, number, text, updates_by_record
+from sync.adapters.contacts import merge
+from sync.mappings import crm_ids, save_mappings
+from sync.models import VARIANTS, RecordMapping
+
+DOCUMENT = """
+query ProductsBulk {
+  products {
+    edges {
+      node {
+        ...ProductFields
+        variants { edges { node { ...VariantFields } } }
+      }
+    }
+  }
+}
+
+query ProductsChanges($query: String!, $after: String) {
+  products(first: 250, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes { id updatedAt }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+query ProductsByIds($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ...ProductFields
+    ... on Product {
+      variants(first: 50) {
+        nodes { ...VariantFields }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}
+
+query ProductVariantsPage($id: ID!, $after: String) {
+  product(id: $id) {
+    variants(first: 250, after: $after) {
+      nodes { ...VariantFields }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+
+query ProductsIds {
+  products { edges { node { id updatedAt } } }
+}
+
+fragment ProductFields on Product {
+  id
+  updatedAt
+  title
+  descriptionHtml
+  vendor
+  productType
+  status
+  tags
+}
+
+fragment VariantFields on ProductVariant {
+  id
+  title
+  sku
+  price
+  position
+  selectedOptions { name value }
+}
+"""
+
+FIELDS = ("name", "description", "sku", "price", "status", "vendor", "product_type", "tags")
+
+
+class ProductAdapter(Adapter):
+    object_type = "products"
+    model = Product
+    gid_type = "Product"
+    document = DOCUMENT
+    bulk_operation = "ProductsBulk"
+    changes_operation = "ProductsChanges"
+    ids_operation = "ProductsByIds"
+    ids_list_operation = "ProductsIds"
+    root_field = "products"
+    child_connections = {"ProductVariant": "variants"}
+    child_pages = {"variants": ("ProductVariantsPage", ("product", "variants"))}
+    ids_per_request = 8
+
+    def parse(self, node: dict) -> Parsed:
+        variants = sorted(
+            (node.get("variants") or {}).get("nodes") or [], key=lambda v: v.get("position") or 0
+        )
+        children = [
+            {
+                "shopify_id": number(variant["id"]),
+                "title": text(variant.get("title")),
+                "sku": text(variant.get("sku")),
+                "price": Decimal(variant.get("price") or "0"),
+                "options": [
+                    {"name": option["name"], "value": option["value"]}
+                    for option in variant.get("selectedOptions") or []
+                ],
+                "position": variant.get("position") or index,
+            }
+            for index, variant in enumerate(variants)
+        ]
+        prices = [child["price"] for child in children]
+        return Parsed(
+            shopify_id=number(node["id"]),
+            updated_at=moment(node.get("updatedAt")),
+            fields={
+                "name": text(node.get("title")),
+                "description": node.get("descriptionHtml") or "",
+                "sku": next((child["sku"] for child in children if child["sku"]), ""),
+                "price": min(prices) if prices else None,
+                "status": lower(node.get("status")) or "active",
+                "vendor": text(node.get("vendor")),
+                "product_type": text(node.get("productType")),
+                "tags": sorted(node.get("tags") or []),
+            },
+            children=children,
+        )
+
+    def match_existing(self, store, records: list[Parsed]) -> dict[int, int]:
+        names = {lower(record.fields["name"]) for record in records if record.fields["name"]}
+        existing = {}
+        for key, crm_id in (
+            Product.objects.annotate(key=Lower("name"))
+            .filter(key__in=names)
+            .order_by("id")
+            .values_list("key", "id")
+        ):
+            existing.setdefault(key, crm_id)
+        return {
+            record.shopify_id: existing[lower(record.fields["name"])]
+            for record in records
+            if lower(record.fields["name"]) in existing
+        }
+
+    def save(self, store, records: list[tuple[Parsed, int | None]]) -> dict[int, int]:
+        now = timezone.now()
+        created = {
+            record.shopify_id: Product(
+                **record.fields, currency=store.currency, created_at=now, updated_at=now
+            )
+            for record, crm_id in records
+            if crm_id is None
+        }
+        Product.objects.bulk_create(created.values())
+        result = {shopify_id: product.pk for shopify_id, product in created.items()}
+        updates = updates_by_record(records)
+        by_id = {crm_id: record for record, crm_id in updates}
+        products = list(Product.objects.filter(pk__in=by_id))
+        for product in products:
+            merge(product, by_id[product.pk].fields)
+            product.currency = product.currency or store.currency
+            product.updated_at = now
+        Product.objects.bulk_update(products, [*FIELDS, "currency", "updated_at"])
+        result.update({record.shopify_id: crm_id for record, crm_id in updates})
+        self._save_variants(store, [(record, result[record.shopify_id]) for record, _ in records])
+        return result
+
+    def _save_variants(self, store, records: list[tuple[Parsed, int]]):
+        """Each product's variants as Shopify has them: mapped ones updated, new ones matched
+        (by SKU, then title) or created, ones Shopify removed deleted."""
+        now = timezone.now()
+        product_ids = [crm_id for _, crm_id in records]
+        wanted_ids = [child["shopify_id"] for record, _ in records for child in record.children]
+        mapped = crm_ids(store, VARIANTS, wanted_ids)
+        existing = {
+            variant.pk: variant
+            for variant in ProductVariant.objects.filter(product__in=product_ids)
+        }
+        keep, create, update, mappings = set(), [], [], []
+        for record, product_id in records:
+            own = [v for v in existing.values() if v.product_id == product_id]
+            for child in record.children:
+                values = {
+                    key: child[key] for key in ("title", "sku", "price", "options", "position")
+                }
+                variant = existing.get(mapped.get(child["shopify_id"])) or _same_variant(
+                    own, child, keep
+                )
+                if variant is None:
+                    variant = ProductVariant(product_id=product_id, created_at=now, **values)
+                    create.append(variant)
+                else:
+                    for key, value in values.items():
+                        setattr(variant, key, value)
+                    variant.updated_at = now
+                    update.append(variant)
+                    keep.add(variant.pk)
+                mappings.append((child["shopify_id"], variant))
+        # Variants this store mapped and Shopify no longer has: removed in Shopify.
+        gone = RecordMapping.objects.filter(
+            store=store, object_type=VARIANTS, crm_id__in=list(existing)
+        ).exclude(shopify_id__in=wanted_ids)
+        gone_ids = list(gone.values_list("crm_id", flat=True))
+        ProductVariant.objects.filter(pk__in=gone_ids).exclude(pk__in=keep).delete()
+        gone.delete()
+        ProductVariant.objects.bulk_create(create, batch_size=1000)
+        ProductVariant.objects.bulk_update(
+            update, ["title", "sku", "price", "options", "position", "updated_at"], batch_size=1000
+        )
+        save_mappings(store, VARIANTS, [(shopify_id, v.pk) for shopify_id, v in mappings])
+
+    def delete(self, store, crm_ids_gone: list[int]) -> None:
+        """Deleted in Shopify: deleted in the CRM, unless another store still maps to it."""
+        shared = set(
+            RecordMapping.objects.filter(object_type="products", crm_id__in=crm_ids_gone)
+            .exclude(store=store)
+            .exclude(state="deleted")
+            .values_list("crm_id", flat=True)
+        )
+        Product.objects.filter(pk__in=set(crm_ids_gone) - shared).delete()
+
+
+def _same_variant(own: list, child: dict, taken: set):
+    """A CRM variant of the product that is this Shopify variant: same SKU, else same title."""
+    for key in ("sku", "title"):
+        if child[key]:
+            for variant in own:
+                if variant.pk not in taken and getattr(variant, key) == child[key]:
+                    return variant
+    return None

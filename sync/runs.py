@@ -1,0 +1,293 @@
+"""Runs over a whole object: the initial sync (and resyncs) through a bulk operation, the
+reconciliation sweep over recent changes, and the nightly drift check.
+
+A bulk run saves its checkpoint — the bulk operation and the JSONL line to resume from — in
+the same transaction as each batch it applies, so a worker killed at any moment resumes where
+the last committed batch ended: nothing is applied twice, nothing skipped.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from integration.client import ShopifyClient, ShopifyError, ShopifyUserError
+from integration.documents import operation
+from sync import engine
+from sync.adapters import ADAPTERS
+from sync.models import (
+    MappingState,
+    RecordMapping,
+    RunKind,
+    RunStatus,
+    SyncRun,
+    SyncSetting,
+    SyncState,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# Reconciliation reads back this far before its watermark: Shopify's update times have
+# one-second precision and commits are not instantaneous.
+OVERLAP = datetime.timedelta(minutes=2)
+# A running run whose worker has not reported for this long is taken to be dead.
+STALE_AFTER = datetime.timedelta(minutes=3)
+POLL_SECONDS = (0.5, 1, 2, 3, 5)
+
+
+class RunDeferred(Exception):
+    """The run cannot go on now (Shopify is busy with another bulk query); try again later."""
+
+
+def claim(run_id: int) -> SyncRun | None:
+    """Take a run for this worker: a pending one, or a running one whose worker died. Two
+    workers can never both hold it."""
+    now = timezone.now()
+    claimed = SyncRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
+        status=RunStatus.RUNNING, started_at=now, heartbeat_at=now
+    ) or SyncRun.objects.filter(
+        pk=run_id, status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    ).update(heartbeat_at=now)
+    return SyncRun.objects.select_related("store").get(pk=run_id) if claimed else None
+
+
+def heartbeat(run: SyncRun):
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+
+
+def run_bulk(run_id: int):
+    """An initial sync or a resync: the whole object through one bulk operation."""
+    run = claim(run_id)
+    if run is None:
+        return
+    setting = SyncSetting.objects.select_related("store").get(
+        store=run.store, object_type=run.object_type
+    )
+    if not setting.enabled:
+        _finish(run, RunStatus.CANCELLED, "The sync was turned off")
+        return
+    try:
+        _run_bulk(run, setting)
+    except RunDeferred:
+        SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.PENDING)
+        raise
+    except ShopifyError as error:
+        if error.retryable:
+            raise  # the job is retried; the checkpoint keeps what was done
+        _fail(run, setting, str(error))
+    except Exception as error:
+        _fail(run, setting, f"{type(error).__name__}: {error}")
+        raise
+
+
+def _run_bulk(run: SyncRun, setting: SyncSetting):
+    adapter = ADAPTERS[run.object_type]
+    client = ShopifyClient.for_store(run.store)
+    checkpoint = dict(run.checkpoint)
+    if not checkpoint.get("bulk_operation_id"):
+        try:
+            started = client.start_bulk_query(operation(adapter.document, adapter.bulk_operation))
+        except ShopifyUserError as error:
+            if any(e.get("code") == "OPERATION_IN_PROGRESS" for e in error.errors):
+                raise RunDeferred(str(error)) from None
+            raise
+        checkpoint = {"bulk_operation_id": started["id"], "line": 0}
+        SyncRun.objects.filter(pk=run.pk).update(checkpoint=checkpoint)
+        run.checkpoint = checkpoint
+    bulk = _wait_for(client, run, checkpoint["bulk_operation_id"])
+    if bulk["status"] != "COMPLETED":
+        # Failed, cancelled or expired on Shopify's side: start over with a new one.
+        SyncRun.objects.filter(pk=run.pk).update(checkpoint={})
+        raise ShopifyError(f"the bulk operation ended {bulk['status']} ({bulk['errorCode']})")
+    SyncRun.objects.filter(pk=run.pk).update(total=int(bulk["rootObjectCount"]))
+    if bulk["url"]:  # no url: the object has no records at all
+        _apply_file(run, setting, client, bulk["url"], checkpoint)
+    finished_at = timezone.now()
+    with transaction.atomic():
+        _finish(run, RunStatus.SUCCEEDED)
+        watermark = _moment(bulk.get("createdAt")) or run.started_at or finished_at
+        SyncSetting.objects.filter(pk=setting.pk).update(
+            state=SyncState.ON, error="", watermark=watermark, last_reconciled_at=finished_at
+        )
+
+
+def _wait_for(client, run, operation_id) -> dict:
+    for attempt in range(10_000):
+        bulk = client.bulk_operation(operation_id)
+        if bulk is None:
+            raise ShopifyError(f"the bulk operation {operation_id} is gone")
+        if bulk["status"] not in ("CREATED", "RUNNING", "CANCELING"):
+            return bulk
+        heartbeat(run)
+        time.sleep(POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)])
+    raise ShopifyError("the bulk operation did not finish")
+
+
+def _apply_file(run, setting, client, url, checkpoint):
+    adapter = ADAPTERS[run.object_type]
+    nodes = adapter.assemble(client.stream_jsonl(url, start_line=checkpoint["line"]))
+    batch, batch_end = [], checkpoint["line"]
+    for line_number, node in nodes:
+        if len(batch) == BATCH_SIZE:
+            # This node starts the next batch: the batch ends on the line before it.
+            _apply(run, setting, batch, line_number)
+            batch = []
+        batch.append(node)
+        batch_end = line_number
+    if batch:
+        _apply(run, setting, batch, batch_end + 1 + _child_lines(batch[-1], adapter))
+
+
+def _child_lines(node, adapter) -> int:
+    return sum(len(node[key]["nodes"]) for key in adapter.child_connections.values())
+
+
+def _apply(run: SyncRun, setting: SyncSetting, nodes: list[dict], next_line: int):
+    """One batch and its checkpoint, in one transaction."""
+    with transaction.atomic():
+        counts = engine.apply_batch(setting, engine.parse_nodes(setting, nodes), force=_forced(run))
+        _add_counts(run, counts, checkpoint={**run.checkpoint, "line": next_line})
+    run.refresh_from_db(fields=["checkpoint"])
+
+
+def _forced(run: SyncRun) -> bool:
+    return run.kind == RunKind.RESYNC
+
+
+def _add_counts(run: SyncRun, counts: engine.Counts, **changes):
+    SyncRun.objects.filter(pk=run.pk).update(
+        **{name: F(name) + value for name, value in counts.as_dict().items()},
+        heartbeat_at=timezone.now(),
+        **changes,
+    )
+
+
+def _finish(run: SyncRun, status: str, error: str = ""):
+    SyncRun.objects.filter(pk=run.pk).update(status=status, finished_at=timezone.now(), error=error)
+
+
+def _fail(run: SyncRun, setting: SyncSetting, error: str):
+    log.warning("%s failed: %s", run, error)
+    _finish(run, RunStatus.FAILED, error)
+    SyncSetting.objects.filter(pk=setting.pk).update(state=SyncState.ERROR, error=error)
+
+
+def _moment(text: str | None):
+    return parse_datetime(text) if text else None
+
+
+def reconcile(setting_id: int):
+    """Read what changed in Shopify since the watermark (minus an overlap) and apply what the
+    CRM does not already have. An unchanged store costs one query and writes nothing but the
+    time of the sweep."""
+    setting = SyncSetting.objects.select_related("store").filter(pk=setting_id).first()
+    if setting is None or not setting.enabled or setting.state != SyncState.ON:
+        return None
+    if setting.watermark is None:
+        return None
+    adapter = ADAPTERS[setting.object_type]
+    client = ShopifyClient.for_store(setting.store)
+    since = setting.watermark - OVERLAP
+    query = f"updated_at:>='{since.astimezone(datetime.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+    seen = {
+        int(node["id"].rsplit("/", 1)[1]): _moment(node["updatedAt"])
+        for node in client.paginate(
+            adapter.document, {"query": query}, (adapter.root_field,), adapter.changes_operation
+        )
+    }
+    applied = {
+        mapping.shopify_id: mapping
+        for mapping in RecordMapping.objects.filter(
+            store=setting.store, object_type=setting.object_type, shopify_id__in=list(seen)
+        )
+    }
+    stale = [
+        shopify_id
+        for shopify_id, updated_at in seen.items()
+        if shopify_id not in applied
+        or applied[shopify_id].state == MappingState.FAILING
+        or (applied[shopify_id].shopify_updated_at or updated_at) < updated_at
+    ]
+    run = None
+    if stale:
+        run = SyncRun.objects.create(
+            store=setting.store,
+            object_type=setting.object_type,
+            kind=RunKind.RECONCILE,
+            status=RunStatus.RUNNING,
+            started_at=timezone.now(),
+            total=len(stale),
+        )
+        counts = engine.refresh(setting, stale, client=client)
+        _add_counts(run, counts)
+        _finish(run, RunStatus.SUCCEEDED)
+    # The watermark moves only once everything up to it is committed.
+    newest = max(seen.values(), default=None)
+    changes = {"last_reconciled_at": timezone.now()}
+    if newest and newest > setting.watermark:
+        changes["watermark"] = newest
+    SyncSetting.objects.filter(pk=setting.pk).update(**changes)
+    return run
+
+
+def check_drift(setting_id: int):
+    """Compare every id and update time in Shopify with the CRM's mappings (a bulk query of ids
+    only) and repair the differences: missing or stale records are read again, records Shopify
+    no longer has get the deletion rule. Records what it found."""
+    setting = SyncSetting.objects.select_related("store").filter(pk=setting_id).first()
+    if setting is None or not setting.enabled or setting.state != SyncState.ON:
+        return None
+    adapter = ADAPTERS[setting.object_type]
+    client = ShopifyClient.for_store(setting.store)
+    run = SyncRun.objects.create(
+        store=setting.store,
+        object_type=setting.object_type,
+        kind=RunKind.DRIFT,
+        status=RunStatus.RUNNING,
+        started_at=timezone.now(),
+    )
+    try:
+        started = client.start_bulk_query(operation(adapter.document, adapter.ids_list_operation))
+        bulk = _wait_for(client, run, started["id"])
+        shopify = {}
+        if bulk["status"] == "COMPLETED" and bulk["url"]:
+            for _, line in client.stream_jsonl(bulk["url"]):
+                shopify[int(line["id"].rsplit("/", 1)[1])] = _moment(line.get("updatedAt"))
+        elif bulk["status"] != "COMPLETED":
+            raise ShopifyError(f"the bulk operation ended {bulk['status']}")
+    except (ShopifyError, ShopifyUserError) as error:
+        _finish(run, RunStatus.FAILED, str(error))
+        return run
+    mapped = {
+        mapping.shopify_id: mapping
+        for mapping in RecordMapping.objects.filter(
+            store=setting.store, object_type=setting.object_type
+        ).exclude(state=MappingState.DELETED)
+    }
+    missing = [
+        shopify_id
+        for shopify_id, updated_at in shopify.items()
+        if shopify_id not in mapped
+        or (
+            mapped[shopify_id].shopify_updated_at
+            and updated_at
+            and mapped[shopify_id].shopify_updated_at < updated_at
+        )
+    ]
+    gone = [shopify_id for shopify_id in mapped if shopify_id not in shopify]
+    counts = engine.Counts()
+    if missing:
+        counts += engine.refresh(setting, missing, client=client)
+    if gone:
+        counts += engine.apply_deletions(setting, gone)
+    summary = f"{len(shopify)} in Shopify: {len(missing)} missing or stale, {len(gone)} gone."
+    _add_counts(run, counts, total=len(shopify), summary=summary)
+    _finish(run, RunStatus.SUCCEEDED)
+    return run
