@@ -140,6 +140,8 @@ RQ_QUEUES = {
     "sync": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
 }
+# Records applied per transaction by bulk runs (and checkpointed after each).
+SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=500)
 # A job enqueued inside a transaction is sent only when it commits, so a worker never reads
 # rows that are not there yet (or never will be, after a rollback).
 RQ = {"COMMIT_MODE": "on_db_commit"}

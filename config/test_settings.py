@@ -27,3 +27,4 @@ for _queue in RQ_QUEUES.values():  # noqa: F405
     _queue["URL"] = REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405 (quiet workers in test output)

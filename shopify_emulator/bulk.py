@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import threading
+import time
 
 from graphql import (
     FieldNode,
@@ -144,6 +145,8 @@ class BulkRunner:
     # Running ----------------------------------------------------------------------------------
 
     def _run(self, shop, grant, number, document, root):
+        if shop.faults.bulk_delay_ms:
+            time.sleep(shop.faults.bulk_delay_ms / 1000)
         try:
             self._update(shop, number, status="RUNNING")
             path = os.path.join(self.emulator.bulk_dir, f"{shop.domain}-{number}.jsonl")

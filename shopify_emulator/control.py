@@ -8,7 +8,7 @@ Shopify would), seeds and resets shops, and sets fault knobs.
     POST   /__emulator__/shops/{shop}/seed                   {"customers", …, "seed"}
     GET    /__emulator__/shops/{shop}/{resource}             list (customers, companies, products,
     POST   /__emulator__/shops/{shop}/{resource}             orders, checkouts); create
-    GET|PATCH|DELETE /__emulator__/shops/{shop}/{resource}/{id}
+    GET|PATCH|DELETE /__emulator__/shops/{shop}/{resource}/{id}   (PATCH of an order: an edit)
     POST   /__emulator__/shops/{shop}/orders/{id}/{pay|fulfill|deliver|cancel|refund}
     POST   /__emulator__/shops/{shop}/checkouts/{id}/complete
     POST   /__emulator__/shops/{shop}/customers/{id}/redact, /__emulator__/shops/{shop}/redact
@@ -235,7 +235,8 @@ def _resource_route(emulator, method, shop, resource, tail, body):
             record = UPDATE[resource](emulator, shop, _number(number), _object(body))
             return 200, _public(record)
         case ("PATCH", [number]) if resource == "orders":
-            raise ControlError(405, "Change orders through pay, fulfill, deliver, cancel, refund")
+            record = actions.edit_order(emulator, shop, _number(number), _object(body))
+            return 200, _public(record)
         case ("DELETE", [number]):
             DELETE[resource](emulator, shop, _number(number))
             return 200, {"deleted": number}

@@ -54,6 +54,8 @@ class Faults:
     webhook_reorder: bool = False
     # Multiplies Shopify's retry schedule (8 tries over ~4 hours); 0.0001 makes it seconds.
     webhook_retry_scale: float = 1.0
+    # How long a bulk operation waits in CREATED before it runs, as in Shopify's queue.
+    bulk_delay_ms: int = 0
 
     def update(self, changes: dict) -> list[str]:
         """Apply known knobs; return the unknown ones (the caller reports them)."""

@@ -1,9 +1,39 @@
+"""The sync in the admin: what syncs and how it is doing, its runs, its failing records and its
+record index. Every change goes through `sync.services`; these pages only call them."""
+
+from collections import Counter
+from urllib.parse import urlencode
+
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from integration.admin import StoreAdmin
-from integration.models import Store
-from sync import services
-from sync.models import SyncSetting, WebhookDelivery
+from integration.models import Store, StoreStatus
+from sync import health, services
+from sync.exports import issues_csv
+from sync.models import (
+    VARIANTS,
+    MappingState,
+    ObjectType,
+    RecordMapping,
+    RunStatus,
+    SyncIssue,
+    SyncRun,
+    SyncSetting,
+    WebhookDelivery,
+)
+
+ACTIVE = (RunStatus.PENDING, RunStatus.RUNNING)
+MAX_BIGINT = 2**63 - 1
 
 
 class SyncedStoreAdmin(StoreAdmin):
@@ -50,8 +80,445 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         return False
 
 
+def progress_bar(run):
+    """A small bar with "done / total"; static/sync/run_progress.js draws the same."""
+    if run is None:
+        return "—"
+    if run.total:
+        value, maximum = min(run.seen, run.total), run.total
+    elif run.progress is not None:
+        value, maximum = 1, 1
+    else:
+        value, maximum = None, 1
+    if value is None and run.status in ACTIVE:
+        # Indeterminate (an animated bar) while the total is not known yet.
+        bar = mark_safe("<progress></progress>")
+    else:
+        bar = format_html('<progress value="{}" max="{}"></progress>', value or 0, maximum)
+    total = "?" if run.total is None else run.total
+    percent = "" if run.progress is None else f" ({run.progress:.0%})"
+    return format_html(
+        '<span class="sync-progress">{} <span class="sync-progress-text">{} / {}{}</span></span>',
+        bar,
+        run.seen,
+        total,
+        percent,
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the sync writes: shown, never added, edited or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_manage_syncs_permission(self, request):
+        # Superusers have every permission, so has_perm covers them too.
+        return request.user.has_perm("sync.manage_syncs")
+
+
+class SyncChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        # The page's last runs in one query, whatever the number of rows.
+        self.result_list = health.attach_last_runs(self.result_list)
+
+
+def mappings_link(setting, state, count):
+    query = urlencode(
+        {
+            "store__id__exact": setting.store_id,
+            "object_type": setting.object_type,
+            "state__exact": state,
+        }
+    )
+    url = f"{reverse('admin:sync_recordmapping_changelist')}?{query}"
+    return format_html('<a href="{}">{}</a>', url, count)
+
+
 @admin.register(SyncSetting)
-class SyncSettingAdmin(admin.ModelAdmin):
-    list_display = ["store", "object_type", "enabled", "state", "watermark", "last_reconciled_at"]
-    list_filter = ["store", "object_type", "state"]
+class SyncSettingAdmin(ReadOnlyAdmin):
+    """ "Syncs": one row per store and object, with its health. Syncs are turned on, off and
+    resynced with the actions; settings are not edited here."""
+
+    list_display = [
+        "store",
+        "object_type",
+        "enabled",
+        "state",
+        "in_sync_column",
+        "excluded_column",
+        "failing_column",
+        "last_run_column",
+        "watermark",
+        "last_reconciled_at",
+    ]
+    list_filter = ["store", "object_type", "state", "enabled"]
     list_select_related = ["store"]
+    actions = ["turn_on_selected", "turn_off_selected", "resync_selected"]
+    change_form_template = "admin/sync/syncsetting/change_form.html"
+    fields = [
+        "store",
+        "object_type",
+        "enabled",
+        "state",
+        "error",
+        "in_sync_column",
+        "excluded_column",
+        "failing_column",
+        "last_run_column",
+        "watermark",
+        "last_reconciled_at",
+        "reconcile_interval",
+        "direction",
+        "conflict_rule",
+        "filters",
+    ]
+    readonly_fields = fields
+
+    class Media:
+        css = {"all": ["sync/admin.css"]}
+
+    def get_queryset(self, request):
+        return health.with_health(super().get_queryset(request))
+
+    def get_changelist(self, request, **kwargs):
+        return SyncChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        setting = super().get_object(request, object_id, from_field)
+        if setting is not None:
+            health.attach_last_runs([setting])
+        return setting
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            runs = list(SyncRun.objects.filter(store=obj.store, object_type=obj.object_type)[:10])
+            for run in runs:
+                run.progress_bar = progress_bar(run)
+            context.update(excluded_reasons=health.excluded_reasons(obj), recent_runs=runs)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @admin.display(description="in sync", ordering="in_sync")
+    def in_sync_column(self, setting):
+        return mappings_link(setting, MappingState.SYNCED, setting.in_sync)
+
+    @admin.display(description="excluded", ordering="excluded")
+    def excluded_column(self, setting):
+        return mappings_link(setting, MappingState.EXCLUDED, setting.excluded)
+
+    @admin.display(description="failing", ordering="failing")
+    def failing_column(self, setting):
+        return mappings_link(setting, MappingState.FAILING, setting.failing)
+
+    @admin.display(description="last run")
+    def last_run_column(self, setting):
+        run = setting.last_run
+        if run is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}, {}</a><br>{}',
+            reverse("admin:sync_syncrun_change", args=[run.pk]),
+            run.get_kind_display(),
+            run.get_status_display().lower(),
+            progress_bar(run),
+        )
+
+    @admin.action(description="Turn on (starts the initial sync)", permissions=["manage_syncs"])
+    def turn_on_selected(self, request, queryset):
+        started, already, refused = [], [], []
+        for setting in queryset.select_related("store"):
+            if setting.store.status != StoreStatus.CONNECTED:
+                refused.append(str(setting))
+            elif services.turn_on(store=setting.store, object_type=setting.object_type):
+                started.append(str(setting))
+            else:
+                already.append(str(setting))
+        self._report(request, "Initial sync started", started)
+        self._report(request, "Already on", already)
+        self._report(request, "Not turned on, the store is not connected", refused, "warning")
+
+    @admin.action(description="Turn off", permissions=["manage_syncs"])
+    def turn_off_selected(self, request, queryset):
+        settings = list(queryset.select_related("store"))
+        for setting in settings:
+            services.turn_off(store=setting.store, object_type=setting.object_type)
+        self._report(request, "Turned off (their data stays)", [str(s) for s in settings])
+
+    @admin.action(description="Resync all", permissions=["manage_syncs"])
+    def resync_selected(self, request, queryset):
+        started, refused = [], []
+        for setting in queryset.select_related("store"):
+            if not setting.enabled:
+                refused.append(str(setting))
+                continue
+            services.resync(store=setting.store, object_type=setting.object_type)
+            started.append(str(setting))
+        self._report(request, "Resync started", started)
+        self._report(request, "Not resynced, the sync is off", refused, "warning")
+
+    def _report(self, request, what, names, level="info"):
+        if names:
+            self.message_user(request, f"{what}: {', '.join(names)}.", level)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    """Runs: a log, cheap to list. A running run's page follows its progress live."""
+
+    list_display = [
+        "created_at",
+        "store",
+        "object_type",
+        "kind",
+        "status",
+        "progress_column",
+        "counts",
+        "started_at",
+        "finished_at",
+        "error_column",
+        "summary_column",
+    ]
+    list_filter = ["status", "kind", "object_type", "store"]
+    list_select_related = ["store"]
+    show_full_result_count = False
+    change_form_template = "admin/sync/syncrun/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["store", "object_type", "kind", "summary"]}),
+        (
+            "Progress",
+            {
+                "fields": [
+                    "status",
+                    "progress_column",
+                    "seen",
+                    "total",
+                    "created",
+                    "updated",
+                    "unchanged",
+                    "excluded",
+                    "failed",
+                    "deleted",
+                    "error",
+                ]
+            },
+        ),
+        (None, {"fields": ["created_at", "started_at", "finished_at", "heartbeat_at"]}),
+        ("Resuming", {"fields": ["checkpoint"], "classes": ["collapse"]}),
+    ]
+    readonly_fields = [field for fieldset in fieldsets for field in fieldset[1]["fields"]]
+
+    class Media:
+        css = {"all": ["sync/admin.css"]}
+
+    def get_urls(self):
+        progress = path(
+            "<int:run_id>/progress.json",
+            self.admin_site.admin_view(self.progress_view),
+            name="sync_syncrun_progress",
+        )
+        return [progress, *super().get_urls()]
+
+    def progress_view(self, request, run_id):
+        run = get_object_or_404(SyncRun, pk=run_id)
+        if not self.has_view_permission(request, run):
+            raise PermissionDenied
+        return JsonResponse(health.run_progress(run))
+
+    @admin.display(description="progress")
+    def progress_column(self, run):
+        return progress_bar(run)
+
+    @admin.display(description="counts")
+    def counts(self, run):
+        names = ["created", "updated", "unchanged", "excluded", "failed", "deleted"]
+        parts = [f"{getattr(run, name)} {name}" for name in names if getattr(run, name)]
+        return ", ".join(parts) or "—"
+
+    @admin.display(description="error")
+    def error_column(self, run):
+        return Truncator(run.error).chars(80) or "—"
+
+    @admin.display(description="summary")
+    def summary_column(self, run):
+        return Truncator(run.summary).chars(80) or "—"
+
+
+class ObjectTypeFilter(admin.SimpleListFilter):
+    """The object types as a fixed list: no DISTINCT over a large table to build it."""
+
+    title = "object"
+    parameter_name = "object_type"
+    object_types = ObjectType.choices
+
+    def lookups(self, request, model_admin):
+        return self.object_types
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
+class MappedObjectTypeFilter(ObjectTypeFilter):
+    object_types = [*ObjectType.choices, (VARIANTS, "Product variants")]
+
+
+class ResolvedFilter(admin.SimpleListFilter):
+    title = "resolved"
+    parameter_name = "resolved"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Not resolved"), ("yes", "Resolved")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(resolved_at__isnull=self.value() == "no")
+        return queryset
+
+
+class ShopifyRecordAdmin(ReadOnlyAdmin):
+    """Lists of Shopify records (failing ones, all mappings): searched by id, resynced one by
+    one."""
+
+    list_select_related = ["store"]
+    show_full_result_count = False
+    search_fields = ["shopify_id", "crm_id"]  # see get_search_results
+    search_help_text = "A Shopify id or a CRM id."
+
+    def get_search_results(self, request, queryset, search_term):
+        # Ids only, matched exactly: no text cast of every row, no error for a word.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if not term.isdigit() or int(term) > MAX_BIGINT:
+            return queryset.none(), False
+        return queryset.filter(Q(shopify_id=int(term)) | Q(crm_id=int(term))), False
+
+    @admin.action(description="Resync selected records", permissions=["manage_syncs"])
+    def resync_selected(self, request, queryset):
+        started, refused = 0, Counter()
+        for record in queryset.select_related("store"):
+            if record.shopify_id is None:
+                refused["it has no Shopify id"] += 1
+                continue
+            if record.object_type == VARIANTS:
+                refused["product variants are resynced with their product"] += 1
+                continue
+            try:
+                services.resync_record(
+                    store=record.store,
+                    object_type=record.object_type,
+                    shopify_id=record.shopify_id,
+                )
+            except SyncSetting.DoesNotExist:
+                refused[f"no {record.object_type} sync exists for {record.store}"] += 1
+            except ValueError as error:
+                refused[str(error)] += 1
+            else:
+                started += 1
+        if started:
+            self.message_user(request, f"Resyncing {started} record(s).")
+        for reason, count in refused.items():
+            self.message_user(request, f"{count} record(s) not resynced: {reason}", "warning")
+
+
+@admin.register(SyncIssue)
+class SyncIssueAdmin(ShopifyRecordAdmin):
+    """ "Failing records": what failed to sync and why; resync them, or export them."""
+
+    list_display = [
+        "store",
+        "object_type",
+        "shopify_id",
+        "crm_id",
+        "error_column",
+        "attempts",
+        "last_seen_at",
+        "resolved",
+    ]
+    list_filter = ["store", ObjectTypeFilter, ResolvedFilter]
+    actions = ["resync_selected", "export_csv"]
+    change_list_template = "admin/sync/syncissue/change_list.html"
+    fields = [
+        "store",
+        "object_type",
+        "shopify_id",
+        "crm_id",
+        "error",
+        "attempts",
+        "first_seen_at",
+        "last_seen_at",
+        "resolved_at",
+        "payload",
+    ]
+    readonly_fields = fields
+
+    def get_urls(self):
+        export = path(
+            "export.csv",
+            self.admin_site.admin_view(self.export_view),
+            name="sync_syncissue_export",
+        )
+        return [export, *super().get_urls()]
+
+    @admin.display(description="error")
+    def error_column(self, issue):
+        return Truncator(issue.error).chars(100)
+
+    @admin.display(description="resolved", boolean=True, ordering="resolved_at")
+    def resolved(self, issue):
+        return issue.resolved_at is not None
+
+    @admin.action(description="Export as CSV")
+    def export_csv(self, request, queryset):
+        return issues_csv(queryset)
+
+    def export_view(self, request):
+        """The whole list as it is filtered, searched and sorted on the page (every page)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest("Unknown filter.")
+        return issues_csv(changelist.queryset)
+
+
+@admin.register(RecordMapping)
+class RecordMappingAdmin(ShopifyRecordAdmin):
+    """ "Sync records": which CRM record each Shopify record is, and its state."""
+
+    list_display = [
+        "store",
+        "object_type",
+        "shopify_id",
+        "crm_id",
+        "state",
+        "reason_column",
+        "shopify_updated_at",
+        "synced_at",
+    ]
+    list_filter = ["state", MappedObjectTypeFilter, "store"]
+    actions = ["resync_selected"]
+    fields = [
+        "store",
+        "object_type",
+        "shopify_id",
+        "crm_id",
+        "is_primary",
+        "external_key",
+        "state",
+        "reason",
+        "shopify_updated_at",
+        "synced_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="reason")
+    def reason_column(self, mapping):
+        return Truncator(mapping.reason).chars(80) or "—"

@@ -116,6 +116,14 @@ def _save(setting, adapter, to_save: list[tuple[Parsed, int | None]]) -> Counts:
     new = [record for record, crm_id in to_save if crm_id is None]
     joined = adapter.match_existing(store, new) if new else {}
     to_save = [(record, crm_id or joined.get(record.shopify_id)) for record, crm_id in to_save]
+    # A CRM record another Shopify record of this store is primary for (two customers with one
+    # email): this one links to it but does not write over it, or the last one read would win.
+    secondary = _secondary(setting, to_save)
+    if secondary:
+        _save_mappings(setting, [(r, c) for r, c in to_save if r.shopify_id in secondary])
+        to_save = [(r, c) for r, c in to_save if r.shopify_id not in secondary]
+        if not to_save:
+            return Counts(unchanged=len(secondary))
     try:
         with transaction.atomic():
             saved = adapter.save(store, to_save)
@@ -127,7 +135,27 @@ def _save(setting, adapter, to_save: list[tuple[Parsed, int | None]]) -> Counts:
     _resolve_issues(setting, [record.shopify_id for record, _ in to_save])
     # Records that joined one new CRM record (two customers, one email) created it once.
     created = len({saved[record.shopify_id] for record, crm_id in to_save if crm_id is None})
-    return Counts(created=created, updated=len(to_save) - created)
+    return Counts(created=created, updated=len(to_save) - created, unchanged=len(secondary))
+
+
+def _secondary(setting, to_save) -> set[int]:
+    """Shopify ids among `to_save` whose CRM record has another primary mapping."""
+    crm_ids = {crm_id for _, crm_id in to_save if crm_id is not None}
+    if not crm_ids:
+        return set()
+    primaries = dict(
+        RecordMapping.objects.filter(
+            store=setting.store,
+            object_type=setting.object_type,
+            crm_id__in=crm_ids,
+            is_primary=True,
+        ).values_list("crm_id", "shopify_id")
+    )
+    return {
+        record.shopify_id
+        for record, crm_id in to_save
+        if crm_id in primaries and primaries[crm_id] != record.shopify_id
+    }
 
 
 def _save_one_by_one(setting, adapter, to_save) -> Counts:

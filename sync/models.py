@@ -69,6 +69,8 @@ class SyncSetting(models.Model):
 
     class Meta:
         ordering = ["store", "object_type"]
+        verbose_name = "sync"
+        permissions = [("manage_syncs", "Can turn syncs on and off and resync")]
         constraints = [
             models.UniqueConstraint(
                 fields=["store", "object_type"], name="sync_setting_one_per_object"
@@ -107,6 +109,7 @@ class RecordMapping(models.Model):
     synced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "sync record"
         constraints = [
             models.UniqueConstraint(
                 fields=["store", "object_type", "shopify_id"], name="sync_mapping_shopify_id"
@@ -201,6 +204,7 @@ class SyncIssue(models.Model):
 
     class Meta:
         ordering = ["-last_seen_at"]
+        verbose_name = "failing record"
         constraints = [
             models.UniqueConstraint(
                 fields=["store", "object_type", "shopify_id"], name="sync_issue_one_per_record"

@@ -12,6 +12,7 @@ import datetime
 import logging
 import time
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -33,13 +34,19 @@ from sync.models import (
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
 # Reconciliation reads back this far before its watermark: Shopify's update times have
 # one-second precision and commits are not instantaneous.
 OVERLAP = datetime.timedelta(minutes=2)
 # A running run whose worker has not reported for this long is taken to be dead.
 STALE_AFTER = datetime.timedelta(minutes=3)
 POLL_SECONDS = (0.5, 1, 2, 3, 5)
+# How long a run waits inside its job for another bulk operation to finish before it hands
+# the worker back and retries later.
+BUSY_WAIT_SECONDS = 120
+
+
+class RunTakenOver(Exception):
+    """Another worker holds the run now: this one must stop without writing."""
 
 
 class RunDeferred(Exception):
@@ -75,6 +82,9 @@ def run_bulk(run_id: int):
         return
     try:
         _run_bulk(run, setting)
+    except RunTakenOver as error:
+        log.warning("%s", error)
+        return
     except RunDeferred:
         SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.PENDING)
         raise
@@ -118,6 +128,25 @@ def _run_bulk(run: SyncRun, setting: SyncSetting):
         )
 
 
+def _start_bulk(client, run, query) -> dict:
+    """Start a bulk query. Shopify runs one at a time per app and store: while another runs
+    (another object's sync, a drift check) wait for it a while, then give the worker back."""
+    waited = 0.0
+    for attempt in range(1000):
+        try:
+            return client.start_bulk_query(query)
+        except ShopifyUserError as error:
+            if not any(e.get("code") == "OPERATION_IN_PROGRESS" for e in error.errors):
+                raise
+            if waited >= BUSY_WAIT_SECONDS:
+                raise RunDeferred(str(error)) from None
+        pause = POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)]
+        heartbeat(run)
+        time.sleep(pause)
+        waited += pause
+    raise RunDeferred("Shopify stayed busy")
+
+
 def _wait_for(client, run, operation_id) -> dict:
     for attempt in range(10_000):
         bulk = client.bulk_operation(operation_id)
@@ -134,8 +163,9 @@ def _apply_file(run, setting, client, url, checkpoint):
     adapter = ADAPTERS[run.object_type]
     nodes = adapter.assemble(client.stream_jsonl(url, start_line=checkpoint["line"]))
     batch, batch_end = [], checkpoint["line"]
+    batch_size = settings.SYNC_BATCH_SIZE
     for line_number, node in nodes:
-        if len(batch) == BATCH_SIZE:
+        if len(batch) == batch_size:
             # This node starts the next batch: the batch ends on the line before it.
             _apply(run, setting, batch, line_number)
             batch = []
@@ -150,10 +180,20 @@ def _child_lines(node, adapter) -> int:
 
 
 def _apply(run: SyncRun, setting: SyncSetting, nodes: list[dict], next_line: int):
-    """One batch and its checkpoint, in one transaction."""
+    """One batch and its checkpoint, in one transaction. The checkpoint moves only from where
+    this worker found it: if another worker took the run over meanwhile (this one was thought
+    dead), this batch is rolled back and this worker stops."""
     with transaction.atomic():
         counts = engine.apply_batch(setting, engine.parse_nodes(setting, nodes), force=_forced(run))
-        _add_counts(run, counts, checkpoint={**run.checkpoint, "line": next_line})
+        moved = SyncRun.objects.filter(
+            pk=run.pk, status=RunStatus.RUNNING, checkpoint=run.checkpoint
+        ).update(
+            **{name: F(name) + value for name, value in counts.as_dict().items()},
+            heartbeat_at=timezone.now(),
+            checkpoint={**run.checkpoint, "line": next_line},
+        )
+        if not moved:
+            raise RunTakenOver(f"{run} moved on without this worker")
     run.refresh_from_db(fields=["checkpoint"])
 
 

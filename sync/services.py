@@ -128,18 +128,19 @@ def start_bulk_run(setting: SyncSetting, kind: str) -> SyncRun:
 
 
 def enqueue_bulk_run(run: SyncRun, delay_seconds: int = 0):
+    """Queue (again) the job of a bulk run. Extra jobs for one run are harmless: only one can
+    claim it (runs.claim). No fixed job id, because rq marks the job of a worker that died as
+    failed, and a new job under that id would be skipped."""
     queue = _queue("sync")
-    job_id = f"sync-run-{run.pk}"
     if delay_seconds:
         queue.enqueue_in(
             timezone.timedelta(seconds=delay_seconds),
             jobs.run_bulk,
             run.pk,
-            job_id=job_id,
             job_timeout=BULK_JOB_TIMEOUT,
         )
     else:
-        queue.enqueue(jobs.run_bulk, run.pk, job_id=job_id, job_timeout=BULK_JOB_TIMEOUT)
+        queue.enqueue(jobs.run_bulk, run.pk, job_timeout=BULK_JOB_TIMEOUT)
 
 
 def wake_bulk_runs(store, operation_id: str | None):

@@ -104,7 +104,7 @@ def test_nested_connections_become_lines_with_their_parent_id(shop):
 
 
 def test_only_one_bulk_query_runs_at_a_time(shop):
-    shop.control("POST", "seed", {"customers": 3000, "seed": 1})
+    shop.control("PUT", "faults", {"bulk_delay_ms": 500})
     first = run(shop, "{ customers { edges { node { id email } } } }")
 
     second = run(shop, "{ products { edges { node { id } } } }")

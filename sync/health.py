@@ -1,0 +1,131 @@
+"""How each sync is doing: its state, how many of its records are in sync, excluded or failing,
+and its last run. One computation, shared by the admin's "Syncs" pages and `manage.py
+sync_status`."""
+
+from __future__ import annotations
+
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from sync.models import MappingState, ObjectType, RecordMapping, SyncRun, SyncState
+
+# The counts a sync shows, by the annotation (and JSON key) that holds each.
+COUNTED_STATES = {
+    "in_sync": MappingState.SYNCED,
+    "excluded": MappingState.EXCLUDED,
+    "failing": MappingState.FAILING,
+}
+
+
+def _mapping_count(state: str):
+    # A correlated COUNT over the (store, object_type, state) index: every row of a list gets
+    # its counts inside the one query that lists the rows, never a query per row.
+    mappings = (
+        RecordMapping.objects.filter(
+            store=OuterRef("store"), object_type=OuterRef("object_type"), state=state
+        )
+        .order_by()
+        .values("store")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(mappings), 0)
+
+
+def with_health(settings):
+    """Annotate a SyncSetting queryset with `in_sync`, `excluded`, `failing` and
+    `last_run_id`; `attach_last_runs` then loads the runs themselves."""
+    last_run = (
+        SyncRun.objects.filter(store=OuterRef("store"), object_type=OuterRef("object_type"))
+        .order_by("-created_at", "-id")
+        .values("id")[:1]
+    )
+    counts = {name: _mapping_count(state) for name, state in COUNTED_STATES.items()}
+    return settings.annotate(**counts, last_run_id=Subquery(last_run))
+
+
+def attach_last_runs(settings):
+    """Give each setting (annotated by `with_health`) its `last_run`, in one query for all."""
+    settings = list(settings)
+    ids = [setting.last_run_id for setting in settings if setting.last_run_id]
+    runs = SyncRun.objects.in_bulk(ids) if ids else {}
+    for setting in settings:
+        setting.last_run = runs.get(setting.last_run_id)
+    return settings
+
+
+def excluded_reasons(setting, limit: int = 10) -> list[dict]:
+    """The commonest reasons the sync's records are excluded: [{"reason", "count"}]."""
+    return list(
+        RecordMapping.objects.filter(
+            store=setting.store_id, object_type=setting.object_type, state=MappingState.EXCLUDED
+        )
+        .order_by()
+        .values("reason")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "reason")[:limit]
+    )
+
+
+def store_health(store) -> dict:
+    """The health of every sync of a store, as `sync_status --json` prints it (a stable
+    interface): all five objects, a sync never turned on being "off" with zeros."""
+    settings = attach_last_runs(with_health(store.sync_settings.all()))
+    by_object = {setting.object_type: setting for setting in settings}
+    return {
+        "shop": store.shop_domain,
+        "objects": {
+            object_type: _object_health(by_object.get(object_type))
+            for object_type in ObjectType.values
+        },
+    }
+
+
+def _object_health(setting) -> dict:
+    if setting is None:
+        return {
+            "state": SyncState.OFF.value,
+            **dict.fromkeys(COUNTED_STATES, 0),
+            "last_run": None,
+            "watermark": None,
+        }
+    return {
+        "state": setting.state,
+        **{name: getattr(setting, name) for name in COUNTED_STATES},
+        "last_run": run_summary(setting.last_run),
+        "watermark": _iso(setting.watermark),
+    }
+
+
+def run_summary(run: SyncRun | None) -> dict | None:
+    if run is None:
+        return None
+    return {
+        "kind": run.kind,
+        "status": run.status,
+        "done": run.done,
+        "total": run.total,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+    }
+
+
+def _iso(moment):
+    return moment.isoformat() if moment else None
+
+
+def run_progress(run: SyncRun) -> dict:
+    """What the run page polls while the run runs (see static/sync/run_progress.js)."""
+    return {
+        "status": run.status,
+        "seen": run.seen,
+        "total": run.total,
+        "progress": run.progress,
+        "created": run.created,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "excluded": run.excluded,
+        "failed": run.failed,
+        "deleted": run.deleted,
+        "error": run.error,
+    }

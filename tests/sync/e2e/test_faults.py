@@ -1,0 +1,197 @@
+"""Faults end in the same state: a worker killed mid-bulk, Shopify's 5xx and 429 storms and a
+tight budget, and a record Shopify sends that the CRM cannot hold."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from crm.models import Contact, Order, OrderLineItem
+from sync import services
+from sync.models import MappingState, RecordMapping, RunStatus, SyncIssue, SyncRun
+from tests.sync.e2e.conftest import SHOP, shop_data, work
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def values():
+    """The CRM's records and mappings as values (no primary keys): two runs compare equal."""
+    return {
+        "contacts": sorted(Contact.objects.values_list("email", "first_name", "orders_count")),
+        "orders": sorted(
+            Order.objects.values_list("name", "total", "financial_status", "contact__email"),
+            key=str,
+        ),
+        "lines": sorted(OrderLineItem.objects.values_list("order__name", "sku", "total"), key=str),
+        "mappings": sorted(RecordMapping.objects.values_list("object_type", "shopify_id", "state")),
+    }
+
+
+def sync(store, *objects):
+    for object_type in objects:
+        services.turn_on(store=store, object_type=object_type)
+    work()
+
+
+def test_shopify_storms_and_a_tight_budget_end_in_the_same_state(shopify, store):
+    sync(store, "contacts", "orders")
+    clean = values()
+    for object_type in ("contacts", "orders"):
+        services.turn_off(store=store, object_type=object_type)
+    Order.objects.all().delete()
+    Contact.objects.all().delete()
+    RecordMapping.objects.all().delete()
+
+    shopify.faults(SHOP, error_rate=0.25, throttle_429_rate=0.2, bucket_size=120, restore_rate=200)
+    sync(store, "contacts", "orders")
+
+    assert values() == clean
+    assert (
+        list(
+            SyncRun.objects.filter(status=RunStatus.SUCCEEDED).values_list("object_type", flat=True)
+        ).count("orders")
+        == 2
+    )
+
+
+def test_a_record_the_crm_cannot_hold_becomes_an_issue_and_the_rest_syncs(shopify, store):
+    bad = shopify.call(
+        "POST", f"shops/{SHOP}/customers", {"email": "long@example.com", "firstName": "x" * 300}
+    )
+
+    sync(store, "contacts")
+
+    run = SyncRun.objects.get(object_type="contacts")
+    issue = SyncIssue.objects.get()
+    assert (issue.object_type, issue.shopify_id, issue.resolved_at) == (
+        "contacts",
+        int(bad["legacyResourceId"]),
+        None,
+    )
+    assert "value too long" in issue.error
+    assert run.failed == 1 and run.status == RunStatus.SUCCEEDED
+    customers = [c for c in shop_data(shopify, "customers") if c["email"]]
+    assert (
+        RecordMapping.objects.filter(object_type="contacts", state="synced").count()
+        == len(customers) - 1
+    )
+    mapping = RecordMapping.objects.get(shopify_id=issue.shopify_id)
+    assert mapping.state == MappingState.FAILING
+
+    shopify.call("PATCH", f"shops/{SHOP}/customers/{bad['legacyResourceId']}", {"firstName": "Ok"})
+    services.resync_record(store=store, object_type="contacts", shopify_id=issue.shopify_id)
+    work()
+
+    issue.refresh_from_db()
+    assert issue.resolved_at is not None
+    assert Contact.objects.with_email("long@example.com").get().first_name == "Ok"
+
+
+def test_a_worker_killed_mid_bulk_resumes_where_it_stopped(shopify, store, settings):
+    shopify.seed(SHOP, customers=50, products=10, orders=1500, seed=5, now="2026-11-20T00:00:00Z")
+    sync(store, "contacts", "products")
+    run = services.turn_on(store=store, object_type="orders")
+    worker = start_worker(batch_size=40)
+    try:
+        line = wait_for_progress(run)
+        # The worker and the work horse it forked for the job (rq puts the horse in a process
+        # group of its own), as the OOM killer or a host going down would.
+        kill_with_children(worker.pid)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            kill_with_children(worker.pid)
+            worker.wait(timeout=10)
+    killed = SyncRun.objects.get(pk=run.pk)
+    assert killed.status == RunStatus.RUNNING
+    assert killed.checkpoint["line"] > 0 and killed.seen < killed.total
+    assert line <= killed.checkpoint["line"]
+    applied_before = killed.seen
+
+    # Time passes: the sweep finds the run without a heartbeat and queues it again.
+    SyncRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=timezone.now() - timezone.timedelta(minutes=10)
+    )
+    services.sweep()
+    work()
+
+    run.refresh_from_db()
+    orders = shop_data(shopify, "orders")
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.seen == run.total == len(orders)
+    assert run.created == len(orders) and run.updated == 0
+    assert applied_before < run.seen
+    assert Order.objects.count() == len(orders)
+    assert OrderLineItem.objects.count() == sum(len(o["lineItems"]) for o in orders)
+    assert RecordMapping.objects.filter(object_type="orders").count() == len(orders)
+
+
+def start_worker(batch_size):
+    """A real worker process on the test database, as in production."""
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        "TEST_DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "SYNC_BATCH_SIZE": str(batch_size),
+        "SHOPIFY_BASE_URL": os.environ.get("SHOPIFY_BASE_URL", ""),
+    }
+    from django.conf import settings
+
+    env["SHOPIFY_BASE_URL"] = settings.SHOPIFY_BASE_URL
+    env["TEST_REDIS_URL"] = settings.REDIS_URL
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "rqworker", "sync", "--burst"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def kill_with_children(pid):
+    """SIGKILL a process and its children, and wait until the children are gone."""
+    children = [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").glob("*")
+        for child in (task / "children").read_text().split()
+    ]
+    for victim in (pid, *children):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while any(alive(child) for child in children):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"processes {children} survived SIGKILL")
+        time.sleep(0.01)
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")  # a zombie holds no database connection
+
+
+def wait_for_progress(run, timeout=60):
+    """The checkpoint line once the worker has committed a few batches, but not all."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = SyncRun.objects.get(pk=run.pk)
+        if current.checkpoint.get("line", 0) > 0 and current.total and current.seen >= 120:
+            return current.checkpoint["line"]
+        time.sleep(0.01)
+    raise AssertionError("the worker made no progress")
