@@ -22,6 +22,9 @@ from sync.models import MappingState, RecordMapping, SyncIssue
 
 log = logging.getLogger(__name__)
 
+# Records read and applied together by a refresh.
+REFRESH_CHUNK = 250
+
 
 @dataclass
 class Counts:
@@ -315,13 +318,17 @@ def _number_or_none(gid):
 
 def refresh(setting, shopify_ids: list[int], *, force: bool = False, client=None) -> Counts:
     """Read these records from Shopify now and apply them; those Shopify no longer has are
-    deleted by the object's rule."""
+    deleted by the object's rule. In chunks, so a long list (a drift check's) neither holds
+    everything in memory nor one long transaction."""
     adapter = ADAPTERS[setting.object_type]
     client = client or ShopifyClient.for_store(setting.store)
-    nodes = adapter.read_nodes(client, sorted(set(shopify_ids)))
-    present = [node for node in nodes.values() if node is not None]
-    gone = [shopify_id for shopify_id, node in nodes.items() if node is None]
-    counts = apply_batch(setting, parse_nodes(setting, present), force=force)
-    if gone:
-        counts += apply_deletions(setting, gone)
+    ids = sorted(set(shopify_ids))
+    counts = Counts()
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        nodes = adapter.read_nodes(client, ids[start : start + REFRESH_CHUNK])
+        present = [node for node in nodes.values() if node is not None]
+        gone = [shopify_id for shopify_id, node in nodes.items() if node is None]
+        counts += apply_batch(setting, parse_nodes(setting, present), force=force)
+        if gone:
+            counts += apply_deletions(setting, gone)
     return counts

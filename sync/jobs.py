@@ -19,11 +19,15 @@ def run_webhook_delivery(delivery_id: int):
     deliveries.process_delivery(delivery)
 
 
-def refresh_records(setting_id: int, shopify_ids: list[int], force: bool = False, pending_key=None):
+def _started(pending_key: str | None):
+    """From now on a new trigger queues a new job: this one may already have read what the
+    trigger is about (services._enqueue_coalesced)."""
     if pending_key:
-        # From now on a new webhook about the record queues a new refresh: this one may
-        # already have read it.
         redis.Redis.from_url(settings.REDIS_URL).delete(pending_key)
+
+
+def refresh_records(setting_id: int, shopify_ids: list[int], force: bool = False, pending_key=None):
+    _started(pending_key)
     setting = SyncSetting.objects.select_related("store").filter(pk=setting_id).first()
     if setting is None or not setting.enabled or not setting.store.has_access_token:
         return
@@ -39,12 +43,18 @@ def run_bulk(run_id: int):
         services.enqueue_bulk_run(run, delay_seconds=30)
 
 
-def reconcile(setting_id: int):
+def reconcile(setting_id: int, pending_key: str | None = None):
+    _started(pending_key)
     runs.reconcile(setting_id)
 
 
-def check_drift(setting_id: int):
-    runs.check_drift(setting_id)
+def check_drift(setting_id: int, pending_key: str | None = None):
+    _started(pending_key)
+    try:
+        runs.check_drift(setting_id)
+    except runs.RunDeferred as deferred:
+        log.info("drift check of sync %s waits for Shopify: %s", setting_id, deferred)
+        services.enqueue_drift_check(setting_id, delay_seconds=60)
 
 
 def sweep():

@@ -294,7 +294,7 @@ def check_drift(setting_id: int):
         started_at=timezone.now(),
     )
     try:
-        started = client.start_bulk_query(operation(adapter.document, adapter.ids_list_operation))
+        started = _start_bulk(client, run, operation(adapter.document, adapter.ids_list_operation))
         bulk = _wait_for(client, run, started["id"])
         shopify = {}
         if bulk["status"] == "COMPLETED" and bulk["url"]:
@@ -302,6 +302,10 @@ def check_drift(setting_id: int):
                 shopify[int(line["id"].rsplit("/", 1)[1])] = _moment(line.get("updatedAt"))
         elif bulk["status"] != "COMPLETED":
             raise ShopifyError(f"the bulk operation ended {bulk['status']}")
+    except RunDeferred:
+        # Another bulk operation kept Shopify busy: this check did nothing and runs later.
+        run.delete()
+        raise
     except (ShopifyError, ShopifyUserError) as error:
         _finish(run, RunStatus.FAILED, str(error))
         return run
@@ -321,12 +325,10 @@ def check_drift(setting_id: int):
             and mapped[shopify_id].shopify_updated_at < updated_at
         )
     ]
+    # Not in the export: gone, or created while the export ran. Reading each again tells
+    # which, and applies the deletion rule only to those Shopify no longer has.
     gone = [shopify_id for shopify_id in mapped if shopify_id not in shopify]
-    counts = engine.Counts()
-    if missing:
-        counts += engine.refresh(setting, missing, client=client)
-    if gone:
-        counts += engine.apply_deletions(setting, gone)
+    counts = engine.refresh(setting, missing + gone, client=client)
     summary = f"{len(shopify)} in Shopify: {len(missing)} missing or stale, {len(gone)} gone."
     _add_counts(run, counts, total=len(shopify), summary=summary)
     _finish(run, RunStatus.SUCCEEDED)

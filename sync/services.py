@@ -34,7 +34,10 @@ DEFAULT_FILTERS = {
     ObjectType.COMPANIES: {"require_name_or_domain": True},
 }
 BULK_JOB_TIMEOUT = 6 * 3600
-REFRESH_PENDING_TTL = 3600
+RECONCILE_JOB_TIMEOUT = 3600
+# A queued job's coalescing key outlives any normal queue wait; if the job is lost, the next
+# webhook or sweep after this long queues a new one.
+PENDING_KEY_TTL = 600
 
 
 @transaction.atomic
@@ -153,15 +156,17 @@ def wake_bulk_runs(store, operation_id: str | None):
 def enqueue_refresh(store, object_type: str, shopify_id: int):
     """Re-read one record soon. Coalesced: while a refresh of it is queued and not started,
     more webhooks about it add nothing (the refresh reads whatever is newest)."""
-    key = f"sync:refresh-pending:{store.pk}:{object_type}:{shopify_id}"
-    if not _redis().set(key, 1, nx=True, ex=REFRESH_PENDING_TTL):
-        return
     setting = SyncSetting.objects.filter(store=store, object_type=object_type).first()
     if setting is None:
-        _redis().delete(key)
         return
-    _queue("webhooks").enqueue(
-        jobs.refresh_records, setting.pk, [shopify_id], False, key, job_timeout=600
+    _enqueue_coalesced(
+        "webhooks",
+        f"sync:refresh-pending:{setting.pk}:{shopify_id}",
+        jobs.refresh_records,
+        setting.pk,
+        [shopify_id],
+        False,
+        job_timeout=600,
     )
 
 
@@ -174,11 +179,12 @@ def sweep():
             (now - setting.last_reconciled_at).total_seconds() >= setting.reconcile_interval
         )
         if due:
-            _queue("sync").enqueue(
+            _enqueue_coalesced(
+                "sync",
+                f"sync:reconcile-pending:{setting.pk}",
                 jobs.reconcile,
                 setting.pk,
-                job_id=f"reconcile-{setting.pk}",
-                job_timeout=3600,
+                job_timeout=RECONCILE_JOB_TIMEOUT,
             )
     stale = now - timezone.timedelta(minutes=3)
     for run in SyncRun.objects.filter(
@@ -187,17 +193,64 @@ def sweep():
     ):
         if run.status == RunStatus.PENDING or (run.heartbeat_at or run.created_at) < stale:
             enqueue_bulk_run(run)
+    # A reconciliation or drift check whose worker died would say "running" for ever; past
+    # its job's time limit it surely is not. (The next sweep or night does its work again.)
+    for kind, limit in (
+        (RunKind.RECONCILE, RECONCILE_JOB_TIMEOUT),
+        (RunKind.DRIFT, BULK_JOB_TIMEOUT),
+    ):
+        SyncRun.objects.filter(
+            kind=kind,
+            status=RunStatus.RUNNING,
+            started_at__lt=now - timezone.timedelta(seconds=limit),
+        ).update(
+            status=RunStatus.FAILED,
+            finished_at=now,
+            error="The worker stopped before the run finished.",
+        )
 
 
 def nightly_drift_check():
     """Every night (cron): compare every enabled sync with Shopify, ids and counts."""
     for setting in SyncSetting.objects.enabled().filter(state=SyncState.ON):
-        _queue("sync").enqueue(
-            jobs.check_drift,
-            setting.pk,
-            job_id=f"drift-{setting.pk}",
-            job_timeout=BULK_JOB_TIMEOUT,
-        )
+        enqueue_drift_check(setting.pk)
+
+
+def enqueue_drift_check(setting_id: int, delay_seconds: int = 0):
+    _enqueue_coalesced(
+        "sync",
+        f"sync:drift-pending:{setting_id}",
+        jobs.check_drift,
+        setting_id,
+        job_timeout=BULK_JOB_TIMEOUT,
+        delay_seconds=delay_seconds,
+    )
+
+
+def _enqueue_coalesced(
+    queue_name: str, pending_key: str, function, *args, job_timeout: int, delay_seconds: int = 0
+):
+    """Queue function(*args, pending_key) unless a job under that key is queued and not yet
+    started (the job deletes the key when it starts). Not a fixed job id: rq may still hold a
+    dead worker's job under it. After commit, so a caller that rolls back leaves no key that
+    would hold back the next one; the key expires in case a job is lost all the same."""
+
+    def enqueue():
+        if not _redis().set(pending_key, 1, nx=True, ex=PENDING_KEY_TTL + delay_seconds):
+            return
+        queue = _queue(queue_name)
+        if delay_seconds:
+            queue.enqueue_in(
+                timezone.timedelta(seconds=delay_seconds),
+                function,
+                *args,
+                pending_key,
+                job_timeout=job_timeout,
+            )
+        else:
+            queue.enqueue(function, *args, pending_key, job_timeout=job_timeout)
+
+    transaction.on_commit(enqueue)
 
 
 def _queue(name: str):

@@ -1,0 +1,130 @@
+"""The minute sweep and the nightly drift check: what they queue, once, and the runs whose
+worker died."""
+
+import django_rq
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from sync import jobs, services
+from sync.models import RunKind, RunStatus, SyncRun
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _redis(redis_connection):
+    return redis_connection
+
+
+def queued(queue="sync"):
+    return [(job.func_name, *job.args) for job in django_rq.get_queue(queue).jobs]
+
+
+def minutes_ago(minutes):
+    return timezone.now() - timezone.timedelta(minutes=minutes)
+
+
+def test_the_sweep_reconciles_the_syncs_that_are_due_once(
+    make_setting, django_capture_on_commit_callbacks
+):
+    due = make_setting("contacts", last_reconciled_at=minutes_ago(6))
+    never = make_setting("orders", last_reconciled_at=None)
+    make_setting("products", last_reconciled_at=minutes_ago(2))
+    make_setting("carts", on=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep()
+        services.sweep()
+
+    assert sorted(queued()) == [
+        ("sync.jobs.reconcile", due.pk, f"sync:reconcile-pending:{due.pk}"),
+        ("sync.jobs.reconcile", never.pk, f"sync:reconcile-pending:{never.pk}"),
+    ]
+
+
+def test_a_reconciliation_that_started_lets_the_next_sweep_queue_another(
+    make_setting, redis_connection, django_capture_on_commit_callbacks
+):
+    # No watermark yet (its initial sync has not finished): the job starts and has nothing
+    # to read.
+    setting = make_setting("contacts", last_reconciled_at=None, watermark=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep()
+    job = django_rq.get_queue("sync").jobs[0]
+
+    jobs.reconcile(*job.args)
+
+    assert not redis_connection.exists(f"sync:reconcile-pending:{setting.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep()
+    assert len(queued()) == 2
+
+
+def test_nothing_is_queued_when_the_caller_rolls_back(
+    make_setting, redis_connection, django_capture_on_commit_callbacks
+):
+    setting = make_setting("contacts", last_reconciled_at=None)
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.sweep()
+        raise RuntimeError("the caller fails")
+
+    assert queued() == []
+    # No key left behind that would hold back the next sweep's job.
+    assert not redis_connection.exists(f"sync:reconcile-pending:{setting.pk}")
+
+
+def test_the_sweep_requeues_pending_runs_and_runs_without_a_heartbeat(
+    make_setting, make_run, django_capture_on_commit_callbacks
+):
+    make_setting("contacts", last_reconciled_at=timezone.now())
+    pending = make_run("contacts", status=RunStatus.PENDING)
+    silent = make_run("orders", status=RunStatus.RUNNING, heartbeat_at=minutes_ago(4))
+    make_run("products", status=RunStatus.RUNNING, heartbeat_at=minutes_ago(1))
+    make_run("carts", status=RunStatus.SUCCEEDED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep()
+
+    assert sorted(queued()) == [
+        ("sync.jobs.run_bulk", pending.pk),
+        ("sync.jobs.run_bulk", silent.pk),
+    ]
+
+
+def test_the_sweep_closes_reconciliations_and_drift_checks_whose_worker_died(make_run):
+    dead = make_run("contacts", kind=RunKind.RECONCILE, status=RunStatus.RUNNING)
+    SyncRun.objects.filter(pk=dead.pk).update(started_at=minutes_ago(61))
+    alive = make_run("orders", kind=RunKind.RECONCILE, status=RunStatus.RUNNING)
+    SyncRun.objects.filter(pk=alive.pk).update(started_at=minutes_ago(30))
+    checking = make_run("orders", kind=RunKind.DRIFT, status=RunStatus.RUNNING)
+    SyncRun.objects.filter(pk=checking.pk).update(started_at=minutes_ago(61))
+
+    services.sweep()
+
+    dead.refresh_from_db()
+    assert (dead.status, dead.error) == (
+        RunStatus.FAILED,
+        "The worker stopped before the run finished.",
+    )
+    assert dead.finished_at is not None
+    assert SyncRun.objects.get(pk=alive.pk).status == RunStatus.RUNNING
+    assert SyncRun.objects.get(pk=checking.pk).status == RunStatus.RUNNING
+
+
+def test_the_nightly_drift_check_queues_each_sync_that_is_on_once(
+    make_setting, django_capture_on_commit_callbacks
+):
+    contacts = make_setting("contacts")
+    make_setting("orders", on=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.nightly_drift_check()
+        services.nightly_drift_check()
+
+    assert queued() == [("sync.jobs.check_drift", contacts.pk, f"sync:drift-pending:{contacts.pk}")]
