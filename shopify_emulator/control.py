@@ -36,7 +36,7 @@ class ControlError(Exception):
         self.details = details
 
 
-def _public(record: dict) -> dict:
+def public(record: dict) -> dict:
     """A record as the control API shows it: GraphQL field names, internal links as ids."""
     result = {}
     for key, value in record.items():
@@ -45,7 +45,7 @@ def _public(record: dict) -> dict:
         if key.startswith("_") and not key.startswith("__"):
             result[key[1:]] = value
         elif isinstance(value, list):
-            result[key] = [_public(item) if isinstance(item, dict) else item for item in value]
+            result[key] = [public(item) if isinstance(item, dict) else item for item in value]
         else:
             result[key] = value
     return result
@@ -222,30 +222,30 @@ def _resource_route(emulator, method, shop, resource, tail, body):
     match (method, tail):
         case ("GET", []):
             rows = sorted(shop.data[resource].items())
-            return 200, {resource: [_public(record) for _, record in rows]}
+            return 200, {resource: [public(record) for _, record in rows]}
         case ("POST", []):
             record = CREATE[resource](emulator, shop, _object(body))
-            return 201, _public(record)
+            return 201, public(record)
         case ("GET", [number]):
             record = shop.get(resource, _number(number))
             if record is None:
                 raise ControlError(404, f"No such {resource[:-1]}")
-            return 200, _public(record)
+            return 200, public(record)
         case ("PATCH", [number]) if resource in UPDATE:
             record = UPDATE[resource](emulator, shop, _number(number), _object(body))
-            return 200, _public(record)
+            return 200, public(record)
         case ("PATCH", [number]) if resource == "orders":
             record = actions.edit_order(emulator, shop, _number(number), _object(body))
-            return 200, _public(record)
+            return 200, public(record)
         case ("DELETE", [number]):
             DELETE[resource](emulator, shop, _number(number))
             return 200, {"deleted": number}
         case ("POST", [number, action]) if resource == "orders" and action in ORDER_ACTIONS:
             record = ORDER_ACTIONS[action](emulator, shop, _number(number), _object(body))
-            return 200, _public(record)
+            return 200, public(record)
         case ("POST", [number, "complete"]) if resource == "checkouts":
             checkout, order = actions.complete_checkout(emulator, shop, _number(number))
-            return 200, {"checkout": _public(checkout), "order": _public(order)}
+            return 200, {"checkout": public(checkout), "order": public(order)}
         case ("POST", [number, "redact"]) if resource == "customers":
             actions.redact_customer(emulator, shop, _number(number))
             return 200, {"redacted": number}

@@ -6,6 +6,7 @@
     POST     /{shop}/admin/api/2026-10/graphql.json
     *        /__emulator__/…                      control API (control.py)
     GET      /__emulator__/bulk/{file}.jsonl      bulk operation results
+    GET|POST /{shop}/admin                        act as the merchant (merchant.py)
     GET      /                                    what runs here
 """
 
@@ -20,7 +21,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from shopify_emulator import control, graphql_api, oauth
+from shopify_emulator import control, graphql_api, merchant, oauth
 from shopify_emulator.bulk import BulkRunner
 from shopify_emulator.schema import load_schema
 from shopify_emulator.state import Emulator
@@ -98,6 +99,8 @@ class Handler(BaseHTTPRequestHandler):
         if not match:
             return 404, {}, {"errors": "Not Found"}
         shop, rest = match.group("shop"), match.group("rest")
+        if rest == "/admin" and method in ("GET", "POST") and shop in emulator.shops:
+            return self._merchant(method, emulator.shops[shop], url, body)
         if rest == "/admin/oauth/authorize":
             query = dict(parse_qsl(url.query))
             if method == "GET":
@@ -110,6 +113,15 @@ class Handler(BaseHTTPRequestHandler):
         if api and method == "POST":
             return graphql_api.handle(emulator, shop, api.group("version"), self.headers, body)
         return 404, {}, {"errors": "Not Found"}
+
+    def _merchant(self, method, shop, url, body):
+        if method == "POST":
+            return merchant.redirect_to_page(
+                shop, merchant.act(self.emulator, shop, dict(parse_qsl(body.decode())))
+            )
+        message = dict(parse_qsl(url.query)).get("message", "")
+        page = merchant.page(self.emulator, shop, message)
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, page
 
     def _params(self, body: bytes) -> dict:
         """Shopify takes the token request as JSON or as a form."""
@@ -131,7 +143,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _index(self) -> bytes:
         rows = "".join(
-            f"<li><code>{html.escape(domain)}</code> – {html.escape(shop.name)}: "
+            f"<li><a href='/{html.escape(domain)}/admin'><code>{html.escape(domain)}</code></a>"
+            f" – {html.escape(shop.name)}: "
             + ", ".join(f"{len(rows)} {name}" for name, rows in shop.data.items())
             + "</li>"
             for domain, shop in sorted(self.emulator.shops.items())
@@ -140,7 +153,8 @@ class Handler(BaseHTTPRequestHandler):
             "<!doctype html><meta charset=utf-8><title>Shopify emulator</title>"
             "<body style='font-family:sans-serif;margin:2em'><h1>Shopify emulator</h1>"
             f"<p>Admin API 2026-10. Shops:</p><ul>{rows or '<li>none yet</li>'}</ul>"
-            "<p>Control API: <code>/__emulator__/</code> (see the project README).</p>"
+            "<p>Open a shop to act as its merchant. Control API: <code>/__emulator__/</code> "
+            "(see the project README).</p>"
         ).encode()
 
     def _send(self, status: int, headers: dict, payload):

@@ -80,7 +80,8 @@ def crm_state():
         ),
         "lines": sorted(Order.objects.values_list("name", "line_items__sku"), key=str),
         "carts": sorted(
-            Cart.objects.values_list("recovery_url", "status", "total", "recovered_order__name"), key=str
+            Cart.objects.values_list("recovery_url", "status", "total", "recovered_order__name"),
+            key=str,
         ),
     }
 
