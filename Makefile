@@ -29,7 +29,9 @@ run: $(VENV)/.installed .env
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py ensure_admin
 	@echo "Open http://127.0.0.1:$(PORT)/admin/ (Ctrl-C stops everything)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT)
+	@# Webhooks and the OAuth callback come back to APP_URL: the port this run listens on.
+	APP_URL="$${APP_URL:-http://127.0.0.1:$(PORT)}" PATH="$(CURDIR)/$(BIN):$$PATH" \
+		$(BIN)/honcho start --port $(PORT)
 
 ## test: lint, Django checks, the migrations check and the whole suite on PostgreSQL and Redis
 test: $(VENV)/.installed-dev
