@@ -12,7 +12,8 @@ from sync.models import SyncSetting, WebhookDelivery
 log = logging.getLogger(__name__)
 
 
-def run_webhook_delivery(delivery_id: int):
+def run_webhook_delivery(delivery_id: int, pending_key: str | None = None):
+    _started(pending_key)
     delivery = WebhookDelivery.objects.select_related("store").filter(pk=delivery_id).first()
     if delivery is None:
         return

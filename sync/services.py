@@ -14,6 +14,7 @@ from django.utils import timezone
 from integration import services as integration_services
 from sync import jobs
 from sync.models import (
+    DeliveryState,
     Direction,
     MappingState,
     ObjectType,
@@ -23,6 +24,7 @@ from sync.models import (
     SyncRun,
     SyncSetting,
     SyncState,
+    WebhookDelivery,
 )
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ RECONCILE_JOB_TIMEOUT = 3600
 # A queued job's coalescing key outlives any normal queue wait; if the job is lost, the next
 # webhook or sweep after this long queues a new one.
 PENDING_KEY_TTL = 600
+# Unprocessed deliveries queued again per sweep (a minute's worth in a big backlog).
+SWEEP_DELIVERIES = 1000
 
 
 @transaction.atomic
@@ -170,6 +174,17 @@ def enqueue_refresh(store, object_type: str, shopify_id: int):
     )
 
 
+def enqueue_delivery(delivery_id: int):
+    """Process a stored webhook delivery soon (once, however often this is called)."""
+    _enqueue_coalesced(
+        "webhooks",
+        f"sync:delivery-pending:{delivery_id}",
+        jobs.run_webhook_delivery,
+        delivery_id,
+        job_timeout=600,
+    )
+
+
 def sweep():
     """Every minute (cron): reconcile each enabled sync whose interval is due, and restart bulk
     runs whose worker died (no heartbeat) or that waited for Shopify."""
@@ -193,6 +208,12 @@ def sweep():
     ):
         if run.status == RunStatus.PENDING or (run.heartbeat_at or run.created_at) < stale:
             enqueue_bulk_run(run)
+    # A delivery stored but not processed: Redis was down when it arrived, or its job was lost.
+    waiting = WebhookDelivery.objects.filter(
+        state=DeliveryState.RECEIVED, received_at__lt=now - timezone.timedelta(minutes=2)
+    )
+    for delivery_id in waiting.order_by("pk").values_list("pk", flat=True)[:SWEEP_DELIVERIES]:
+        enqueue_delivery(delivery_id)
     # A reconciliation or drift check whose worker died would say "running" for ever; past
     # its job's time limit it surely is not. (The next sweep or night does its work again.)
     for kind, limit in (

@@ -2,7 +2,6 @@
 
 import logging
 
-import django_rq
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from integration.models import Store
 from integration.webhooks import signature_is_valid
-from sync import jobs
+from sync import services
 from sync.models import WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -71,9 +70,7 @@ def receive(request):
                 triggered_at=_moment(_header(request, "Triggered-At")),
             )
             # Sent when the delivery row is committed, not before.
-            django_rq.get_queue("webhooks").enqueue(
-                jobs.run_webhook_delivery, delivery.pk, job_id=f"webhook-delivery-{delivery.pk}"
-            )
+            services.enqueue_delivery(delivery.pk)
     except IntegrityError:
         log.info("webhook %s (%s) seen before: dropped", webhook_id, topic)
     return HttpResponse(status=200)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sync import jobs, services
-from sync.models import RunKind, RunStatus, SyncRun
+from sync.models import DeliveryState, RunKind, RunStatus, SyncRun, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +128,26 @@ def test_the_nightly_drift_check_queues_each_sync_that_is_on_once(
         services.nightly_drift_check()
 
     assert queued() == [("sync.jobs.check_drift", contacts.pk, f"sync:drift-pending:{contacts.pk}")]
+
+
+def test_the_sweep_queues_deliveries_left_unprocessed_once(
+    store, django_capture_on_commit_callbacks
+):
+    def delivery(webhook_id, minutes, state=DeliveryState.RECEIVED):
+        made = WebhookDelivery.objects.create(
+            webhook_id=webhook_id, store=store, topic="customers/update", body="{}", state=state
+        )
+        WebhookDelivery.objects.filter(pk=made.pk).update(received_at=minutes_ago(minutes))
+        return made
+
+    lost = delivery("lost", 3)
+    delivery("arriving", 1)
+    delivery("done", 3, DeliveryState.PROCESSED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep()
+        services.sweep()
+
+    assert queued("webhooks") == [
+        ("sync.jobs.run_webhook_delivery", lost.pk, f"sync:delivery-pending:{lost.pk}")
+    ]

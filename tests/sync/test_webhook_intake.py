@@ -26,8 +26,10 @@ def test_a_signed_delivery_is_stored_and_queued(
     )
     assert delivery.body == '{"id": 1}'
     assert delivery.triggered_at.isoformat() == "2026-11-26T10:00:00+00:00"
-    queue = django_rq.get_queue("webhooks")
-    assert queue.job_ids == [f"webhook-delivery-{delivery.pk}"]
+    queued = [(job.func_name, *job.args) for job in django_rq.get_queue("webhooks").jobs]
+    assert queued == [
+        ("sync.jobs.run_webhook_delivery", delivery.pk, f"sync:delivery-pending:{delivery.pk}")
+    ]
 
 
 def test_a_repeated_delivery_is_acknowledged_and_dropped(deliver, store, redis_connection):
