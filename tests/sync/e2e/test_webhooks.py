@@ -207,7 +207,8 @@ def test_dropped_webhooks_are_repaired_by_reconciliation(shopify, synced):
     resources = {"contacts": "customers", "products": "products", "orders": "orders"}
     resources["carts"] = "checkouts"
     for setting in SyncSetting.objects.exclude(object_type="companies"):
-        newest = max(moment(n["updatedAt"]) for n in shop_data(shopify, resources[setting.object_type]))
+        nodes = shop_data(shopify, resources[setting.object_type])
+        newest = max(moment(node["updatedAt"]) for node in nodes)
         assert setting.watermark == max(newest, watermarks[setting.object_type])
     # The deleted product is not something updated_at shows; the drift check finds it.
     assert Product.objects.filter(name=changed["deleted"]["title"]).exists()
