@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 WINDOW = 250
 MAX_CONNECTIONS = 5
 MAX_NESTING = 2
+# From API version 2026-01 an app may run five bulk queries at once per shop.
+MAX_CONCURRENT_QUERIES = 5
 ROOT_RESOURCES = {
     "customers": "customers",
     "products": "products",
@@ -58,18 +60,20 @@ class BulkRunner:
     def start(self, shop, grant, query: str) -> dict:
         document, root = self._check(query)
         with shop.lock:
-            for operation in shop.bulk_operations.values():
-                if operation["_clientId"] == grant.client_id and operation["status"] in {
-                    "CREATED",
-                    "RUNNING",
-                    "CANCELING",
-                }:
-                    raise actions.user_error(
-                        None,
-                        "A bulk query operation for this app and shop is already in progress: "
-                        f"{operation['id']}.",
-                        "OPERATION_IN_PROGRESS",
-                    )
+            running = [
+                operation
+                for operation in shop.bulk_operations.values()
+                if operation["_clientId"] == grant.client_id
+                and operation["type"] == "QUERY"
+                and operation["status"] in {"CREATED", "RUNNING", "CANCELING"}
+            ]
+            if len(running) >= MAX_CONCURRENT_QUERIES:
+                raise actions.user_error(
+                    None,
+                    f"A maximum of {MAX_CONCURRENT_QUERIES} bulk query operations can run at "
+                    "the same time for this app and shop. Please try again later.",
+                    "LIMIT_REACHED",
+                )
             number = shop.allocate()
             operation = {
                 "__typename": "BulkOperation",

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integration.client import ShopifyClient
+from sync import writes
 from sync.adapters import ADAPTERS
 from sync.adapters.base import Parsed
 from sync.models import MappingState, RecordMapping, SyncIssue
@@ -56,12 +57,12 @@ def apply_batch(setting, records: list[Parsed], *, force: bool = False) -> Count
         for mapping in RecordMapping.objects.filter(
             store=store,
             object_type=setting.object_type,
-            shopify_id__in=[record.shopify_id for record in records],
+            shopify_id__any=[record.shopify_id for record in records],
         )
     }
     alive = set(
         adapter.model.objects.filter(
-            pk__in=[m.crm_id for m in mappings.values() if m.crm_id]
+            pk__any=[m.crm_id for m in mappings.values() if m.crm_id]
         ).values_list("pk", flat=True)
     )
     to_save, excluded, tombstones = [], [], []
@@ -150,7 +151,7 @@ def _secondary(setting, to_save) -> set[int]:
         RecordMapping.objects.filter(
             store=setting.store,
             object_type=setting.object_type,
-            crm_id__in=crm_ids,
+            crm_id__any=crm_ids,
             is_primary=True,
         ).values_list("crm_id", "shopify_id")
     )
@@ -195,32 +196,31 @@ def _save_mappings(setting, pairs, state=MappingState.SYNCED, reasons=None):
     # secondary (two customers with one email, one contact).
     primaries = dict(
         RecordMapping.objects.filter(
-            store=store, object_type=setting.object_type, crm_id__in=crm_ids, is_primary=True
+            store=store, object_type=setting.object_type, crm_id__any=crm_ids, is_primary=True
         ).values_list("crm_id", "shopify_id")
     )
-    rows = []
+    rows = writes.Rows(RecordMapping)
     for record, crm_id in pairs:
         is_primary = crm_id is None or primaries.setdefault(crm_id, record.shopify_id) == (
             record.shopify_id
         )
         rows.append(
-            RecordMapping(
-                store=store,
-                object_type=setting.object_type,
-                shopify_id=record.shopify_id,
-                crm_id=crm_id,
-                is_primary=is_primary,
-                external_key=record.external_key,
-                state=state,
-                reason=(reasons or {}).get(record.shopify_id, ""),
-                shopify_updated_at=record.updated_at,
-                pulled_hash=record.digest if state == MappingState.SYNCED else "",
-                synced_at=now,
-            )
+            {
+                "store_id": store.pk,
+                "object_type": setting.object_type,
+                "shopify_id": record.shopify_id,
+                "crm_id": crm_id,
+                "is_primary": is_primary,
+                "external_key": record.external_key,
+                "state": state,
+                "reason": (reasons or {}).get(record.shopify_id, ""),
+                "shopify_updated_at": record.updated_at,
+                "pulled_hash": record.digest if state == MappingState.SYNCED else "",
+                "synced_at": now,
+            }
         )
-    RecordMapping.objects.bulk_create(
+    writes.upsert(
         rows,
-        update_conflicts=True,
         unique_fields=["store", "object_type", "shopify_id"],
         update_fields=[
             "crm_id",
@@ -232,7 +232,6 @@ def _save_mappings(setting, pairs, state=MappingState.SYNCED, reasons=None):
             "pulled_hash",
             "synced_at",
         ],
-        batch_size=1000,
     )
 
 

@@ -1,5 +1,6 @@
 """Looking up which CRM record a Shopify record is."""
 
+from sync import writes
 from sync.models import MappingState, RecordMapping
 
 
@@ -10,7 +11,7 @@ def crm_ids(store, object_type: str, shopify_ids) -> dict[int, int]:
         return {}
     return dict(
         RecordMapping.objects.filter(
-            store=store, object_type=object_type, shopify_id__in=wanted, crm_id__isnull=False
+            store=store, object_type=object_type, shopify_id__any=wanted, crm_id__isnull=False
         )
         .exclude(state=MappingState.DELETED)
         .values_list("shopify_id", "crm_id")
@@ -24,7 +25,7 @@ def crm_ids_by_key(store, object_type: str, keys) -> dict[str, int]:
         return {}
     return dict(
         RecordMapping.objects.filter(
-            store=store, object_type=object_type, external_key__in=wanted, crm_id__isnull=False
+            store=store, object_type=object_type, external_key__any=wanted, crm_id__isnull=False
         )
         .exclude(state=MappingState.DELETED)
         .values_list("external_key", "crm_id")
@@ -48,10 +49,8 @@ def save_mappings(store, object_type: str, pairs, **values):
         )
         for shopify_id, crm_id in pairs
     ]
-    RecordMapping.objects.bulk_create(
+    writes.upsert(
         rows,
-        update_conflicts=True,
         unique_fields=["store", "object_type", "shopify_id"],
         update_fields=["crm_id", "state", "reason", "synced_at"],
-        batch_size=1000,
     )

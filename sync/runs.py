@@ -13,7 +13,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -43,6 +43,9 @@ POLL_SECONDS = (0.5, 1, 2, 3, 5)
 # How long a run waits inside its job for another bulk operation to finish before it hands
 # the worker back and retries later.
 BUSY_WAIT_SECONDS = 120
+# What bulkOperationRunQuery answers while the app's bulk queries on the shop are at their limit
+# (OPERATION_IN_PROGRESS is what versions before 2026-01 said).
+BUSY_CODES = {"LIMIT_REACHED", "OPERATION_IN_PROGRESS"}
 
 
 class RunTakenOver(Exception):
@@ -50,7 +53,7 @@ class RunTakenOver(Exception):
 
 
 class RunDeferred(Exception):
-    """The run cannot go on now (Shopify is busy with another bulk query); try again later."""
+    """The run cannot go on now (Shopify is busy with other bulk queries); try again later."""
 
 
 def claim(run_id: int) -> SyncRun | None:
@@ -102,12 +105,7 @@ def _run_bulk(run: SyncRun, setting: SyncSetting):
     client = ShopifyClient.for_store(run.store)
     checkpoint = dict(run.checkpoint)
     if not checkpoint.get("bulk_operation_id"):
-        try:
-            started = client.start_bulk_query(operation(adapter.document, adapter.bulk_operation))
-        except ShopifyUserError as error:
-            if any(e.get("code") == "OPERATION_IN_PROGRESS" for e in error.errors):
-                raise RunDeferred(str(error)) from None
-            raise
+        started = _start_bulk(client, run, operation(adapter.document, adapter.bulk_operation))
         checkpoint = {"bulk_operation_id": started["id"], "line": 0}
         SyncRun.objects.filter(pk=run.pk).update(checkpoint=checkpoint)
         run.checkpoint = checkpoint
@@ -116,6 +114,11 @@ def _run_bulk(run: SyncRun, setting: SyncSetting):
         # Failed, cancelled or expired on Shopify's side: start over with a new one.
         SyncRun.objects.filter(pk=run.pk).update(checkpoint={})
         raise ShopifyError(f"the bulk operation ended {bulk['status']} ({bulk['errorCode']})")
+    if "exported_at" not in checkpoint:
+        # When Shopify had the file ready: what follows is the CRM's own time.
+        checkpoint = {**checkpoint, "exported_at": bulk["completedAt"]}
+        SyncRun.objects.filter(pk=run.pk).update(checkpoint=checkpoint)
+        run.checkpoint = checkpoint
     SyncRun.objects.filter(pk=run.pk).update(total=int(bulk["rootObjectCount"]))
     if bulk["url"]:  # no url: the object has no records at all
         _apply_file(run, setting, client, bulk["url"], checkpoint)
@@ -129,14 +132,14 @@ def _run_bulk(run: SyncRun, setting: SyncSetting):
 
 
 def _start_bulk(client, run, query) -> dict:
-    """Start a bulk query. Shopify runs one at a time per app and store: while another runs
-    (another object's sync, a drift check) wait for it a while, then give the worker back."""
+    """Start a bulk query. Shopify runs five at a time per app and store: while they all run
+    (other objects' syncs, drift checks) wait a while, then give the worker back."""
     waited = 0.0
     for attempt in range(1000):
         try:
             return client.start_bulk_query(query)
         except ShopifyUserError as error:
-            if not any(e.get("code") == "OPERATION_IN_PROGRESS" for e in error.errors):
+            if not any(e.get("code") in BUSY_CODES for e in error.errors):
                 raise
             if waited >= BUSY_WAIT_SECONDS:
                 raise RunDeferred(str(error)) from None
@@ -184,6 +187,7 @@ def _apply(run: SyncRun, setting: SyncSetting, nodes: list[dict], next_line: int
     this worker found it: if another worker took the run over meanwhile (this one was thought
     dead), this batch is rolled back and this worker stops."""
     with transaction.atomic():
+        _commit_without_waiting_for_disk()
         counts = engine.apply_batch(setting, engine.parse_nodes(setting, nodes), force=_forced(run))
         moved = SyncRun.objects.filter(
             pk=run.pk, status=RunStatus.RUNNING, checkpoint=run.checkpoint
@@ -195,6 +199,15 @@ def _apply(run: SyncRun, setting: SyncSetting, nodes: list[dict], next_line: int
         if not moved:
             raise RunTakenOver(f"{run} moved on without this worker")
     run.refresh_from_db(fields=["checkpoint"])
+
+
+def _commit_without_waiting_for_disk():
+    """A batch and its checkpoint commit together, so a batch PostgreSQL loses in a crash
+    (at most a fraction of a second of commits) is lost with its checkpoint and simply read
+    again: the run need not wait for each commit to reach the disk."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _forced(run: SyncRun) -> bool:

@@ -151,9 +151,10 @@ def enqueue_bulk_run(run: SyncRun, delay_seconds: int = 0):
 
 
 def wake_bulk_runs(store, operation_id: str | None):
-    """Shopify says a bulk operation finished: the run waiting on it goes on at once."""
+    """Shopify says a bulk operation finished: the run waiting on it goes on at once, and so
+    do runs waiting for Shopify to have room for another bulk query."""
     for run in SyncRun.objects.filter(store=store, status=RunStatus.PENDING):
-        if run.checkpoint.get("bulk_operation_id") == operation_id:
+        if run.checkpoint.get("bulk_operation_id") in (operation_id, None):
             enqueue_bulk_run(run)
 
 

@@ -1,14 +1,43 @@
 """Customer totals on contacts: orders count, total spent per currency, first and last order.
 Cancelled orders do not count; refunds are taken off what was spent."""
 
+from django.db import connection
 from django.db.models import Count, F, Max, Min, Sum
 
 from crm.models import Contact, Order
+
+# One statement for a whole batch of contacts: per contact and currency, then per contact.
+TOTALS_SQL = """
+WITH per_currency AS (
+    SELECT contact_id, currency, count(*) AS n, min(processed_at) AS first,
+           max(processed_at) AS last, sum(total - refunded) AS spent
+    FROM crm_order
+    WHERE contact_id = ANY(%(ids)s) AND cancelled_at IS NULL
+    GROUP BY contact_id, currency
+), per_contact AS (
+    SELECT contact_id, sum(n) AS n, min(first) AS first, max(last) AS last,
+           jsonb_object_agg(currency, spent::text) AS spent
+    FROM per_currency
+    GROUP BY contact_id
+)
+UPDATE crm_contact SET
+    orders_count = coalesce(per_contact.n, 0),
+    first_order_at = per_contact.first,
+    last_order_at = per_contact.last,
+    total_spent = coalesce(per_contact.spent, '{}'::jsonb)
+FROM crm_contact AS wanted
+LEFT JOIN per_contact ON per_contact.contact_id = wanted.id
+WHERE crm_contact.id = wanted.id AND wanted.id = ANY(%(ids)s)
+"""
 
 
 def recompute_contact_totals(contact_ids):
     contact_ids = list({contact_id for contact_id in contact_ids if contact_id})
     if not contact_ids:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(TOTALS_SQL, {"ids": contact_ids})
         return
     orders = Order.objects.filter(contact_id__in=contact_ids, cancelled_at__isnull=True)
     counts = {

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import orjson
 from django.utils.dateparse import parse_datetime
 
 from integration.client import ShopifyClient
@@ -42,8 +42,8 @@ class Parsed:
 
 def digest(*parts) -> str:
     """A fingerprint of what a record says, to tell a real change from a repeat."""
-    text = json.dumps(parts, sort_keys=True, default=_plain, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    text = orjson.dumps(parts, default=_plain, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(text).hexdigest()
 
 
 def _plain(value):

@@ -9,6 +9,7 @@ import re
 from django.utils import timezone
 
 from crm.models import Cart, CartLineItem, CartStatus
+from sync import writes
 from sync.adapters.base import Adapter, Parsed, amount, currency, moment, number, text
 from sync.adapters.orders import contact_ids_for, line_rows, parse_lines
 from sync.mappings import crm_ids_by_key
@@ -169,22 +170,20 @@ class CartAdapter(Adapter):
         ]
         new = [cart for cart in carts if cart.pk is None]
         old = [cart for cart in carts if cart.pk is not None]
-        Cart.objects.bulk_create(new)
+        writes.insert(new)
         if old:
             names = [
                 field.name
                 for field in Cart._meta.concrete_fields
                 if field.name not in ("id", "created_at", "properties")
             ]
-            Cart.objects.bulk_create(
-                old, update_conflicts=True, unique_fields=["id"], update_fields=names
-            )
+            writes.upsert(old, unique_fields=["id"], update_fields=names)
         result = {
             record.shopify_id: cart.pk for (record, _), cart in zip(records, carts, strict=True)
         }
         pairs = [(record, result[record.shopify_id]) for record in parsed]
-        CartLineItem.objects.filter(cart__in=result.values()).delete()
-        CartLineItem.objects.bulk_create(line_rows(store, CartLineItem, "cart_id", pairs))
+        CartLineItem.objects.filter(cart__any=list(result.values())).delete()
+        writes.insert(line_rows(store, CartLineItem, "cart_id", pairs), need_ids=False)
         return result
 
     def delete(self, store, crm_ids_gone: list[int]) -> None:

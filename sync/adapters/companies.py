@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from crm.models import Company, Contact
+from sync import writes
 from sync.adapters.base import Adapter, Parsed, lower, moment, number, text, updates_by_record
 from sync.adapters.contacts import merge
 from sync.mappings import crm_ids
@@ -165,7 +166,7 @@ class CompanyAdapter(Adapter):
         existing = {}
         for key, crm_id in (
             Company.objects.annotate(key=Lower("name"))
-            .filter(key__in=names)
+            .filter(key__any=names)
             .order_by("id")
             .values_list("key", "id")
         ):
@@ -183,15 +184,15 @@ class CompanyAdapter(Adapter):
             for record, crm_id in records
             if crm_id is None
         }
-        Company.objects.bulk_create(created.values())
+        writes.insert(list(created.values()))
         result = {shopify_id: company.pk for shopify_id, company in created.items()}
         updates = updates_by_record(records)
         by_id = {crm_id: record for record, crm_id in updates}
-        companies = list(Company.objects.filter(pk__in=by_id))
+        companies = list(Company.objects.filter(pk__any=list(by_id)))
         for company in companies:
             merge(company, by_id[company.pk].fields)
             company.updated_at = now
-        Company.objects.bulk_update(companies, [*FIELDS, "updated_at"])
+        writes.update(companies, list(FIELDS))
         result.update({record.shopify_id: crm_id for record, crm_id in updates})
         self._link_contacts(store, [(record, result[record.shopify_id]) for record, _ in records])
         return result

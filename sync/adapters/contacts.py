@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from crm.models import Contact
+from sync import writes
 from sync.adapters.base import Adapter, Parsed, lower, moment, number, text, updates_by_record
 from sync.mappings import crm_ids
 from sync.totals import recompute_contact_totals
@@ -117,7 +118,7 @@ class ContactAdapter(Adapter):
         emails = {lower(record.fields["email"]) for record in records if record.fields["email"]}
         existing = dict(
             Contact.objects.alias(email_lower=Lower("email"))
-            .filter(email_lower__in=emails)
+            .filter(email_lower__any=emails)
             .annotate(key=Lower("email"))
             .values_list("key", "id")
         )
@@ -152,11 +153,11 @@ class ContactAdapter(Adapter):
                 if key:
                     by_email[key] = contact
             result[record.shopify_id] = contact
-        Contact.objects.bulk_create(created)
+        writes.insert(created)
         result = {shopify_id: contact.pk for shopify_id, contact in result.items()}
 
         updates = {crm_id: record for record, crm_id in records if crm_id is not None}
-        contacts = list(Contact.objects.filter(pk__in=updates))
+        contacts = list(Contact.objects.filter(pk__any=list(updates)))
         for contact in contacts:
             record = updates[contact.pk]
             merge(contact, record.fields)
@@ -164,7 +165,7 @@ class ContactAdapter(Adapter):
             if company:
                 contact.company_id = company
             contact.updated_at = now
-        Contact.objects.bulk_update(contacts, [*FIELDS, "company", "updated_at"])
+        writes.update(contacts, [*FIELDS, "company"])
         result.update({record.shopify_id: crm_id for record, crm_id in updates_by_record(records)})
         return result
 

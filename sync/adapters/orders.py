@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from crm.models import Cart, CartStatus, Contact, Order, OrderLineItem
+from sync import writes
 from sync.adapters.base import (
     Adapter,
     Parsed,
@@ -145,20 +146,14 @@ def line_rows(store, model, parent_field: str, records: list[tuple[Parsed, int]]
     """Line rows of saved records, their products and variants resolved through mappings."""
     products = crm_ids(store, "products", [c["product"] for r, _ in records for c in r.children])
     variants = crm_ids(store, VARIANTS, [c["variant"] for r, _ in records for c in r.children])
-    rows = []
+    rows = writes.Rows(model)
     for record, crm_id in records:
         for child in record.children:
-            values = {
-                key: value for key, value in child.items() if key not in ("product", "variant")
-            }
-            rows.append(
-                model(
-                    **{parent_field: crm_id},
-                    **values,
-                    product_id=products.get(child["product"]),
-                    variant_id=variants.get(child["variant"]),
-                )
-            )
+            row = dict(child)
+            row[parent_field] = crm_id
+            row["product_id"] = products.get(row.pop("product"))
+            row["variant_id"] = variants.get(row.pop("variant"))
+            rows.append(row)
     return rows
 
 
@@ -168,7 +163,9 @@ def contact_ids_for(store, records: list[Parsed]) -> dict[int, int | None]:
     by_customer = crm_ids(store, "contacts", [r.links.get("customer") for r in records])
     emails = {lower(r.links.get("contact_email")) for r in records if r.links.get("contact_email")}
     by_email = dict(
-        Contact.objects.annotate(key=Lower("email")).filter(key__in=emails).values_list("key", "id")
+        Contact.objects.annotate(key=Lower("email"))
+        .filter(key__any=emails)
+        .values_list("key", "id")
     )
     result = {}
     for record in records:
@@ -253,7 +250,7 @@ class OrderAdapter(Adapter):
             store=store, object_type="orders", crm_id__isnull=False
         ).values("crm_id")
         existing = dict(
-            Order.objects.filter(source_store=store.shop_domain, name__in=names)
+            Order.objects.filter(source_store=store.shop_domain, name__any=names)
             .exclude(pk__in=mapped)
             .values_list("name", "id")
         )
@@ -270,7 +267,7 @@ class OrderAdapter(Adapter):
         companies = crm_ids(store, "companies", [record.links["company"] for record in parsed])
         stages = default_mapping()
         previous_contacts = set(
-            Order.objects.filter(pk__in=[crm_id for _, crm_id in records if crm_id]).values_list(
+            Order.objects.filter(pk__any=[crm_id for _, crm_id in records if crm_id]).values_list(
                 "contact_id", flat=True
             )
         )
@@ -301,8 +298,8 @@ class OrderAdapter(Adapter):
         }
         pairs = [(record, result[record.shopify_id]) for record in parsed]
         # Lines are Shopify's: replaced as a whole, so a line removed there goes here too.
-        OrderLineItem.objects.filter(order__in=result.values()).delete()
-        OrderLineItem.objects.bulk_create(line_rows(store, OrderLineItem, "order_id", pairs))
+        OrderLineItem.objects.filter(order__any=list(result.values())).delete()
+        writes.insert(line_rows(store, OrderLineItem, "order_id", pairs), need_ids=False)
         self._recover_carts(store, pairs)
         recompute_contact_totals(previous_contacts | {contacts[r.shopify_id] for r in parsed})
         return result
@@ -311,16 +308,14 @@ class OrderAdapter(Adapter):
         """Insert new orders and upsert existing ones by id, in two statements."""
         new = [order for order in orders if order.pk is None]
         old = [order for order in orders if order.pk is not None]
-        Order.objects.bulk_create(new)
+        writes.insert(new)
         if old:
             names = [
                 field.name
                 for field in Order._meta.concrete_fields
                 if field.name not in ("id", "created_at", "properties")
             ]
-            Order.objects.bulk_create(
-                old, update_conflicts=True, unique_fields=["id"], update_fields=names
-            )
+            writes.upsert(old, unique_fields=["id"], update_fields=names)
         return orders
 
     def _recover_carts(self, store, pairs):

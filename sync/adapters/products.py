@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from crm.models import Product, ProductVariant
+from sync import writes
 from sync.adapters.base import Adapter, Parsed, lower, moment, number, text, updates_by_record
 from sync.adapters.contacts import merge
 from sync.mappings import crm_ids, save_mappings
@@ -136,7 +137,7 @@ class ProductAdapter(Adapter):
         existing = {}
         for key, crm_id in (
             Product.objects.annotate(key=Lower("name"))
-            .filter(key__in=names)
+            .filter(key__any=names)
             .order_by("id")
             .values_list("key", "id")
         ):
@@ -156,16 +157,16 @@ class ProductAdapter(Adapter):
             for record, crm_id in records
             if crm_id is None
         }
-        Product.objects.bulk_create(created.values())
+        writes.insert(list(created.values()))
         result = {shopify_id: product.pk for shopify_id, product in created.items()}
         updates = updates_by_record(records)
         by_id = {crm_id: record for record, crm_id in updates}
-        products = list(Product.objects.filter(pk__in=by_id))
+        products = list(Product.objects.filter(pk__any=list(by_id)))
         for product in products:
             merge(product, by_id[product.pk].fields)
             product.currency = product.currency or store.currency
             product.updated_at = now
-        Product.objects.bulk_update(products, [*FIELDS, "currency", "updated_at"])
+        writes.update(products, [*FIELDS, "currency"])
         result.update({record.shopify_id: crm_id for record, crm_id in updates})
         self._save_variants(store, [(record, result[record.shopify_id]) for record, _ in records])
         return result
@@ -179,7 +180,7 @@ class ProductAdapter(Adapter):
         mapped = crm_ids(store, VARIANTS, wanted_ids)
         existing = {
             variant.pk: variant
-            for variant in ProductVariant.objects.filter(product__in=product_ids)
+            for variant in ProductVariant.objects.filter(product__any=product_ids)
         }
         keep, create, update, mappings = set(), [], [], []
         for record, product_id in records:
@@ -208,10 +209,8 @@ class ProductAdapter(Adapter):
         gone_ids = list(gone.values_list("crm_id", flat=True))
         ProductVariant.objects.filter(pk__in=gone_ids).exclude(pk__in=keep).delete()
         gone.delete()
-        ProductVariant.objects.bulk_create(create, batch_size=1000)
-        ProductVariant.objects.bulk_update(
-            update, ["title", "sku", "price", "options", "position", "updated_at"], batch_size=1000
-        )
+        writes.insert(create)
+        writes.update(update, ["title", "sku", "price", "options", "position"])
         save_mappings(store, VARIANTS, [(shopify_id, v.pk) for shopify_id, v in mappings])
 
     def delete(self, store, crm_ids_gone: list[int]) -> None:

@@ -103,16 +103,19 @@ def test_nested_connections_become_lines_with_their_parent_id(shop):
     assert finished["rootObjectCount"] == str(len(orders))
 
 
-def test_only_one_bulk_query_runs_at_a_time(shop):
-    shop.control("PUT", "faults", {"bulk_delay_ms": 500})
-    first = run(shop, "{ customers { edges { node { id email } } } }")
+def test_five_bulk_queries_run_at_once_and_a_sixth_is_refused(shop):
+    shop.control("PUT", "faults", {"bulk_delay_ms": 1000})
+    started = [run(shop, "{ customers { edges { node { id email } } } }") for _ in range(5)]
 
-    second = run(shop, "{ products { edges { node { id } } } }")
+    sixth = run(shop, "{ products { edges { node { id } } } }")
 
-    assert second["bulkOperation"] is None
-    assert second["userErrors"][0]["code"] == "OPERATION_IN_PROGRESS"
-    assert first["bulkOperation"]["id"] in second["userErrors"][0]["message"]
-    wait(shop, first["bulkOperation"]["id"])
+    assert all(result["bulkOperation"]["status"] == "CREATED" for result in started)
+    assert sixth["bulkOperation"] is None
+    assert sixth["userErrors"][0]["code"] == "LIMIT_REACHED"
+    for result in started:
+        assert wait(shop, result["bulkOperation"]["id"])["status"] == "COMPLETED"
+    again = run(shop, "{ products { edges { node { id } } } }")
+    assert wait(shop, again["bulkOperation"]["id"])["status"] == "COMPLETED"
 
 
 def test_an_invalid_bulk_query_is_refused(shop):

@@ -9,12 +9,15 @@ import sys
 import time
 from pathlib import Path
 
+import django_rq
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rq.job import Job
 
 from crm.models import Contact, Order, OrderLineItem
-from sync import services
+from integration.services import SCOPES
+from sync import runs, services
 from sync.models import MappingState, RecordMapping, RunStatus, SyncIssue, SyncRun
 from tests.sync.e2e.conftest import SHOP, shop_data, work
 
@@ -132,6 +135,51 @@ def test_a_worker_killed_mid_bulk_resumes_where_it_stopped(shopify, store, setti
     assert Order.objects.count() == len(orders)
     assert OrderLineItem.objects.count() == sum(len(o["lineItems"]) for o in orders)
     assert RecordMapping.objects.filter(object_type="orders").count() == len(orders)
+
+
+def test_a_sync_waits_while_shopify_runs_its_limit_of_bulk_queries(
+    shopify, store, settings, monkeypatch
+):
+    monkeypatch.setattr(runs, "BUSY_WAIT_SECONDS", 0)
+    shopify.faults(SHOP, bulk_delay_ms=1500)
+    token = shopify.token(SHOP, settings.SHOPIFY_API_KEY, list(SCOPES))
+    start = "mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id } } }"
+    others = [
+        shopify.graphql(SHOP, token, start, {"q": "{ products { edges { node { id } } } }"})
+        for _ in range(5)
+    ]
+    assert all(o["data"]["bulkOperationRunQuery"]["bulkOperation"] for o in others)
+
+    run = services.turn_on(store=store, object_type="contacts")
+    work()
+
+    # No room at Shopify: the job handed its worker back and comes again later.
+    run.refresh_from_db()
+    assert (run.status, run.checkpoint, Contact.objects.count()) == (RunStatus.PENDING, {}, 0)
+    queue = django_rq.get_queue("sync")
+    later = [
+        Job.fetch(i, connection=queue.connection)
+        for i in queue.scheduled_job_registry.get_job_ids()
+    ]
+    assert [(job.func_name, *job.args) for job in later] == [("sync.jobs.run_bulk", run.pk)]
+
+    # Shopify finishes one and says so (bulk_operations/finish): the run goes on at once.
+    first = others[0]["data"]["bulkOperationRunQuery"]["bulkOperation"]["id"]
+    poll = "query($id: ID!) { node(id: $id) { ... on BulkOperation { status } } }"
+    deadline = time.monotonic() + 30
+    while shopify.graphql(SHOP, token, poll, {"id": first})["data"]["node"]["status"] != (
+        "COMPLETED"
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    services.wake_bulk_runs(store, first)
+    work()
+
+    run.refresh_from_db()
+    customers = shop_data(shopify, "customers")
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.seen == run.total == len(customers)
+    assert RecordMapping.objects.filter(object_type="contacts").count() == len(customers)
 
 
 def start_worker(batch_size):
