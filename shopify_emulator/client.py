@@ -57,6 +57,10 @@ class EmulatorClient:
     def faults(self, shop: str, **knobs):
         return self.call("PUT", f"shops/{shop}/faults", knobs)
 
+    def mutations(self, shop: str) -> list[dict]:
+        """The mutations apps ran on the shop, oldest first."""
+        return self.call("GET", f"shops/{shop}/mutations")["mutations"]
+
     def deliveries(self, shop: str) -> list[dict]:
         return self.call("GET", f"shops/{shop}/webhook_deliveries")["deliveries"]
 

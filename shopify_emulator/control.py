@@ -158,6 +158,8 @@ def _shop_route(emulator, method, shop, rest, body):
                 raise ControlError(400, f"Unknown fault knobs: {', '.join(unknown)}")
             shop.faults.update(changes)
             return 200, shop.faults.__dict__
+        case ("GET", ["mutations"]):
+            return 200, {"mutations": list(shop.mutation_log)}
         case ("GET", ["webhook_deliveries"]):
             deliveries = emulator.webhooks.log_for(shop.domain) if emulator.webhooks else []
             return 200, {"deliveries": deliveries}

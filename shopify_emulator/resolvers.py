@@ -507,13 +507,27 @@ def mutation(scope: str | None, run):
         if scope:
             require(info, scope)
         try:
-            return {**run(info, **args), "userErrors": []}
+            result = {**run(info, **args), "userErrors": []}
         except actions.UserErrors as error:
-            return {"userErrors": _user_errors(info, error.errors)}
+            result = {"userErrors": _user_errors(info, error.errors)}
         except actions.NotFound as error:
-            return {"userErrors": _user_errors(info, [{"field": ["id"], "message": str(error)}])}
+            result = {"userErrors": _user_errors(info, [{"field": ["id"], "message": str(error)}])}
+        _log(info, bool(result["userErrors"]))
+        return result
 
     return resolve
+
+
+def _log(info, refused: bool):
+    context = info.context
+    context.shop.mutation_log.append(
+        {
+            "mutation": info.field_name,
+            "client_id": context.grant.client_id if context.grant else None,
+            "at": records.now(),
+            "user_errors": refused,
+        }
+    )
 
 
 def _number(value, kind):

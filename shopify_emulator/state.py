@@ -6,6 +6,7 @@ rather than mutated (see records.py), so readers only hold it long enough to tak
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import secrets
@@ -128,6 +129,8 @@ class Shop:
         self.installed_apps: set[str] = set()
         self.webhook_subscriptions: dict[int, dict] = {}
         self.bulk_operations: dict[int, dict] = {}
+        # The mutations apps ran, newest last, for tests and demos to count (not persisted).
+        self.mutation_log: collections.deque = collections.deque(maxlen=10_000)
         self.faults = Faults()
         self.buckets: dict[str, LeakyBucket] = {}
         # Buckets have their own lock: a long write (a big seed) must not stall every request.

@@ -6,4 +6,6 @@ class SyncConfig(AppConfig):
     verbose_name = "Data sync"
 
     def ready(self):
-        from sync import lookups  # noqa: F401 (registers `__any`)
+        from sync import lookups, signals  # noqa: F401 (lookups registers `__any`)
+
+        signals.connect()

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integration.client import ShopifyClient
-from sync import writes
+from sync import fieldmaps, push, writes
 from sync.adapters import ADAPTERS
 from sync.adapters.base import Parsed
 from sync.models import MappingState, RecordMapping, SyncIssue
@@ -66,6 +66,8 @@ def apply_batch(setting, records: list[Parsed], *, force: bool = False) -> Count
         ).values_list("pk", flat=True)
     )
     to_save, excluded, tombstones = [], [], []
+    field_maps = fieldmaps.active(setting) if setting.object_type in fieldmaps.DEFAULTS else None
+    pushing = push.pushes(setting)
     for record in records:
         mapping = mappings.get(record.shopify_id)
         crm_id = mapping.crm_id if mapping else None
@@ -93,7 +95,14 @@ def apply_batch(setting, records: list[Parsed], *, force: bool = False) -> Count
             if older or mapping.pulled_hash == record.digest:
                 counts.unchanged += 1
                 continue
+        if not force and mapping and mapping.push_pending and crm_id is not None and pushing:
+            # The CRM changed it too: the queued push merges both sides by the conflict rule.
+            counts.unchanged += 1
+            continue
         to_save.append((record, crm_id))
+    if field_maps is not None:
+        for record, _ in to_save:
+            _map_fields(setting, record, field_maps)
 
     with transaction.atomic():
         if tombstones:
@@ -113,6 +122,20 @@ def apply_batch(setting, records: list[Parsed], *, force: bool = False) -> Count
         if to_save:
             counts += _save(setting, adapter, to_save)
     return counts
+
+
+def _map_fields(setting, record: Parsed, field_maps) -> None:
+    """Keep of a two-way record's fields only what its field mappings bring to the CRM (and
+    what it is matched by), from the Shopify fields they name."""
+    object_type = setting.object_type
+    record.shopify_values = fieldmaps.shopify_values(object_type, record.fields)
+    model = ADAPTERS[object_type].model
+    kept = {name: record.fields[name] for name in fieldmaps.REQUIRED[object_type]}
+    for mapping in field_maps:
+        if fieldmaps.inbound(mapping.direction):
+            value = record.shopify_values.get(mapping.shopify_field, "")
+            kept[mapping.crm_field] = fieldmaps.crm_value(model, mapping.crm_field, value)
+    record.fields = kept
 
 
 def _save(setting, adapter, to_save: list[tuple[Parsed, int | None]]) -> Counts:
@@ -216,6 +239,7 @@ def _save_mappings(setting, pairs, state=MappingState.SYNCED, reasons=None):
                 "reason": (reasons or {}).get(record.shopify_id, ""),
                 "shopify_updated_at": record.updated_at,
                 "pulled_hash": record.digest if state == MappingState.SYNCED else "",
+                "synced_values": record.shopify_values,
                 "synced_at": now,
             }
         )
@@ -230,6 +254,7 @@ def _save_mappings(setting, pairs, state=MappingState.SYNCED, reasons=None):
             "reason",
             "shopify_updated_at",
             "pulled_hash",
+            "synced_values",
             "synced_at",
         ],
     )

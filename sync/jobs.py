@@ -6,7 +6,7 @@ import logging
 import redis
 from django.conf import settings
 
-from sync import deliveries, engine, runs, services
+from sync import deliveries, engine, push, runs, services
 from sync.models import SyncSetting, WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,12 @@ def run_webhook_delivery(delivery_id: int, pending_key: str | None = None):
     if delivery is None:
         return
     deliveries.process_delivery(delivery)
+
+
+def push_record(setting_id: int, crm_id: int, pending_key: str | None = None):
+    _started(pending_key)
+    outcome = push.push_record(setting_id, crm_id)
+    log.info("push of record %s (sync %s): %s", crm_id, setting_id, outcome)
 
 
 def _started(pending_key: str | None):

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from integration.models import Store
+from sync import fieldmaps
 
 
 class ObjectType(models.TextChoices):
@@ -106,6 +107,12 @@ class RecordMapping(models.Model):
     shopify_updated_at = models.DateTimeField(null=True, blank=True)
     pulled_hash = models.CharField(max_length=64, blank=True)
     pushed_hash = models.CharField(max_length=64, blank=True)
+    # Two-way objects: the mapped values both sides held after the last sync (CRM field
+    # names). A field that differs from it on one side changed there; on both, it conflicts.
+    synced_values = models.JSONField(default=dict, blank=True)
+    # A CRM change waits to be pushed: an inbound change leaves the record to that push,
+    # which merges both sides by the sync's conflict rule.
+    push_pending = models.BooleanField(default=False)
     synced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -188,6 +195,11 @@ class SyncRun(models.Model):
         return min(self.seen / self.total, 1.0)
 
 
+class IssueDirection(models.TextChoices):
+    INBOUND = "inbound", "Shopify → CRM"
+    OUTBOUND = "outbound", "CRM → Shopify"
+
+
 class SyncIssue(models.Model):
     """A record that failed to sync. It never stops the others; it can be resynced."""
 
@@ -195,6 +207,11 @@ class SyncIssue(models.Model):
     object_type = models.CharField(max_length=16)
     shopify_id = models.BigIntegerField(null=True, blank=True)
     crm_id = models.BigIntegerField(null=True, blank=True)
+    # Which way the record failed: a Shopify record the CRM could not hold, or a CRM change
+    # Shopify refused (its userErrors).
+    direction = models.CharField(
+        max_length=16, choices=IssueDirection, default=IssueDirection.INBOUND
+    )
     error = models.TextField()
     payload = models.JSONField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=1)
@@ -249,3 +266,29 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.topic} from {self.store_id} ({self.webhook_id})"
+
+
+class FieldMapping(models.Model):
+    """One CRM field ⇄ one Shopify field of a sync, and which way it flows. The defaults
+    (fieldmaps.DEFAULTS) are rows too: they can be turned off, not deleted."""
+
+    setting = models.ForeignKey(SyncSetting, on_delete=models.CASCADE, related_name="field_maps")
+    crm_field = models.CharField(max_length=64)
+    shopify_field = models.CharField(max_length=64)
+    direction = models.CharField(
+        max_length=16, choices=fieldmaps.DIRECTIONS, default=fieldmaps.BOTH
+    )
+    enabled = models.BooleanField(default=True)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["setting", "-is_default", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["setting", "crm_field", "shopify_field"], name="field_mapping_once"
+            )
+        ]
+
+    def __str__(self):
+        arrow = {fieldmaps.BOTH: "⇄", fieldmaps.TO_CRM: "←", fieldmaps.TO_SHOPIFY: "→"}
+        return f"{self.crm_field} {arrow[self.direction]} {self.shopify_field}"

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integration import services as integration_services
-from sync import jobs
+from sync import jobs, push
 from sync.models import (
     DeliveryState,
     Direction,
@@ -171,6 +171,37 @@ def enqueue_refresh(store, object_type: str, shopify_id: int):
         setting.pk,
         [shopify_id],
         False,
+        job_timeout=600,
+    )
+
+
+def crm_record_changed(object_type: str, crm_id: int):
+    """A contact, company or product changed in the CRM (admin, staff pages, API, commands):
+    push it to every store whose sync of that object pushes. Coalesced per record and store;
+    inbound changes meanwhile wait for the push, which merges both sides."""
+    settings_ = [
+        setting
+        for setting in SyncSetting.objects.enabled()
+        .filter(object_type=object_type)
+        .select_related("store")
+        if push.pushes(setting)
+    ]
+    if not settings_:
+        return
+    RecordMapping.objects.filter(
+        store__in=[setting.store for setting in settings_], object_type=object_type, crm_id=crm_id
+    ).update(push_pending=True)
+    for setting in settings_:
+        enqueue_push(setting, crm_id)
+
+
+def enqueue_push(setting, crm_id: int):
+    _enqueue_coalesced(
+        "default",
+        f"sync:push-pending:{setting.pk}:{crm_id}",
+        jobs.push_record,
+        setting.pk,
+        crm_id,
         job_timeout=600,
     )
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 import orjson
 from django.utils.dateparse import parse_datetime
 
-from integration.client import ShopifyClient
+from integration.client import ShopifyClient, ShopifyUserError
 
 
 @dataclass
@@ -34,6 +34,9 @@ class Parsed:
     # A second key Shopify uses for the record (a checkout's token).
     external_key: str = ""
     digest: str = ""
+    # Two-way objects: the record's values by Shopify field (fieldmaps), kept as the last
+    # synced values once applied.
+    shopify_values: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if not self.digest:
@@ -104,6 +107,35 @@ class Adapter:
     child_pages: dict[str, tuple[str, tuple[str, ...]]] = {}
     # Nodes per read-by-ids request, so one request stays under Shopify's 1000-point limit.
     ids_per_request = 50
+    # Two-way objects: (operation in `document`, mutation field, field of the record in its
+    # payload) for creating and updating the Shopify record; None for one-way objects.
+    create_operation: tuple[str, str, str] | None = None
+    update_operation: tuple[str, str, str] | None = None
+
+    def gid(self, shopify_id: int) -> str:
+        return f"gid://shopify/{self.gid_type}/{shopify_id}"
+
+    def push_variables(self, shopify_id: int | None, values: dict) -> dict:
+        """The create (no id) or update mutation's variables, from values by input key."""
+        raise NotImplementedError
+
+    def outbound_exclusion(self, values: dict, filters: dict) -> str | None:
+        """Why a CRM record (its values by CRM field) must not be created in Shopify."""
+        return None
+
+    def push(self, client: ShopifyClient, shopify_id: int | None, values: dict) -> dict:
+        """Create or update the Shopify record; returns its node as a read by id would.
+        Shopify's userErrors raise ShopifyUserError with its messages."""
+        operation, field, key = self.update_operation if shopify_id else self.create_operation
+        data = client.execute(self.document, self.push_variables(shopify_id, values), operation)
+        result = data[field]
+        if result["userErrors"]:
+            message = "; ".join(
+                f"{'.'.join(error['field'] or [])}: {error['message']}".lstrip(": ")
+                for error in result["userErrors"]
+            )
+            raise ShopifyUserError(message, errors=result["userErrors"])
+        return self._complete(client, result[key])
 
     def parse(self, node: dict) -> Parsed:
         raise NotImplementedError

@@ -70,6 +70,32 @@ query CompaniesIds {
   companies { edges { node { id updatedAt } } }
 }
 
+mutation CompanyCreate($input: CompanyCreateInput!) {
+  companyCreate(input: $input) {
+    company { ...CompanyPushed }
+    userErrors { field message }
+  }
+}
+
+mutation CompanyUpdate($companyId: ID!, $input: CompanyInput!) {
+  companyUpdate(companyId: $companyId, input: $input) {
+    company { ...CompanyPushed }
+    userErrors { field message }
+  }
+}
+
+fragment CompanyPushed on Company {
+  ...CompanyFields
+  contacts(first: 50) {
+    nodes { ...CompanyContactFields }
+    pageInfo { hasNextPage endCursor }
+  }
+  locations(first: 20) {
+    nodes { ...CompanyLocationFields }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
 fragment CompanyFields on Company {
   id
   updatedAt
@@ -122,6 +148,20 @@ class CompanyAdapter(Adapter):
     ids_list_operation = "CompaniesIds"
     root_field = "companies"
     child_connections = {"CompanyContact": "contacts", "CompanyLocation": "locations"}
+    create_operation = ("CompanyCreate", "companyCreate", "company")
+    update_operation = ("CompanyUpdate", "companyUpdate", "company")
+
+    def push_variables(self, shopify_id: int | None, values: dict) -> dict:
+        if shopify_id is None:
+            return {"input": {"company": values}}
+        return {"companyId": self.gid(shopify_id), "input": values}
+
+    def outbound_exclusion(self, values: dict, filters: dict) -> str | None:
+        # A Shopify company needs a name; the CRM's domain alone cannot make one.
+        if not values.get("name"):
+            return "No name"
+        return None
+
     child_pages = {
         "contacts": ("CompanyContactsPage", ("company", "contacts")),
         "locations": ("CompanyLocationsPage", ("company", "locations")),

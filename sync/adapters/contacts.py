@@ -33,6 +33,20 @@ query CustomersIds {
   customers { edges { node { id updatedAt } } }
 }
 
+mutation CustomerCreate($input: CustomerInput!) {
+  customerCreate(input: $input) {
+    customer { ...CustomerFields }
+    userErrors { field message }
+  }
+}
+
+mutation CustomerUpdate($input: CustomerInput!) {
+  customerUpdate(input: $input) {
+    customer { ...CustomerFields }
+    userErrors { field message }
+  }
+}
+
 fragment CustomerFields on Customer {
   id
   updatedAt
@@ -77,6 +91,20 @@ class ContactAdapter(Adapter):
     ids_list_operation = "CustomersIds"
     root_field = "customers"
     ids_per_request = 100
+    create_operation = ("CustomerCreate", "customerCreate", "customer")
+    update_operation = ("CustomerUpdate", "customerUpdate", "customer")
+
+    def push_variables(self, shopify_id: int | None, values: dict) -> dict:
+        if shopify_id is None:
+            return {"input": values}
+        return {"input": {"id": self.gid(shopify_id), **values}}
+
+    def outbound_exclusion(self, values: dict, filters: dict) -> str | None:
+        if filters.get("require_email", True) and not values.get("email"):
+            return "No email address"
+        if not any(values.get(key) for key in ("email", "phone", "first_name", "last_name")):
+            return "No name, phone or email address"
+        return None
 
     def parse(self, node: dict) -> Parsed:
         email = node.get("defaultEmailAddress") or {}

@@ -59,6 +59,28 @@ query ProductsIds {
   products { edges { node { id updatedAt } } }
 }
 
+mutation ProductCreate($product: ProductCreateInput!) {
+  productCreate(product: $product) {
+    product { ...ProductPushed }
+    userErrors { field message }
+  }
+}
+
+mutation ProductUpdate($product: ProductUpdateInput!) {
+  productUpdate(product: $product) {
+    product { ...ProductPushed }
+    userErrors { field message }
+  }
+}
+
+fragment ProductPushed on Product {
+  ...ProductFields
+  variants(first: 50) {
+    nodes { ...VariantFields }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
 fragment ProductFields on Product {
   id
   updatedAt
@@ -94,6 +116,22 @@ class ProductAdapter(Adapter):
     ids_list_operation = "ProductsIds"
     root_field = "products"
     child_connections = {"ProductVariant": "variants"}
+    create_operation = ("ProductCreate", "productCreate", "product")
+    update_operation = ("ProductUpdate", "productUpdate", "product")
+
+    def push_variables(self, shopify_id: int | None, values: dict) -> dict:
+        values = dict(values)
+        if "status" in values:
+            values["status"] = values["status"].upper()
+        if shopify_id is None:
+            return {"product": values}
+        return {"product": {"id": self.gid(shopify_id), **values}}
+
+    def outbound_exclusion(self, values: dict, filters: dict) -> str | None:
+        if not values.get("name"):
+            return "No name"
+        return None
+
     child_pages = {"variants": ("ProductVariantsPage", ("product", "variants"))}
     ids_per_request = 8
 

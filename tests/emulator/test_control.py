@@ -271,3 +271,18 @@ def test_a_bad_content_length_is_refused(shopify_emulator):
             request = f"POST /__emulator__/reset HTTP/1.1\r\nContent-Length: {length}\r\n\r\n"
             raw.sendall(request.encode())
             assert raw.recv(100).startswith(b"HTTP/1.1 400")
+
+
+def test_the_mutations_apps_ran_are_logged_for_tests_to_count(shop):
+    create = "mutation($i: CustomerInput!) { customerCreate(input: $i) { userErrors { message } } }"
+    shop.graphql(create, {"i": {"email": "ann@example.com"}})
+    shop.graphql(create, {"i": {"email": "not an email"}})
+    shop.graphql("{ shop { name } }")
+    shop.control("POST", "customers", {"email": "merchant@example.com"})
+
+    log = shop.client.mutations(shop.domain)
+
+    assert [(m["mutation"], m["client_id"], m["user_errors"]) for m in log] == [
+        ("customerCreate", "test-app", False),
+        ("customerCreate", "test-app", True),
+    ]
