@@ -67,7 +67,14 @@ class StoreAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "can_connect": views.can_connect(request.user)}
+        extra_context = {
+            **(extra_context or {}),
+            "can_connect": views.can_connect(request.user),
+            # Every field is read-only: a Save button would save nothing.
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_actions(self, request):

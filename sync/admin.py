@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 
 from integration.admin import StoreAdmin
 from integration.models import Store, StoreStatus
-from sync import health, services
+from sync import health, services, setup_views
 from sync.exports import issues_csv
 from sync.models import (
     VARIANTS,
@@ -55,6 +55,33 @@ class SyncedStoreAdmin(StoreAdmin):
 
     def disconnect(self, store):
         services.disconnect_store(store=store)
+
+    change_form_template = "admin/sync/store_change_form.html"
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(function)
+
+        base = "<int:store_id>/syncs/"
+        each = f"{base}<str:object_type>/"
+        steps = [
+            path(f"{base}new/", view(setup_views.choose), name="sync_setup_choose"),
+            path(f"{each}configure/", view(setup_views.configure), name="sync_setup_configure"),
+            path(f"{each}limit/", view(setup_views.limit), name="sync_setup_limit"),
+            path(f"{each}review/", view(setup_views.review), name="sync_setup_review"),
+            path(f"{each}off/", view(setup_views.turn_off), name="sync_turn_off"),
+            path(f"{each}delete/", view(setup_views.delete), name="sync_delete"),
+        ]
+        return steps + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        store = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "sync_rows": setup_views.store_syncs(store) if store else [],
+            "can_manage_syncs": setup_views.can_manage(request.user),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 admin.site.unregister(Store)

@@ -253,3 +253,38 @@ def crm_value(model, crm_field: str, value):
 
 def model_object_type(model) -> str:
     return {"Contact": "contacts", "Company": "companies", "Product": "products"}[model.__name__]
+
+
+# Kinds that map onto each other as they are; anything else can only become text, one way.
+SAME_KIND = {TEXT, NUMBER, DATE, BOOLEAN, ENUMERATION, LIST}
+
+
+def problem(object_type: str, crm_field: str, shopify_field: str, direction: str, others) -> str:
+    """Why this mapping cannot be (a sentence for the merchant), or "" when it can. `others`:
+    the sync's other enabled mappings, as (crm field, shopify field, direction)."""
+    crm = CRM_FIELDS.get(object_type, {}).get(crm_field)
+    shop = SHOPIFY_FIELDS.get(object_type, {}).get(shopify_field)
+    if crm is None:
+        return f"{crm_field!r} is not a CRM field of {object_type}."
+    if shop is None:
+        return f"{shopify_field!r} is not a Shopify field of {object_type}."
+    names = f"{crm.label} (CRM, {crm.kind}) and {shop.label} (Shopify, {shop.kind})"
+    if crm.kind != shop.kind:
+        if crm.kind == TEXT and direction != TO_CRM:
+            return f"{names}: a {shop.kind} becomes text only one way, Shopify → CRM."
+        if shop.kind == TEXT and direction != TO_SHOPIFY:
+            return f"{names}: a {crm.kind} becomes text only one way, CRM → Shopify."
+        if TEXT not in (crm.kind, shop.kind):
+            return f"{names} are not compatible."
+    if outbound(direction) and not shop.input_key:
+        return f"The app cannot write Shopify's {shop.label}: it can only flow to the CRM."
+    for other_crm, other_shop, other_direction in others:
+        if (other_crm, other_shop) == (crm_field, shopify_field):
+            return f"{crm.label} ⇄ {shop.label} is already mapped."
+        if inbound(direction) and inbound(other_direction) and other_crm == crm_field:
+            source = SHOPIFY_FIELDS[object_type][other_shop].label
+            return f"The CRM's {crm.label} already gets its value from Shopify's {source}."
+        if outbound(direction) and outbound(other_direction) and other_shop == shopify_field:
+            source = CRM_FIELDS[object_type][other_crm].label
+            return f"Shopify's {shop.label} already gets its value from the CRM's {source}."
+    return ""

@@ -1,0 +1,326 @@
+"""The set-up screens, inside the admin: "Set up your sync" → Configure → Limit → Review →
+Save and sync, and a sync's Turn off / Edit sync settings / Delete sync. The choices travel
+between the steps as a draft in the session; sync.setup does the work."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from integration.models import Store, StoreStatus
+from sync import fieldmaps, services, setup
+from sync.models import ConflictRule, ObjectType, SyncSetting
+
+STEPS = [("configure", "Configure"), ("limit", "Limit"), ("review", "Review")]
+
+
+def can_manage(user) -> bool:
+    return user.is_active and (user.is_superuser or user.has_perm("sync.manage_syncs"))
+
+
+def _store(request, store_id) -> Store:
+    if not can_manage(request.user):
+        raise PermissionDenied("Only administrators who may manage syncs can set them up.")
+    return get_object_or_404(Store, pk=store_id)
+
+
+def _object_type(object_type: str) -> str:
+    if object_type not in ObjectType.values:
+        raise Http404("No such object")
+    return object_type
+
+
+def _key(store, object_type) -> str:
+    return f"sync-setup:{store.pk}:{object_type}"
+
+
+def _draft(request, store, object_type, *, fresh=False) -> dict:
+    key = _key(store, object_type)
+    if fresh or key not in request.session:
+        request.session[key] = setup.start_draft(store, object_type)
+    return request.session[key]
+
+
+def _keep(request, store, draft):
+    request.session[_key(store, draft["object_type"])] = draft
+    request.session.modified = True
+
+
+def _context(request, store, title, **extra):
+    return {
+        **admin.site.each_context(request),
+        "title": title,
+        "store": store,
+        "opts": Store._meta,
+        "steps": STEPS,
+        **extra,
+    }
+
+
+def choose(request, store_id):
+    """Set up your sync: which object."""
+    store = _store(request, store_id)
+    if request.method == "POST":
+        object_type = _object_type(request.POST.get("object_type", ""))
+        _draft(request, store, object_type, fresh=True)
+        return redirect("admin:sync_setup_configure", store.pk, object_type)
+    return render(
+        request,
+        "admin/sync/setup/choose.html",
+        _context(request, store, "Set up your sync", objects=setup.object_choices(store)),
+    )
+
+
+def configure(request, store_id, object_type):
+    store = _store(request, store_id)
+    object_type = _object_type(object_type)
+    fresh = request.method == "GET" and request.GET.get("edit") == "1"
+    draft = _draft(request, store, object_type, fresh=fresh)
+    problems = []
+    if request.method == "POST":
+        draft = _read_configure(request.POST, draft)
+        problems = setup.map_problems(object_type, draft["maps"])
+        adding = "add" in request.POST
+        if adding:
+            draft, add_problem = _add_mapping(request.POST, draft)
+            problems = [add_problem] if add_problem else problems
+        _keep(request, store, draft)
+        if not problems and not adding:
+            return redirect("admin:sync_setup_limit", store.pk, object_type)
+    return render(
+        request,
+        "admin/sync/setup/configure.html",
+        _context(
+            request,
+            store,
+            f"Configure the {object_type} sync",
+            draft=draft,
+            step="configure",
+            object_label=ObjectType(object_type).label,
+            problems=problems,
+            directions=setup.directions(object_type),
+            conflict_rules=ConflictRule.choices,
+            map_rows=_map_rows(object_type, draft["maps"]),
+            map_directions=fieldmaps.DIRECTIONS,
+            crm_fields=sorted(fieldmaps.CRM_FIELDS.get(object_type, {}).items()),
+            shopify_fields=sorted(fieldmaps.SHOPIFY_FIELDS.get(object_type, {}).items()),
+            two_way=object_type in setup.TWO_WAY,
+        ),
+    )
+
+
+def _read_configure(post, draft) -> dict:
+    draft = {**draft}
+    allowed = {value for value, _ in setup.directions(draft["object_type"])}
+    if post.get("direction") in allowed:
+        draft["direction"] = post["direction"]
+    if post.get("conflict_rule") in ConflictRule.values:
+        draft["conflict_rule"] = post["conflict_rule"]
+    directions = {value for value, _ in fieldmaps.DIRECTIONS}
+    maps = []
+    for index, item in enumerate(draft["maps"]):
+        if not item["is_default"] and post.get(f"map-{index}-delete"):
+            continue
+        direction = post.get(f"map-{index}-direction", item["direction"])
+        maps.append(
+            {
+                **item,
+                "enabled": bool(post.get(f"map-{index}-enabled")),
+                "direction": direction if direction in directions else item["direction"],
+            }
+        )
+    draft["maps"] = maps
+    return draft
+
+
+def _add_mapping(post, draft) -> tuple[dict, str]:
+    crm_field, shopify_field = post.get("new-crm_field", ""), post.get("new-shopify_field", "")
+    direction = post.get("new-direction", fieldmaps.BOTH)
+    if not crm_field or not shopify_field:
+        return draft, "Choose a CRM field and a Shopify field to map."
+    others = [
+        (m["crm_field"], m["shopify_field"], m["direction"]) for m in draft["maps"] if m["enabled"]
+    ]
+    problem = fieldmaps.problem(draft["object_type"], crm_field, shopify_field, direction, others)
+    if problem:
+        return draft, problem
+    new = {
+        "crm_field": crm_field,
+        "shopify_field": shopify_field,
+        "direction": direction,
+        "enabled": True,
+        "is_default": False,
+    }
+    return {**draft, "maps": [*draft["maps"], new]}, ""
+
+
+def _map_rows(object_type, maps):
+    crm = fieldmaps.CRM_FIELDS.get(object_type, {})
+    shop = fieldmaps.SHOPIFY_FIELDS.get(object_type, {})
+    required = fieldmaps.REQUIRED.get(object_type, set())
+    rows = []
+    for index, item in enumerate(maps):
+        spec = shop.get(item["shopify_field"])
+        rows.append(
+            {
+                "index": index,
+                **item,
+                "crm_label": crm[item["crm_field"]].label if item["crm_field"] in crm else "?",
+                "shopify_label": spec.label if spec else "?",
+                "writable": bool(spec and spec.input_key),
+                "required": item["is_default"] and item["crm_field"] in required,
+            }
+        )
+    return rows
+
+
+def limit(request, store_id, object_type):
+    store = _store(request, store_id)
+    object_type = _object_type(object_type)
+    draft = _draft(request, store, object_type)
+    problems = []
+    if request.method == "POST":
+        draft = {**draft, "filters": _read_filters(request.POST, object_type)}
+        problems = setup.filter_problems(object_type, draft["filters"])
+        _keep(request, store, draft)
+        if not problems:
+            return redirect("admin:sync_setup_review", store.pk, object_type)
+    return render(
+        request,
+        "admin/sync/setup/limit.html",
+        _context(
+            request,
+            store,
+            f"Limit the {object_type} sync",
+            draft=draft,
+            step="limit",
+            object_label=ObjectType(object_type).label,
+            problems=problems,
+            financial_statuses=setup.FINANCIAL_STATUSES,
+            cart_statuses=setup.CART_STATUSES,
+        ),
+    )
+
+
+def _read_filters(post, object_type) -> dict:
+    if object_type == ObjectType.CONTACTS:
+        return {"require_email": bool(post.get("require_email"))}
+    if object_type == ObjectType.COMPANIES:
+        return {"require_name_or_domain": bool(post.get("require_name_or_domain"))}
+    filters = {}
+    if object_type in (ObjectType.ORDERS, ObjectType.CARTS):
+        since = post.get("created_since", "").strip()
+        if since:
+            filters["created_since"] = since
+        key = "financial_statuses" if object_type == ObjectType.ORDERS else "statuses"
+        chosen = post.getlist(key)
+        if chosen:
+            filters[key] = chosen
+    return filters
+
+
+def review(request, store_id, object_type):
+    store = _store(request, store_id)
+    object_type = _object_type(object_type)
+    draft = _draft(request, store, object_type)
+    if request.method == "POST":
+        if store.status != StoreStatus.CONNECTED:
+            messages.error(request, f"{store} is not connected: connect it before syncing.")
+            return redirect("admin:integration_store_change", store.pk)
+        try:
+            setup.save(store, draft)
+        except ValueError as error:
+            messages.error(request, str(error))
+            return redirect("admin:sync_setup_configure", store.pk, object_type)
+        request.session.pop(_key(store, object_type), None)
+        messages.success(request, f"The {object_type} sync of {store} is saved; it is syncing now.")
+        return redirect("admin:integration_store_change", store.pk)
+    crm, shop = (
+        fieldmaps.CRM_FIELDS.get(object_type, {}),
+        fieldmaps.SHOPIFY_FIELDS.get(object_type, {}),
+    )
+    arrows = {fieldmaps.BOTH: "⇄", fieldmaps.TO_CRM: "←", fieldmaps.TO_SHOPIFY: "→"}
+    mapped = [
+        f"{crm[m['crm_field']].label} {arrows[m['direction']]} {shop[m['shopify_field']].label}"
+        for m in draft["maps"]
+        if m["enabled"]
+    ]
+    return render(
+        request,
+        "admin/sync/setup/review.html",
+        _context(
+            request,
+            store,
+            f"Review the {object_type} sync",
+            draft=draft,
+            step="review",
+            object_label=ObjectType(object_type).label,
+            summary=setup.review(store, draft),
+            mapped=mapped,
+            filters=_describe_filters(object_type, draft["filters"]),
+            direction_label=dict(setup.directions(object_type)).get(draft["direction"]),
+            conflict_label=ConflictRule(draft["conflict_rule"]).label,
+        ),
+    )
+
+
+def _describe_filters(object_type, filters) -> list[str]:
+    lines = []
+    if object_type == ObjectType.CONTACTS:
+        lines.append(
+            "Only contacts with an email address"
+            if filters.get("require_email", True)
+            else "Contacts with or without an email address"
+        )
+    if object_type == ObjectType.COMPANIES:
+        lines.append(
+            "Only companies with a name or a domain"
+            if filters.get("require_name_or_domain", True)
+            else "Companies with or without a name"
+        )
+    if filters.get("created_since"):
+        lines.append(f"Created since {filters['created_since']}")
+    for key in ("financial_statuses", "statuses"):
+        if filters.get(key):
+            lines.append("Statuses: " + ", ".join(filters[key]))
+    return lines or ["Everything"]
+
+
+@require_POST
+def turn_off(request, store_id, object_type):
+    store = _store(request, store_id)
+    object_type = _object_type(object_type)
+    services.turn_off(store=store, object_type=object_type)
+    messages.success(request, f"The {object_type} sync of {store} is off; its data stays.")
+    return redirect("admin:integration_store_change", store.pk)
+
+
+def delete(request, store_id, object_type):
+    store = _store(request, store_id)
+    object_type = _object_type(object_type)
+    setting = get_object_or_404(SyncSetting, store=store, object_type=object_type)
+    if request.method == "POST":
+        setup.delete(store, object_type)
+        messages.success(
+            request,
+            f"The {object_type} sync of {store} is deleted. The records it brought stay in "
+            "the CRM; setting it up again duplicates nothing.",
+        )
+        return redirect("admin:integration_store_change", store.pk)
+    return render(
+        request,
+        "admin/sync/setup/delete.html",
+        _context(request, store, f"Delete the {object_type} sync?", setting=setting),
+    )
+
+
+def store_syncs(store) -> list[dict]:
+    """The rows of the store page's sync table: every object, set up or not."""
+    settings = {setting.object_type: setting for setting in store.sync_settings.all()}
+    return [
+        {"object_type": value, "label": label, "setting": settings.get(value)}
+        for value, label in ObjectType.choices
+    ]

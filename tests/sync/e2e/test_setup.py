@@ -1,0 +1,203 @@
+"""The set-up screens refuse what cannot work, with a sentence that says why, and change
+nothing; and a custom field mapping carries values both ways."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from crm.models import Contact
+from sync import setup
+from sync.models import FieldMapping, RecordMapping, SyncSetting
+from tests.sync.e2e.conftest import SHOP, work
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def configure_url(store, object_type="contacts"):
+    return reverse("admin:sync_setup_configure", args=[store.pk, object_type])
+
+
+def draft_maps(client, store, object_type="contacts"):
+    return client.session[f"sync-setup:{store.pk}:{object_type}"]["maps"]
+
+
+def configure_form(maps, **extra):
+    """The Configure step's form as the page posts it, with every mapping as it is."""
+    form = {"direction": "two_way", "conflict_rule": "most_recent"}
+    for index, item in enumerate(maps):
+        if item["enabled"]:
+            form[f"map-{index}-enabled"] = "on"
+        form[f"map-{index}-direction"] = item["direction"]
+    form.update(extra)
+    return form
+
+
+@pytest.mark.parametrize(
+    ("object_type", "crm_field", "shopify_field", "direction", "message"),
+    [
+        (
+            "contacts",
+            "tags",
+            "firstName",
+            "both",
+            "Tags (CRM, list) and First name (Shopify, text): a list becomes text only one way, "
+            "CRM → Shopify.",
+        ),
+        (
+            "products",
+            "price",
+            "status",
+            "both",
+            "Price (CRM, number) and Status (Shopify, enumeration) are not compatible.",
+        ),
+        (
+            "contacts",
+            "first_name",
+            "firstName",
+            "both",
+            "First name ⇄ First name is already mapped.",
+        ),
+        (
+            "contacts",
+            "note",
+            "lastName",
+            "to_crm",
+            "The CRM's Note already gets its value from Shopify's Note.",
+        ),
+        (
+            "contacts",
+            "city",
+            "defaultAddress.zip",
+            "to_shopify",
+            "The app cannot write Shopify's Postal code: it can only flow to the CRM.",
+        ),
+    ],
+)
+def test_a_mapping_that_cannot_work_is_refused(
+    admin_client, store, object_type, crm_field, shopify_field, direction, message
+):
+    page = admin_client.get(configure_url(store, object_type))
+    assert page.status_code == 200
+    before = draft_maps(admin_client, store, object_type)
+
+    response = admin_client.post(
+        configure_url(store, object_type),
+        configure_form(
+            before,
+            add="Add mapping",
+            **{
+                "new-crm_field": crm_field,
+                "new-shopify_field": shopify_field,
+                "new-direction": direction,
+            },
+        ),
+    )
+
+    assert response.status_code == 200
+    assert escape(message) in response.content.decode()
+    assert draft_maps(admin_client, store, object_type) == before
+    assert not SyncSetting.objects.exists()
+    assert not FieldMapping.objects.exists()
+
+
+def test_the_field_records_are_matched_by_cannot_be_turned_off(admin_client, store):
+    admin_client.get(configure_url(store))
+    maps = draft_maps(admin_client, store)
+    form = configure_form(maps)
+    del form["map-0-enabled"]  # the email mapping, as a crafted request would send it
+
+    response = admin_client.post(configure_url(store), form)
+
+    assert response.status_code == 200
+    assert "Email cannot be turned off: records are matched by it." in response.content.decode()
+    with pytest.raises(ValueError, match="Email cannot be turned off"):
+        setup.save(
+            store, {**setup.start_draft(store, "contacts"), "maps": draft_maps(admin_client, store)}
+        )
+    assert not SyncSetting.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("since", "message"),
+    [
+        ("2999-01-01", "Created since 2999-01-01 is in the future: nothing would sync."),
+        ("last week", "'last week' is not a date (YYYY-MM-DD)."),
+    ],
+)
+def test_a_filter_that_would_sync_nothing_is_refused(admin_client, store, since, message):
+    admin_client.get(configure_url(store, "orders"))
+    limit = reverse("admin:sync_setup_limit", args=[store.pk, "orders"])
+
+    response = admin_client.post(limit, {"created_since": since})
+
+    assert response.status_code == 200
+    assert escape(message) in response.content.decode()
+    assert not SyncSetting.objects.exists()
+
+
+def test_the_review_warns_when_nothing_in_shopify_matches(admin_client, store):
+    admin_client.get(configure_url(store, "orders"))
+    today = datetime.date.today().isoformat()  # the seeded orders are older
+    admin_client.post(
+        reverse("admin:sync_setup_limit", args=[store.pk, "orders"]), {"created_since": today}
+    )
+
+    page = admin_client.get(reverse("admin:sync_setup_review", args=[store.pk, "orders"]))
+
+    text = page.content.decode()
+    assert f"0 orders created since {today}" in text
+    assert "Nothing in Shopify matches these filters yet" in text
+
+
+def test_a_custom_mapping_carries_values_both_ways(shopify, store):
+    draft = setup.start_draft(store, "contacts")
+    for item in draft["maps"]:
+        if item["crm_field"] in ("note", "city"):
+            item["enabled"] = False
+    draft["maps"].append(
+        {
+            "crm_field": "city",
+            "shopify_field": "note",
+            "direction": "both",
+            "enabled": True,
+            "is_default": False,
+        }
+    )
+    setup.save(store, draft)
+    work()
+    mapping = (
+        RecordMapping.objects.filter(store=store, object_type="contacts")
+        .exclude(crm_id=None)
+        .order_by("shopify_id")
+        .first()
+    )
+    contact = Contact.objects.get(pk=mapping.crm_id)
+    shopify_note = next(
+        c["note"]
+        for c in shopify.call("GET", f"shops/{SHOP}/customers")["customers"]
+        if c["legacyResourceId"] == str(mapping.shopify_id)
+    )
+    assert contact.city == (shopify_note or "")
+
+    contact.city = "Malmö"
+    contact.save()
+    work()
+    customer = shopify.call("GET", f"shops/{SHOP}/customers/{mapping.shopify_id}")
+    assert customer["note"] == "Malmö"
+
+    shopify.call("PATCH", f"shops/{SHOP}/customers/{mapping.shopify_id}", {"note": "Lund"})
+    from sync import services
+
+    services.enqueue_refresh(store, "contacts", mapping.shopify_id)
+    work()
+    contact.refresh_from_db()
+    assert (contact.city, contact.note) == ("Lund", contact.note)
+    assert contact.note != "Lund"
