@@ -22,6 +22,7 @@ from sync import health, services, setup_views
 from sync.exports import issues_csv
 from sync.models import (
     VARIANTS,
+    IssueDirection,
     MappingState,
     ObjectType,
     RecordMapping,
@@ -430,6 +431,17 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
     def resync_selected(self, request, queryset):
         started, refused = 0, Counter()
         for record in queryset.select_related("store"):
+            if getattr(record, "direction", None) == IssueDirection.OUTBOUND:
+                # A change Shopify refused: push it again.
+                setting = SyncSetting.objects.filter(
+                    store=record.store, object_type=record.object_type
+                ).first()
+                if setting is None or record.crm_id is None:
+                    refused[f"no {record.object_type} sync exists for {record.store}"] += 1
+                    continue
+                services.enqueue_push(setting, record.crm_id)
+                started += 1
+                continue
             if record.shopify_id is None:
                 refused["it has no Shopify id"] += 1
                 continue
@@ -461,6 +473,7 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
     list_display = [
         "store",
         "object_type",
+        "direction",
         "shopify_id",
         "crm_id",
         "error_column",
@@ -468,12 +481,13 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
         "last_seen_at",
         "resolved",
     ]
-    list_filter = ["store", ObjectTypeFilter, ResolvedFilter]
+    list_filter = ["store", ObjectTypeFilter, "direction", ResolvedFilter]
     actions = ["resync_selected", "export_csv"]
     change_list_template = "admin/sync/syncissue/change_list.html"
     fields = [
         "store",
         "object_type",
+        "direction",
         "shopify_id",
         "crm_id",
         "error",

@@ -170,14 +170,18 @@ def _update(setting, adapter, client, maps, record, crm_values, mapping) -> str:
     sent = {}
     if result.to_shopify:
         sent = {_input_key_for(setting, key): value for key, value in result.to_shopify.items()}
-        parsed = adapter.parse(adapter.push(client, mapping.shopify_id, sent))
+        node = adapter.push(client, mapping.shopify_id, sent)
+        parsed = adapter.parse(node)
+    children = adapter.push_children(client, setting.store, record, node)
+    if children is not None:
+        node, parsed = children, adapter.parse(children)
     with transaction.atomic():
         _write_crm(adapter, record, result.to_crm)
         RecordMapping.objects.filter(pk=mapping.pk).update(
             **_synced(parsed, result, sent, crm_id=record.pk, previous=mapping)
         )
         _resolve(setting, record.pk)
-    if not result.to_shopify and not result.to_crm:
+    if not result.to_shopify and not result.to_crm and children is None:
         return "in sync already"
     return f"sent {sorted(result.to_shopify)}, took {sorted(result.to_crm)}"
 

@@ -9,7 +9,9 @@ import django_rq
 import redis
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from rq import Retry
 
 from integration import services as integration_services
 from sync import jobs, push
@@ -203,6 +205,8 @@ def enqueue_push(setting, crm_id: int):
         setting.pk,
         crm_id,
         job_timeout=600,
+        # Shopify down or throttling: try again a little later (the sweep catches the rest).
+        retry=Retry(max=3, interval=[10, 60, 300]),
     )
 
 
@@ -246,6 +250,8 @@ def sweep():
     )
     for delivery_id in waiting.order_by("pk").values_list("pk", flat=True)[:SWEEP_DELIVERIES]:
         enqueue_delivery(delivery_id)
+    # A CRM change whose push never finished (Shopify down past the retries, a lost job).
+    _sweep_pushes(now)
     # A reconciliation or drift check whose worker died would say "running" for ever; past
     # its job's time limit it surely is not. (The next sweep or night does its work again.)
     for kind, limit in (
@@ -280,8 +286,32 @@ def enqueue_drift_check(setting_id: int, delay_seconds: int = 0):
     )
 
 
+def _sweep_pushes(now):
+    waiting = (
+        RecordMapping.objects.filter(push_pending=True)
+        .filter(Q(synced_at__lt=now - timezone.timedelta(minutes=2)) | Q(synced_at=None))
+        .exclude(crm_id=None)
+        .values_list("store_id", "object_type", "crm_id")
+        .order_by("pk")[:SWEEP_DELIVERIES]
+    )
+    settings_ = {
+        (setting.store_id, setting.object_type): setting
+        for setting in SyncSetting.objects.enabled().select_related("store")
+    }
+    for store_id, object_type, crm_id in waiting:
+        setting = settings_.get((store_id, object_type))
+        if setting is not None:
+            enqueue_push(setting, crm_id)
+
+
 def _enqueue_coalesced(
-    queue_name: str, pending_key: str, function, *args, job_timeout: int, delay_seconds: int = 0
+    queue_name: str,
+    pending_key: str,
+    function,
+    *args,
+    job_timeout: int,
+    delay_seconds: int = 0,
+    retry: Retry | None = None,
 ):
     """Queue function(*args, pending_key) unless a job under that key is queued and not yet
     started (the job deletes the key when it starts). Not a fixed job id: rq may still hold a
@@ -299,9 +329,10 @@ def _enqueue_coalesced(
                 *args,
                 pending_key,
                 job_timeout=job_timeout,
+                retry=retry,
             )
         else:
-            queue.enqueue(function, *args, pending_key, job_timeout=job_timeout)
+            queue.enqueue(function, *args, pending_key, job_timeout=job_timeout, retry=retry)
 
     transaction.on_commit(enqueue)
 

@@ -123,6 +123,11 @@ class Adapter:
         """Why a CRM record (its values by CRM field) must not be created in Shopify."""
         return None
 
+    def push_children(self, client: ShopifyClient, store, record, node: dict) -> dict | None:
+        """Send rows the record owns (a product's variants) that changed in the CRM; the
+        record's node afterwards, or None when nothing was sent."""
+        return None
+
     def push(self, client: ShopifyClient, shopify_id: int | None, values: dict) -> dict:
         """Create or update the Shopify record; returns its node as a read by id would.
         Shopify's userErrors raise ShopifyUserError with its messages."""

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from crm.models import Product, ProductVariant
+from integration.client import ShopifyUserError
 from sync import writes
 from sync.adapters.base import Adapter, Parsed, lower, moment, number, text, updates_by_record
 from sync.adapters.contacts import merge
@@ -73,6 +74,13 @@ mutation ProductUpdate($product: ProductUpdateInput!) {
   }
 }
 
+mutation ProductVariantsUpdate($productId: ID!, $variants: [ProductVariantsBulkInput!]!) {
+  productVariantsBulkUpdate(productId: $productId, variants: $variants) {
+    product { ...ProductPushed }
+    userErrors { field message }
+  }
+}
+
 fragment ProductPushed on Product {
   ...ProductFields
   variants(first: 50) {
@@ -131,6 +139,51 @@ class ProductAdapter(Adapter):
         if not values.get("name"):
             return "No name"
         return None
+
+    def push_children(self, client, store, product, node: dict) -> dict | None:
+        """Variants whose SKU or price changed in the CRM since they last synced go to
+        Shopify in one productVariantsBulkUpdate. Returns the product's node after it, or None
+        when nothing was sent."""
+        shopify_variants = {
+            number(variant["id"]): variant
+            for variant in (node.get("variants") or {}).get("nodes") or []
+        }
+        mappings = {
+            mapping.crm_id: mapping
+            for mapping in RecordMapping.objects.filter(
+                store=store, object_type=VARIANTS, shopify_id__any=list(shopify_variants)
+            )
+        }
+        changed = []
+        for variant in ProductVariant.objects.filter(product=product, pk__any=list(mappings)):
+            mapping = mappings[variant.pk]
+            theirs = shopify_variants[mapping.shopify_id]
+            differs = (variant.sku, variant.price) != (
+                text(theirs.get("sku")),
+                Decimal(theirs.get("price") or "0"),
+            )
+            if differs and (mapping.synced_at is None or variant.updated_at > mapping.synced_at):
+                changed.append(
+                    {
+                        "id": f"gid://shopify/ProductVariant/{mapping.shopify_id}",
+                        "price": format(variant.price, "f"),
+                        "inventoryItem": {"sku": variant.sku},
+                    }
+                )
+        if not changed:
+            return None
+        data = client.execute(
+            self.document,
+            {"productId": node["id"], "variants": changed},
+            "ProductVariantsUpdate",
+        )["productVariantsBulkUpdate"]
+        if data["userErrors"]:
+            message = "; ".join(error["message"] for error in data["userErrors"])
+            raise ShopifyUserError(message, errors=data["userErrors"])
+        RecordMapping.objects.filter(
+            store=store, object_type=VARIANTS, crm_id__any=list(mappings)
+        ).update(synced_at=timezone.now())
+        return self._complete(client, data["product"])
 
     child_pages = {"variants": ("ProductVariantsPage", ("product", "variants"))}
     ids_per_request = 8

@@ -7,7 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from sync import jobs, services
-from sync.models import DeliveryState, RunKind, RunStatus, SyncRun, WebhookDelivery
+from sync.models import (
+    DeliveryState,
+    RecordMapping,
+    RunKind,
+    RunStatus,
+    SyncRun,
+    WebhookDelivery,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +158,49 @@ def test_the_sweep_queues_deliveries_left_unprocessed_once(
     assert queued("webhooks") == [
         ("sync.jobs.run_webhook_delivery", lost.pk, f"sync:delivery-pending:{lost.pk}")
     ]
+
+
+def test_the_sweep_pushes_again_a_crm_change_whose_push_never_finished(
+    make_setting, store, django_capture_on_commit_callbacks
+):
+    setting = make_setting("contacts", direction="two_way")
+    RecordMapping.objects.bulk_create(
+        [
+            # Pending for minutes: its job was lost, or Shopify was down past the retries.
+            RecordMapping(
+                store=store,
+                object_type="contacts",
+                shopify_id=1,
+                crm_id=11,
+                push_pending=True,
+                synced_at=minutes_ago(10),
+            ),
+            # Pending since a moment ago: its push is queued or running.
+            RecordMapping(
+                store=store,
+                object_type="contacts",
+                shopify_id=2,
+                crm_id=12,
+                push_pending=True,
+                synced_at=minutes_ago(0),
+            ),
+            RecordMapping(
+                store=store,
+                object_type="contacts",
+                shopify_id=3,
+                crm_id=13,
+                push_pending=False,
+                synced_at=minutes_ago(10),
+            ),
+        ]
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep()
+        services.sweep()
+
+    assert queued("default") == [
+        ("sync.jobs.push_record", setting.pk, 11, f"sync:push-pending:{setting.pk}:11")
+    ]
+    job = django_rq.get_queue("default").jobs[0]
+    assert (job.retries_left, job.retry_intervals) == (3, [10, 60, 300])

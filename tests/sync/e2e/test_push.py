@@ -4,13 +4,14 @@ sync's rule says. Shopify is the emulator; webhooks reach a live server, as in p
 
 import json
 import time
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from crm.models import Contact, Product
+from crm.models import Company, Contact, Product, ProductVariant
 from integration import services as integration_services
 from integration.services import SCOPES
 from sync import services
@@ -253,7 +254,15 @@ def test_shopify_refusing_a_change_makes_a_visible_failing_record(shopify, synce
     admin = get_user_model().objects.create_superuser("admin", "admin@example.com", "pw")
     client.force_login(admin)
     page = client.get(reverse("admin:sync_syncissue_changelist")).content.decode()
-    assert "Phone is invalid" in page
+    assert "Phone is invalid" in page and "CRM → Shopify" in page
+    # "Resync selected records" pushes it again: Shopify says no again.
+    client.post(
+        reverse("admin:sync_syncissue_changelist"),
+        {"action": "resync_selected", "_selected_action": [issue.pk]},
+    )
+    work()
+    issue.refresh_from_db()
+    assert (issue.attempts, issue.resolved_at) == (2, None)
 
     # Fixed in the CRM: the next push goes through and the issue is resolved.
     contact.phone = "+46 70 123 45 67"
@@ -277,3 +286,52 @@ def test_a_product_edited_in_the_crm_reaches_shopify(shopify, synced):
     shown = next(p for p in products if p["legacyResourceId"] == str(mapping.shopify_id))
     assert (shown["title"], shown["status"]) == ("Renamed in CRM", "DRAFT")
     assert len(mutations(shopify, "productUpdate")) == 1
+
+
+def test_a_variant_price_changed_in_the_crm_reaches_shopify(shopify, synced):
+    mapping = RecordMapping.objects.filter(store=synced, object_type="variants").first()
+    variant = ProductVariant.objects.get(pk=mapping.crm_id)
+    before = len(shopify.mutations(SHOP))
+    variant.price, variant.sku = Decimal("123.45"), "NEW-SKU"
+    variant.save()
+    work()
+
+    product_id = RecordMapping.objects.get(
+        store=synced, object_type="products", crm_id=variant.product_id
+    ).shopify_id
+    shown = shopify.call("GET", f"shops/{SHOP}/products/{product_id}")
+    changed = next(v for v in shown["variants"] if v["id"].endswith(f"/{mapping.shopify_id}"))
+    assert (changed["price"], changed["sku"]) == ("123.45", "NEW-SKU")
+    assert [m["mutation"] for m in shopify.mutations(SHOP)[before:]] == [
+        "productVariantsBulkUpdate"
+    ]
+    # The products/update webhook that follows changes nothing in the CRM.
+    settle(shopify)
+    variant.refresh_from_db()
+    assert (variant.price, variant.sku) == (Decimal("123.450"), "NEW-SKU")
+    assert len(shopify.mutations(SHOP)) == before + 1
+
+
+def test_companies_are_pushed_and_created(shopify, synced):
+    services.turn_on(store=synced, object_type="companies")
+    settle(shopify)
+    mapping = RecordMapping.objects.filter(
+        store=synced, object_type="companies", state=MappingState.SYNCED
+    ).first()
+    company = Company.objects.get(pk=mapping.crm_id)
+    before = len(shopify.mutations(SHOP))
+    company.name = "Renamed AB"
+    company.save()
+    created = Company.objects.create(name="Brand New AB", domain="brandnew.example")
+    work()
+
+    companies = {c["id"].rsplit("/", 1)[1]: c for c in shop_data(shopify, "companies")}
+    assert companies[str(mapping.shopify_id)]["name"] == "Renamed AB"
+    new = RecordMapping.objects.get(store=synced, object_type="companies", crm_id=created.pk)
+    assert companies[str(new.shopify_id)]["name"] == "Brand New AB"
+    settle(shopify)
+    assert Company.objects.filter(name="Brand New AB").count() == 1
+    assert sorted(m["mutation"] for m in shopify.mutations(SHOP)[before:]) == [
+        "companyCreate",
+        "companyUpdate",
+    ]

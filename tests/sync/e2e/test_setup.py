@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from crm.models import Contact
-from sync import setup
+from sync import services, setup
 from sync.models import FieldMapping, RecordMapping, SyncSetting
 from tests.sync.e2e.conftest import SHOP, work
 
@@ -194,10 +194,31 @@ def test_a_custom_mapping_carries_values_both_ways(shopify, store):
     assert customer["note"] == "Malmö"
 
     shopify.call("PATCH", f"shops/{SHOP}/customers/{mapping.shopify_id}", {"note": "Lund"})
-    from sync import services
-
     services.enqueue_refresh(store, "contacts", mapping.shopify_id)
     work()
     contact.refresh_from_db()
     assert (contact.city, contact.note) == ("Lund", contact.note)
     assert contact.note != "Lund"
+
+
+def test_records_that_stop_matching_the_filters_move_to_excluded(shopify, store):
+    services.turn_on(store=store, object_type="orders")
+    work()
+    orders = shopify.call("GET", f"shops/{SHOP}/orders")["orders"]
+    unpaid = [o for o in orders if o["displayFinancialStatus"] != "PAID"]
+    assert unpaid and len(unpaid) < len(orders)
+
+    draft = setup.start_draft(store, "orders")
+    draft["filters"] = {"financial_statuses": ["paid"]}
+    setup.save(store, draft)
+    work()
+
+    excluded = RecordMapping.objects.filter(store=store, object_type="orders", state="excluded")
+    assert excluded.count() == len(unpaid)
+    pending = next(o for o in unpaid if o["displayFinancialStatus"] == "PENDING")
+    assert excluded.get(shopify_id=int(pending["legacyResourceId"])).reason == (
+        "Financial status pending is not synced"
+    )
+    assert RecordMapping.objects.filter(
+        store=store, object_type="orders", state="synced"
+    ).count() == len(orders) - len(unpaid)
