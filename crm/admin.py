@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.db import models
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from crm import stage_editor
 from crm.models import (
     Cart,
     CartLineItem,
@@ -8,14 +12,13 @@ from crm.models import (
     Contact,
     Order,
     OrderLineItem,
+    OrderStageChange,
     Pipeline,
-    PipelineStage,
     Product,
     ProductVariant,
     PropertyDefinition,
 )
 from crm.money import format_money
-from crm.services import unique_internal_name
 
 
 def money_column(field, currency_field, description):
@@ -116,6 +119,21 @@ class OrderLineItemInline(ReadOnlyLineItemInline):
     model = OrderLineItem
 
 
+class OrderStageChangeInline(admin.TabularInline):
+    """The order's moves between stages, newest first: made by the sync, shown here only."""
+
+    model = OrderStageChange
+    verbose_name = "stage change"
+    verbose_name_plural = "stage history"
+    extra = 0
+    can_delete = False
+    fields = ["changed_at", "from_label", "to_label", "order_status"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -125,6 +143,7 @@ class OrderAdmin(admin.ModelAdmin):
         "total_column",
         "financial_status",
         "fulfillment_status",
+        "order_status",
         "pipeline_stage",
         "processed_at",
     ]
@@ -142,8 +161,8 @@ class OrderAdmin(admin.ModelAdmin):
     show_full_result_count = False
     autocomplete_fields = ["contact", "company"]
     # The stage follows Shopify's order status; nobody moves an order by hand.
-    readonly_fields = ["pipeline_stage", "created_at", "updated_at"]
-    inlines = [OrderLineItemInline]
+    readonly_fields = ["pipeline_stage", "order_status", "delivered", "created_at", "updated_at"]
+    inlines = [OrderLineItemInline, OrderStageChangeInline]
     total_column = money_column("total", "currency", "total")
 
 
@@ -176,36 +195,33 @@ class CartAdmin(admin.ModelAdmin):
     total_column = money_column("total", "currency", "total")
 
 
-class PipelineStageInline(admin.TabularInline):
-    model = PipelineStage
-    extra = 0
-    fields = ["label", "internal_name", "state", "display_order"]
-    # Given once, from the label, when the stage is created (see PipelineAdmin.save_formset).
-    readonly_fields = ["internal_name"]
-
-
 @admin.register(Pipeline)
 class PipelineAdmin(admin.ModelAdmin):
-    list_display = ["label", "internal_name", "is_default", "display_order"]
-    inlines = [PipelineStageInline]
+    """Pipelines; their stages are edited on the stage editor (crm/stage_editor.py)."""
+
+    list_display = ["label", "internal_name", "is_default", "display_order", "stages_link"]
+    change_form_template = "admin/crm/pipeline/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
         return ["internal_name"] if obj else []
 
-    def save_formset(self, request, form, formset, change):
-        stages = formset.save(commit=False)
-        taken = set(
-            PipelineStage.objects.filter(pipeline=form.instance).values_list(
-                "internal_name", flat=True
-            )
+    def get_urls(self):
+        editor = path(
+            "<int:pipeline_id>/stages/",
+            self.admin_site.admin_view(stage_editor.edit),
+            name="crm_pipeline_stages",
         )
-        for stage in stages:
-            if not stage.internal_name:
-                stage.internal_name = unique_internal_name(stage.label, taken)
-                taken.add(stage.internal_name)
-            stage.save()
-        for stage in formset.deleted_objects:
-            stage.delete()
+        return [editor, *super().get_urls()]
+
+    @admin.display(description="stages")
+    def stages_link(self, pipeline):
+        return format_html(
+            '<a href="{}">Edit stages</a>', reverse("admin:crm_pipeline_stages", args=[pipeline.pk])
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # A new pipeline has no stages yet: go and add them.
+        return redirect("admin:crm_pipeline_stages", obj.pk)
 
 
 @admin.register(PropertyDefinition)

@@ -230,6 +230,7 @@ class Pipeline(ImmutableFieldsModel):
 
     class Meta:
         ordering = ["display_order", "id"]
+        permissions = [("edit_pipelines", "Can edit pipelines")]
         constraints = [
             models.UniqueConstraint(
                 fields=["is_default"],
@@ -276,6 +277,23 @@ class FinancialStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
     VOIDED = "voided", "Voided"
     EXPIRED = "expired", "Expired"
+
+
+class OrderStatus(models.TextChoices):
+    """The order's status as Shopify's admin shows it, derived from the financial and
+    fulfilment statuses, deliveries and cancellation (the sync derives it; DESIGN §4.5)."""
+
+    OPEN = "open", "Open"
+    PAID = "paid", "Paid"
+    PARTIALLY_FULFILLED = "partially_fulfilled", "Partially fulfilled"
+    FULFILLED = "fulfilled", "Fulfilled"
+    DELIVERED = "delivered", "Delivered"
+    REFUNDED = "refunded", "Refunded"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class StageChangeRefused(ValueError):
+    """An order's stage follows its store's order status: nothing in the CRM may move it."""
 
 
 class FulfillmentStatus(models.TextChoices):
@@ -330,7 +348,13 @@ class Order(Timestamped):
     processed_at = models.DateTimeField(db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Whether every fulfilment was delivered (what tells "delivered" from "fulfilled").
+    delivered = models.BooleanField(default=False)
+    order_status = models.CharField(
+        max_length=32, choices=OrderStatus, blank=True, help_text="As the store shows it"
+    )
     # PROTECT: a stage that still holds orders cannot be deleted, even by a raw ORM call.
+    # The stage follows the store: save() refuses to move an existing order (see below).
     pipeline_stage = models.ForeignKey(
         PipelineStage, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )
@@ -342,6 +366,48 @@ class Order(Timestamped):
 
     def __str__(self):
         return f"{self.name} ({self.source_store})"
+
+    def save(self, *args, **kwargs):
+        """Every form, admin page and API saves through here: none of them can move an order
+        between stages. Only the sync sets stages (in bulk, from the store's status)."""
+        stored = getattr(self, "_stored_stage_id", None)
+        if self.pk and hasattr(self, "_stored_stage_id") and self.pipeline_stage_id != stored:
+            raise StageChangeRefused(
+                "An order's stage follows its order status in the store; it cannot be changed "
+                "in the CRM."
+            )
+        super().save(*args, **kwargs)
+        self._stored_stage_id = self.pipeline_stage_id
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        order = super().from_db(db, field_names, values)
+        if "pipeline_stage_id" in field_names:  # not when deferred (.only(), .defer())
+            order._stored_stage_id = order.pipeline_stage_id
+        return order
+
+
+class OrderStageChange(models.Model):
+    """One move of an order between stages, made by the sync: from, to, when, and the order
+    status that caused it. Labels are kept so the history reads right after a stage goes."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.ForeignKey(
+        PipelineStage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_stage = models.ForeignKey(
+        PipelineStage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_label = models.CharField(max_length=100, blank=True)
+    to_label = models.CharField(max_length=100, blank=True)
+    order_status = models.CharField(max_length=32, choices=OrderStatus, blank=True)
+    changed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["order", "-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.order}: {self.from_label or '—'} → {self.to_label or '—'}"
 
 
 class LineItem(models.Model):

@@ -56,6 +56,12 @@ class SyncSetting(models.Model):
         max_length=16, choices=ConflictRule, default=ConflictRule.MOST_RECENT
     )
     filters = models.JSONField(default=dict, blank=True)
+    # Orders: the pipeline the store's orders go to (the default one when empty), and which
+    # stage each order status goes to ({status: stage id}; empty: the default mapping).
+    pipeline = models.ForeignKey(
+        "crm.Pipeline", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stage_mapping = models.JSONField(default=dict, blank=True)
     # Reconciliation reads `updated_at >=` this minus an overlap; moved only after a commit.
     watermark = models.DateTimeField(null=True, blank=True)
     reconcile_interval = models.PositiveIntegerField(

@@ -18,10 +18,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from crm.models import Order
 from integration.client import ShopifyClient, ShopifyError, ShopifyUserError
 from integration.documents import operation
-from sync import engine
+from sync import engine, stages
 from sync.adapters import ADAPTERS
+from sync.adapters.orders import record_stage_changes
 from sync.models import (
     MappingState,
     RecordMapping,
@@ -84,7 +86,10 @@ def run_bulk(run_id: int):
         _finish(run, RunStatus.CANCELLED, "The sync was turned off")
         return
     try:
-        _run_bulk(run, setting)
+        if run.kind == RunKind.RESTAGE:
+            _restage(run, setting)
+        else:
+            _run_bulk(run, setting)
     except RunTakenOver as error:
         log.warning("%s", error)
         return
@@ -129,6 +134,59 @@ def _run_bulk(run: SyncRun, setting: SyncSetting):
         SyncSetting.objects.filter(pk=setting.pk).update(
             state=SyncState.ON, error="", watermark=watermark, last_reconciled_at=finished_at
         )
+
+
+RESTAGE_BATCH = 2000
+
+
+def _restage(run: SyncRun, setting: SyncSetting):
+    """Put every order of the store in the stage its status maps to now (after the mapping
+    or the pipeline changed), in batches that each commit with their checkpoint."""
+    mapping = stages.mapping_for(setting)
+    orders = Order.objects.filter(source_store=run.store.shop_domain)
+    SyncRun.objects.filter(pk=run.pk).update(total=orders.count())
+    last = run.checkpoint.get("last_id", 0)
+    fields = ("id", "financial_status", "fulfillment_status", "delivered", "cancelled_at")
+    while True:
+        batch = list(
+            orders.filter(pk__gt=last)
+            .order_by("pk")
+            .values(*fields, "pipeline_stage_id")[:RESTAGE_BATCH]
+        )
+        if not batch:
+            break
+        moves = []
+        for row in batch:
+            stage = stages.stage_of_row(mapping, row)
+            if stage != row["pipeline_stage_id"]:
+                status = stages.shopify_order_status(
+                    financial_status=row["financial_status"],
+                    fulfillment_status=row["fulfillment_status"],
+                    delivered=[row["delivered"]],
+                    cancelled=row["cancelled_at"] is not None,
+                )
+                moves.append((row["id"], row["pipeline_stage_id"], stage, status))
+        last = batch[-1]["id"]
+        with transaction.atomic():
+            by_stage = {}
+            for order_id, _, stage, _ in moves:
+                by_stage.setdefault(stage, []).append(order_id)
+            for stage, ids in by_stage.items():
+                Order.objects.filter(pk__any=ids).update(pipeline_stage_id=stage)
+            record_stage_changes(moves, timezone.now())
+            moved = SyncRun.objects.filter(
+                pk=run.pk, status=RunStatus.RUNNING, checkpoint=run.checkpoint
+            ).update(
+                seen=F("seen") + len(batch),
+                updated=F("updated") + len(moves),
+                unchanged=F("unchanged") + len(batch) - len(moves),
+                heartbeat_at=timezone.now(),
+                checkpoint={"last_id": last},
+            )
+            if not moved:
+                raise RunTakenOver(f"{run} moved on without this worker")
+        run.checkpoint = {"last_id": last}
+    _finish(run, RunStatus.SUCCEEDED)
 
 
 def _start_bulk(client, run, query) -> dict:

@@ -136,6 +136,21 @@ def start_bulk_run(setting: SyncSetting, kind: str) -> SyncRun:
     return run
 
 
+@transaction.atomic
+def restage_orders(*, store) -> SyncRun:
+    """Put the store's orders in the stages the order sync's mapping names now, in a
+    background run with progress. A re-staging still going stops: this one supersedes it."""
+    SyncRun.objects.filter(
+        store=store,
+        object_type=ObjectType.ORDERS,
+        kind=RunKind.RESTAGE,
+        status__in=[RunStatus.PENDING, RunStatus.RUNNING],
+    ).update(status=RunStatus.CANCELLED, finished_at=timezone.now(), error="Superseded")
+    run = SyncRun.objects.create(store=store, object_type=ObjectType.ORDERS, kind=RunKind.RESTAGE)
+    enqueue_bulk_run(run)
+    return run
+
+
 def enqueue_bulk_run(run: SyncRun, delay_seconds: int = 0):
     """Queue (again) the job of a bulk run. Extra jobs for one run are harmless: only one can
     claim it (runs.claim). No fixed job id, because rq marks the job of a worker that died as
@@ -239,7 +254,7 @@ def sweep():
             )
     stale = now - timezone.timedelta(minutes=3)
     for run in SyncRun.objects.filter(
-        kind__in=[RunKind.INITIAL, RunKind.RESYNC],
+        kind__in=[RunKind.INITIAL, RunKind.RESYNC, RunKind.RESTAGE],
         status__in=[RunStatus.PENDING, RunStatus.RUNNING],
     ):
         if run.status == RunStatus.PENDING or (run.heartbeat_at or run.created_at) < stale:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
-from crm.models import FinancialStatus
+from crm.models import FinancialStatus, Order, OrderStatus, Pipeline, PipelineStage
 from integration.client import ShopifyClient, ShopifyError
-from sync import fieldmaps, services
+from sync import fieldmaps, services, stages
 from sync.models import (
     ConflictRule,
     Direction,
@@ -27,6 +28,7 @@ from sync.models import (
 
 TWO_WAY = set(fieldmaps.DEFAULTS)
 FINANCIAL_STATUSES = FinancialStatus.choices
+ORDER_STATUS_LABELS = dict(OrderStatus.choices)
 CART_STATUSES = [("abandoned", "Abandoned"), ("recovered", "Recovered")]
 COUNT_QUERIES = {
     "contacts": "customersCount",
@@ -75,7 +77,7 @@ def start_draft(store, object_type: str) -> dict:
             }
             for m in setting.field_maps.all()
         ]
-    return {
+    draft = {
         "object_type": object_type,
         "direction": setting.direction,
         "conflict_rule": setting.conflict_rule,
@@ -83,6 +85,79 @@ def start_draft(store, object_type: str) -> dict:
         "maps": maps,
         "existing": setting.pk is not None,
     }
+    if object_type == ObjectType.ORDERS:
+        pipeline = stages.pipeline_of(setting if setting.pk else None)
+        mapping = stages.mapping_for(setting if setting.pk else None)
+        draft["pipeline"] = pipeline.pk if pipeline else None
+        draft["stage_statuses"] = {str(stage): status for status, stage in mapping.items()}
+    return draft
+
+
+def pipeline_stages(draft: dict) -> list:
+    """The stages of the pipeline the draft names, in order (as they are now)."""
+    pipeline = Pipeline.objects.filter(pk=draft.get("pipeline")).first()
+    return list(pipeline.stages.all()) if pipeline else []
+
+
+def stage_problems(draft: dict) -> list[str]:
+    """A status may go to one stage only."""
+    labels = {str(stage.pk): stage.label for stage in pipeline_stages(draft)}
+    taken: dict[str, str] = {}
+    problems = []
+    for stage_id, status in draft.get("stage_statuses", {}).items():
+        if not status or stage_id not in labels:
+            continue
+        if status not in stages.STATUSES:
+            problems.append(f"{status!r} is not a Shopify order status.")
+        elif status in taken:
+            problems.append(
+                f"{ORDER_STATUS_LABELS[status]} is chosen for both {taken[status]} and "
+                f"{labels[stage_id]}: a status goes to one stage."
+            )
+        else:
+            taken[status] = labels[stage_id]
+    return problems
+
+
+def stage_mapping_of(draft: dict) -> dict:
+    """The draft's choices as the setting keeps them: every status, its stage id or None."""
+    live = {str(stage.pk) for stage in pipeline_stages(draft)}
+    chosen = {
+        status: int(stage_id)
+        for stage_id, status in draft.get("stage_statuses", {}).items()
+        if status and stage_id in live
+    }
+    return {status: chosen.get(status) for status in stages.STATUSES}
+
+
+def restage_preview(store, draft: dict) -> list[tuple[str, int]]:
+    """(stage label, how many of the store's orders will move into it) under the draft's
+    pipeline and mapping, counted per kind of order rather than per order."""
+    pipeline = Pipeline.objects.filter(pk=draft.get("pipeline")).first()
+    mapping = stages.mapping_from(pipeline, stage_mapping_of(draft))
+    labels = dict(PipelineStage.objects.values_list("id", "label"))
+    rows = (
+        Order.objects.filter(source_store=store.shop_domain)
+        .values(
+            "financial_status",
+            "fulfillment_status",
+            "delivered",
+            "pipeline_stage_id",
+            cancelled=ExpressionWrapper(Q(cancelled_at__isnull=False), BooleanField()),
+        )
+        .annotate(count=Count("id"))
+    )
+    moving: dict[int | None, int] = {}
+    for row in rows:
+        target = stages.stage_of_row(
+            mapping, {**row, "cancelled_at": True if row["cancelled"] else None}
+        )
+        if target != row["pipeline_stage_id"]:
+            moving[target] = moving.get(target, 0) + row["count"]
+    return sorted(
+        ((labels.get(stage, "No stage"), count) for stage, count in moving.items()),
+        key=lambda item: item[0],
+    )
 
 
 def map_problems(object_type: str, maps: list[dict]) -> list[str]:
@@ -153,8 +228,10 @@ def save(store, draft: dict):
     """Write the draft and start syncing: the initial sync of a new (or off) sync, a resync
     of one that was on, so its new filters and mappings apply to every record."""
     object_type = draft["object_type"]
-    problems = map_problems(object_type, draft["maps"]) + filter_problems(
-        object_type, draft["filters"]
+    problems = (
+        map_problems(object_type, draft["maps"])
+        + filter_problems(object_type, draft["filters"])
+        + stage_problems(draft)
     )
     if problems:
         raise ValueError(" ".join(problems))
@@ -163,12 +240,23 @@ def save(store, draft: dict):
     setting, _ = SyncSetting.objects.select_for_update().get_or_create(
         store=store, object_type=object_type
     )
+    filters_changed = setting.filters != draft["filters"]
     setting.direction = direction
     setting.conflict_rule = draft["conflict_rule"] or ConflictRule.MOST_RECENT
     setting.filters = draft["filters"]
-    setting.save(update_fields=["direction", "conflict_rule", "filters", "updated_at"])
+    fields = ["direction", "conflict_rule", "filters", "updated_at"]
+    if object_type == ObjectType.ORDERS:
+        setting.pipeline_id = draft.get("pipeline")
+        setting.stage_mapping = stage_mapping_of(draft)
+        fields += ["pipeline", "stage_mapping"]
+    setting.save(update_fields=fields)
     if object_type in TWO_WAY:
         _save_maps(setting, draft["maps"])
+    if object_type == ObjectType.ORDERS:
+        # The orders already in the CRM move to their stages now, with progress.
+        services.restage_orders(store=store)
+        if setting.enabled and not filters_changed:
+            return None
     if setting.enabled:
         return services.resync(store=store, object_type=object_type)
     return services.turn_on(store=store, object_type=object_type)

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from crm.models import OrderStatus, Pipeline
 from integration.models import Store, StoreStatus
 from sync import fieldmaps, services, setup
 from sync.models import ConflictRule, ObjectType, SyncSetting
@@ -184,9 +185,14 @@ def limit(request, store_id, object_type):
     problems = []
     if request.method == "POST":
         draft = {**draft, "filters": _read_filters(request.POST, object_type)}
+        if object_type == ObjectType.ORDERS:
+            draft = _read_stages(request.POST, draft)
         problems = setup.filter_problems(object_type, draft["filters"])
+        problems += setup.stage_problems(draft)
         _keep(request, store, draft)
-        if not problems:
+        if "refresh" in request.POST:
+            problems = []  # "Refresh pipelines" only shows the stages as they are now
+        elif not problems:
             return redirect("admin:sync_setup_review", store.pk, object_type)
     return render(
         request,
@@ -201,8 +207,28 @@ def limit(request, store_id, object_type):
             problems=problems,
             financial_statuses=setup.FINANCIAL_STATUSES,
             cart_statuses=setup.CART_STATUSES,
+            pipelines=Pipeline.objects.all(),
+            stage_rows=[
+                {"stage": stage, "status": draft.get("stage_statuses", {}).get(str(stage.pk), "")}
+                for stage in setup.pipeline_stages(draft)
+            ],
+            order_statuses=OrderStatus.choices,
         ),
     )
+
+
+def _read_stages(post, draft) -> dict:
+    pipeline = post.get("pipeline", "")
+    draft = {**draft}
+    chosen = int(pipeline) if pipeline.isdigit() else None
+    if chosen != draft.get("pipeline") and Pipeline.objects.filter(pk=chosen).exists():
+        draft["stage_statuses"] = {}  # another pipeline: its stages start unmapped
+        draft["pipeline"] = chosen
+        return draft
+    draft["stage_statuses"] = {
+        str(stage.pk): post.get(f"stage-{stage.pk}", "") for stage in setup.pipeline_stages(draft)
+    }
+    return draft
 
 
 def _read_filters(post, object_type) -> dict:
@@ -262,9 +288,22 @@ def review(request, store_id, object_type):
             mapped=mapped,
             filters=_describe_filters(object_type, draft["filters"]),
             direction_label=dict(setup.directions(object_type)).get(draft["direction"]),
+            restage=setup.restage_preview(store, draft) if object_type == "orders" else None,
+            stage_lines=_describe_stages(draft) if object_type == "orders" else [],
             conflict_label=ConflictRule(draft["conflict_rule"]).label,
         ),
     )
+
+
+def _describe_stages(draft) -> list[str]:
+    statuses = dict(OrderStatus.choices)
+    return [
+        f"{stage.label} ← {statuses.get(status, 'Skip') if status else 'Skip'}"
+        for stage, status in (
+            (stage, draft.get("stage_statuses", {}).get(str(stage.pk), ""))
+            for stage in setup.pipeline_stages(draft)
+        )
+    ]
 
 
 def _describe_filters(object_type, filters) -> list[str]:

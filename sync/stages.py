@@ -80,8 +80,10 @@ def candidates(*, financial_status, fulfillment_status, delivered, cancelled) ->
 def default_mapping() -> dict[str, int]:
     """Shopify status → stage id, for the default pipeline's default stages."""
     pipeline = Pipeline.objects.filter(is_default=True).first()
-    if pipeline is None:
-        return {}
+    return _defaults_in(pipeline) if pipeline else {}
+
+
+def _defaults_in(pipeline) -> dict[str, int]:
     stages = dict(
         PipelineStage.objects.filter(pipeline=pipeline).values_list("internal_name", "id")
     )
@@ -90,6 +92,44 @@ def default_mapping() -> dict[str, int]:
         for status, internal_name in DEFAULT_MAPPING.items()
         if internal_name in stages
     }
+
+
+def pipeline_of(setting) -> Pipeline | None:
+    """The pipeline a store's orders go to: the one its order sync names, else the default."""
+    if setting is not None and setting.pipeline_id:
+        return setting.pipeline
+    return Pipeline.objects.filter(is_default=True).first()
+
+
+def mapping_for(setting) -> dict[str, int]:
+    """Shopify status → stage id for a store's order sync. A sync whose mapping was never
+    set uses the default mapping; a status mapped to nothing ("Skip") or to a stage that is
+    gone falls back along the chain."""
+    return mapping_from(pipeline_of(setting), setting.stage_mapping if setting else {})
+
+
+def mapping_from(pipeline, stage_mapping: dict) -> dict[str, int]:
+    if pipeline is None:
+        return {}
+    if not stage_mapping:
+        return _defaults_in(pipeline)
+    stages = set(PipelineStage.objects.filter(pipeline=pipeline).values_list("id", flat=True))
+    return {
+        status: int(stage_id)
+        for status, stage_id in stage_mapping.items()
+        if stage_id is not None and int(stage_id) in stages
+    }
+
+
+def stage_of_row(mapping: dict[str, int], row: dict) -> int | None:
+    """The stage of a stored order (a values() row), from what the CRM keeps of it."""
+    return stage_for(
+        mapping,
+        financial_status=row["financial_status"],
+        fulfillment_status=row["fulfillment_status"],
+        delivered=[row["delivered"]],
+        cancelled=row["cancelled_at"] is not None,
+    )
 
 
 def stage_for(mapping: dict[str, int], **order_facts) -> int | None:

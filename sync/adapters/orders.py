@@ -9,7 +9,15 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from crm.models import Cart, CartStatus, Contact, Order, OrderLineItem
+from crm.models import (
+    Cart,
+    CartStatus,
+    Contact,
+    Order,
+    OrderLineItem,
+    OrderStageChange,
+    PipelineStage,
+)
 from sync import writes
 from sync.adapters.base import (
     Adapter,
@@ -22,8 +30,8 @@ from sync.adapters.base import (
     text,
 )
 from sync.mappings import crm_ids, crm_ids_by_key
-from sync.models import VARIANTS, RecordMapping
-from sync.stages import default_mapping, stage_for
+from sync.models import VARIANTS, RecordMapping, SyncSetting
+from sync.stages import mapping_for, shopify_order_status, stage_for
 from sync.totals import recompute_contact_totals
 
 DOCUMENT = """
@@ -157,6 +165,34 @@ def line_rows(store, model, parent_field: str, records: list[tuple[Parsed, int]]
     return rows
 
 
+def record_stage_changes(moves: list[tuple[int, int | None, int | None, str]], when) -> None:
+    """History rows for orders that moved: (order id, stage it had, stage it has now, the
+    order status that moved it). Rows whose stage did not change are skipped."""
+    moved = [move for move in moves if move[1] != move[2]]
+    if not moved:
+        return
+    ids = {old for _, old, _, _ in moved} | {new for _, _, new, _ in moved}
+    labels = dict(PipelineStage.objects.filter(pk__any=list(ids)).values_list("id", "label"))
+    writes.insert(
+        writes.Rows(
+            OrderStageChange,
+            [
+                {
+                    "order_id": order_id,
+                    "from_stage_id": old,
+                    "to_stage_id": new,
+                    "from_label": labels.get(old, ""),
+                    "to_label": labels.get(new, ""),
+                    "order_status": status,
+                    "changed_at": when,
+                }
+                for order_id, old, new, status in moved
+            ],
+        ),
+        need_ids=False,
+    )
+
+
 def contact_ids_for(store, records: list[Parsed]) -> dict[int, int | None]:
     """shopify id → contact, for orders and carts: the customer's contact; failing that, the
     contact with the customer's (or a guest's) email. None when the customer has no email."""
@@ -216,6 +252,13 @@ class OrderAdapter(Adapter):
             fulfillment.get("displayStatus") == "DELIVERED"
             for fulfillment in node.get("fulfillments") or []
         ]
+        fields["delivered"] = bool(delivered) and all(delivered)
+        fields["order_status"] = shopify_order_status(
+            financial_status=fields["financial_status"],
+            fulfillment_status=fields["fulfillment_status"],
+            delivered=delivered,
+            cancelled=fields["cancelled_at"] is not None,
+        )
         return Parsed(
             shopify_id=number(node["id"]),
             updated_at=moment(node.get("updatedAt")),
@@ -265,12 +308,18 @@ class OrderAdapter(Adapter):
         parsed = [record for record, _ in records]
         contacts = contact_ids_for(store, parsed)
         companies = crm_ids(store, "companies", [record.links["company"] for record in parsed])
-        stages = default_mapping()
-        previous_contacts = set(
-            Order.objects.filter(pk__any=[crm_id for _, crm_id in records if crm_id]).values_list(
-                "contact_id", flat=True
-            )
+        stages = mapping_for(
+            SyncSetting.objects.filter(store=store, object_type="orders")
+            .select_related("pipeline")
+            .first()
         )
+        before = {
+            order_id: (contact_id, stage_id)
+            for order_id, contact_id, stage_id in Order.objects.filter(
+                pk__any=[crm_id for _, crm_id in records if crm_id]
+            ).values_list("id", "contact_id", "pipeline_stage_id")
+        }
+        previous_contacts = {contact_id for contact_id, _ in before.values()}
         orders = []
         for record, crm_id in records:
             fields = record.fields
@@ -296,6 +345,18 @@ class OrderAdapter(Adapter):
         result = {
             record.shopify_id: order.pk for (record, _), order in zip(records, saved, strict=True)
         }
+        record_stage_changes(
+            [
+                (
+                    order.pk,
+                    before.get(order.pk, (None, None))[1],
+                    order.pipeline_stage_id,
+                    order.order_status,
+                )
+                for order in saved
+            ],
+            now,
+        )
         pairs = [(record, result[record.shopify_id]) for record in parsed]
         # Lines are Shopify's: replaced as a whole, so a line removed there goes here too.
         OrderLineItem.objects.filter(order__any=list(result.values())).delete()

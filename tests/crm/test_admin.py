@@ -1,6 +1,8 @@
+import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -9,11 +11,13 @@ from crm.models import (
     CartLineItem,
     Company,
     Contact,
+    Order,
     OrderLineItem,
     Pipeline,
     PipelineStage,
     ProductVariant,
     PropertyDefinition,
+    StageChangeRefused,
 )
 
 pytestmark = pytest.mark.django_db
@@ -127,80 +131,144 @@ def test_adding_a_contact_with_a_case_variant_email_is_refused(admin_client, mak
     assert Contact.objects.count() == 1
 
 
-def stage_formset_data(pipeline, extra_rows=()):
-    stages = list(pipeline.stages.all())
-    data = {
-        "label": pipeline.label,
-        "display_order": pipeline.display_order,
-        "stages-TOTAL_FORMS": len(stages) + len(extra_rows),
-        "stages-INITIAL_FORMS": len(stages),
-        "stages-MIN_NUM_FORMS": 0,
-        "stages-MAX_NUM_FORMS": 1000,
-    }
-    if pipeline.is_default:
-        data["is_default"] = "on"
-    for index, stage in enumerate(stages):
+def editor_data(pipeline, **changes):
+    """The stage editor's form as the page posts it, with `changes` on top."""
+    data = {}
+    for position, stage in enumerate(pipeline.stages.all(), start=1):
         data.update(
             {
-                f"stages-{index}-id": stage.pk,
-                f"stages-{index}-pipeline": pipeline.pk,
-                f"stages-{index}-label": stage.label,
-                f"stages-{index}-state": stage.state,
-                f"stages-{index}-display_order": stage.display_order,
+                f"label-{stage.pk}": stage.label,
+                f"state-{stage.pk}": stage.state,
+                f"position-{stage.pk}": position,
             }
         )
-    for offset, row in enumerate(extra_rows):
-        index = len(stages) + offset
-        data.update({f"stages-{index}-{key}": value for key, value in row.items()})
-        data[f"stages-{index}-pipeline"] = pipeline.pk
+    data.update(changes)
     return data
 
 
-def test_admin_renames_stages_but_never_their_internal_names(admin_client):
-    pipeline = Pipeline.objects.get()
-    data = stage_formset_data(pipeline)
-    data["internal_name"] = "changed"
-    data["stages-0-label"] = "New"
-    data["stages-0-internal_name"] = "changed"
+def stages_url(pipeline):
+    return reverse("admin:crm_pipeline_stages", args=[pipeline.pk])
 
-    response = admin_client.post(reverse("admin:crm_pipeline_change", args=[pipeline.pk]), data)
+
+def stage(internal_name):
+    return PipelineStage.objects.get(internal_name=internal_name)
+
+
+def test_the_editor_renames_stages_but_never_their_internal_names(admin_client):
+    pipeline = Pipeline.objects.get()
+    data = editor_data(pipeline, **{f"label-{stage('open').pk}": "New", "internal_name": "x"})
+
+    response = admin_client.post(stages_url(pipeline), data)
 
     assert response.status_code == 302
-    assert PipelineStage.objects.get(display_order=0).label == "New"
+    assert stage("open").label == "New"
     assert list(PipelineStage.objects.values_list("internal_name", flat=True)) == [
         "open",
         "processed",
         "shipped",
         "cancelled",
     ]
-    assert Pipeline.objects.get().internal_name == "orders"
+    page = admin_client.get(stages_url(pipeline)).content.decode()
+    assert 'title="Internal name: open (never changes)"' in page
 
 
-def test_admin_gives_a_new_stage_an_internal_name_from_its_label(admin_client):
+def test_the_editor_adds_a_stage_with_an_internal_name_from_its_name(admin_client):
     pipeline = Pipeline.objects.get()
-    data = stage_formset_data(pipeline, [{"label": "Open", "state": "closed", "display_order": 9}])
 
-    response = admin_client.post(reverse("admin:crm_pipeline_change", args=[pipeline.pk]), data)
+    response = admin_client.post(
+        stages_url(pipeline), editor_data(pipeline, **{"new-label": "Open", "new-state": "closed"})
+    )
 
     assert response.status_code == 302
-    added = PipelineStage.objects.get(display_order=9)
-    assert (added.label, added.internal_name, added.state) == ("Open", "open_2", "closed")
+    added = PipelineStage.objects.order_by("-pk").first()
+    assert (added.label, added.internal_name, added.state, added.display_order) == (
+        "Open",
+        "open_2",
+        "closed",
+        4,
+    )
 
 
-def test_admin_refuses_to_delete_a_stage_that_holds_orders(admin_client, make_order):
+def test_the_editor_reorders_and_changes_statuses(admin_client):
+    pipeline = Pipeline.objects.get()
+    data = editor_data(
+        pipeline,
+        **{
+            f"position-{stage('cancelled').pk}": 1,
+            f"position-{stage('open').pk}": 2,
+            f"state-{stage('shipped').pk}": "closed",
+        },
+    )
+
+    admin_client.post(stages_url(pipeline), data)
+
+    assert list(pipeline.stages.values_list("internal_name", "display_order")) == [
+        ("cancelled", 0),
+        ("open", 1),
+        ("processed", 2),
+        ("shipped", 3),
+    ]
+    assert stage("shipped").state == "closed"
+
+
+def test_deleting_a_stage_that_holds_orders_is_refused_and_changes_nothing(
+    admin_client, make_order
+):
     order = make_order()
     pipeline = Pipeline.objects.get()
-    data = stage_formset_data(pipeline)
-    data["stages-0-DELETE"] = "on"
+    held = order.pipeline_stage
+    data = editor_data(
+        pipeline,
+        **{f"delete-{held.pk}": "on", f"label-{stage('shipped').pk}": "Renamed meanwhile"},
+    )
 
-    response = admin_client.post(reverse("admin:crm_pipeline_change", args=[pipeline.pk]), data)
+    response = admin_client.post(stages_url(pipeline), data)
 
     assert response.status_code == 200
-    assert "would require deleting the following protected related objects" in (
-        response.content.decode()
+    assert (
+        f"{held.label} holds 1 order: choose a stage to move them to before deleting it."
+        in response.content.decode()
     )
-    assert PipelineStage.objects.filter(pk=order.pipeline_stage_id).exists()
     assert PipelineStage.objects.count() == 4
+    assert stage("shipped").label == "Shipped"
+    order.refresh_from_db()
+    assert order.pipeline_stage_id == held.pk
+
+
+def test_deleting_a_stage_moves_its_orders_where_asked_and_says_so_in_their_history(
+    admin_client, make_order
+):
+    order = make_order()
+    pipeline = Pipeline.objects.get()
+    held, target = order.pipeline_stage, stage("cancelled")
+    data = editor_data(pipeline, **{f"delete-{held.pk}": "on", f"move-{held.pk}": target.pk})
+
+    response = admin_client.post(stages_url(pipeline), data)
+
+    assert response.status_code == 302
+    assert not PipelineStage.objects.filter(pk=held.pk).exists()
+    order.refresh_from_db()
+    assert order.pipeline_stage_id == target.pk
+    change = order.stage_changes.get()
+    assert (change.from_label, change.to_label, change.to_stage_id) == (
+        held.label,
+        "Cancelled",
+        target.pk,
+    )
+
+
+def test_only_staff_who_may_edit_pipelines_reach_the_editor(client, django_user_model):
+    pipeline = Pipeline.objects.get()
+    staff = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
+    client.force_login(staff)
+    data = editor_data(pipeline, **{f"label-{stage('open').pk}": "Hijacked"})
+
+    assert client.post(stages_url(pipeline), data).status_code == 403
+    assert stage("open").label == "Open"
+
+    staff.user_permissions.add(Permission.objects.get(codename="edit_pipelines"))
+    assert client.post(stages_url(pipeline), data).status_code == 302
+    assert stage("open").label == "Hijacked"
 
 
 def test_the_order_stage_is_read_only_in_the_admin(admin_client, make_order):
@@ -211,3 +279,48 @@ def test_the_order_stage_is_read_only_in_the_admin(admin_client, make_order):
 
     assert "pipeline_stage" not in form_fields
     assert "total" in form_fields
+
+
+def test_no_save_can_move_an_order_between_stages(make_order):
+    order = make_order()
+    order.pipeline_stage = stage("shipped")
+
+    with pytest.raises(StageChangeRefused, match="follows its order status"):
+        order.save()
+
+    fresh = Order.objects.get()
+    assert fresh.pipeline_stage.internal_name == "open"
+    fresh.email = "changed@example.com"
+    fresh.save()
+    assert Order.objects.get().email == "changed@example.com"
+
+
+def test_posting_a_stage_to_the_order_form_changes_nothing(admin_client, make_order):
+    order = make_order()
+    page = admin_client.get(reverse("admin:crm_order_change", args=[order.pk]))
+    form = page.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if isinstance(value, datetime.datetime):  # the admin's split date and time inputs
+            data[f"{name}_0"], data[f"{name}_1"] = value.date(), value.time()
+        elif name in ("cancelled_at", "closed_at"):
+            data[f"{name}_0"] = data[f"{name}_1"] = ""
+        else:
+            data[name] = "" if value is None else value
+    data.update({"pipeline_stage": stage("shipped").pk, "email": "edited@example.com"})
+    for inline in ("line_items", "stage_changes"):
+        data.update(
+            {
+                f"{inline}-TOTAL_FORMS": 0,
+                f"{inline}-INITIAL_FORMS": 0,
+                f"{inline}-MIN_NUM_FORMS": 0,
+                f"{inline}-MAX_NUM_FORMS": 1000,
+            }
+        )
+
+    response = admin_client.post(reverse("admin:crm_order_change", args=[order.pk]), data)
+
+    assert response.status_code == 302  # saved: the rest of the form went through
+    order.refresh_from_db()
+    assert (order.email, order.pipeline_stage.internal_name) == ("edited@example.com", "open")
