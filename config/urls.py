@@ -9,6 +9,8 @@ admin.site.index_title = "CRM and Shopify"
 urlpatterns = [
     # The django-rq dashboard registers itself inside the admin (/admin/django_rq/dashboard/).
     path("admin/", admin.site.urls),
+    # The staff pages: orders, carts, and the contacts and companies they belong to.
+    path("crm/", include("crm.urls")),
     # Shopify comes back to these: the OAuth callback and the webhook intake.
     path("shopify/", include("integration.urls")),
     path("shopify/", include("sync.urls")),

@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.db import models
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from crm import stage_editor
+from crm import properties, stage_editor
 from crm.models import (
     Cart,
     CartLineItem,
@@ -17,8 +17,10 @@ from crm.models import (
     Product,
     ProductVariant,
     PropertyDefinition,
+    PropertyObjectType,
 )
 from crm.money import format_money
+from crm.views.access import can_change_orders_and_carts
 
 
 def money_column(field, currency_field, description):
@@ -134,8 +136,46 @@ class OrderStageChangeInline(admin.TabularInline):
         return False
 
 
+class StoreRecordAdmin(admin.ModelAdmin):
+    """Orders and carts come from the stores: every staff user may look; only superadmins may
+    change their custom properties (their one CRM-side field) or delete them; nobody adds one
+    or edits what the store owns."""
+
+    def get_readonly_fields(self, request, obj=None):
+        owned = [
+            f.name for f in self.model._meta.concrete_fields if f.name not in ("id", "properties")
+        ]
+        return owned
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        object_type = self.property_object_type
+
+        def clean_properties(self):
+            try:
+                return properties.validated(object_type, self.cleaned_data["properties"] or {})
+            except ValidationError as error:
+                raise ValidationError(error.messages) from None
+
+        form.clean_properties = clean_properties
+        return form
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return can_change_orders_and_carts(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return can_change_orders_and_carts(request.user)
+
+
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(StoreRecordAdmin):
+    property_object_type = PropertyObjectType.ORDER
     list_display = [
         "name",
         "source_store",
@@ -159,9 +199,8 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "contact__email", "contact__first_name", "contact__last_name"]
     date_hierarchy = "processed_at"
     show_full_result_count = False
-    autocomplete_fields = ["contact", "company"]
-    # The stage follows Shopify's order status; nobody moves an order by hand.
-    readonly_fields = ["pipeline_stage", "order_status", "delivered", "created_at", "updated_at"]
+    # Everything but the custom properties comes from the store (the stage included: it
+    # follows the order's status there), so the admin shows it read-only.
     inlines = [OrderLineItemInline, OrderStageChangeInline]
     total_column = money_column("total", "currency", "total")
 
@@ -171,7 +210,8 @@ class CartLineItemInline(ReadOnlyLineItemInline):
 
 
 @admin.register(Cart)
-class CartAdmin(admin.ModelAdmin):
+class CartAdmin(StoreRecordAdmin):
+    property_object_type = PropertyObjectType.CART
     list_display = [
         "__str__",
         "source_store",
@@ -186,11 +226,6 @@ class CartAdmin(admin.ModelAdmin):
     search_fields = ["email", "contact__email", "contact__first_name", "contact__last_name"]
     date_hierarchy = "checkout_started_at"
     show_full_result_count = False
-    autocomplete_fields = ["contact"]
-    raw_id_fields = ["recovered_order"]
-    # A recovery URL typed without a scheme means https (Django 6's default, chosen now).
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    readonly_fields = ["created_at", "updated_at"]
     inlines = [CartLineItemInline]
     total_column = money_column("total", "currency", "total")
 

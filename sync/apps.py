@@ -9,3 +9,7 @@ class SyncConfig(AppConfig):
         from sync import lookups, signals  # noqa: F401 (lookups registers `__any`)
 
         signals.connect()
+        from crm import links as crm_links
+        from sync.links import shopify_links
+
+        crm_links.register(shopify_links)

@@ -1,0 +1,92 @@
+"""Custom properties of orders and carts: their definitions, a form for their values, and
+validating a whole `properties` dict before it is saved."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from crm.models import PropertyDefinition, PropertyType
+
+
+def definitions(object_type: str) -> list[PropertyDefinition]:
+    return list(PropertyDefinition.objects.filter(object_type=object_type))
+
+
+def validated(object_type: str, values: dict, known=None) -> dict:
+    """`values` (internal name → value) checked against the definitions and converted to
+    what `properties` stores. Unknown names and bad values raise one ValidationError that
+    names each problem; empty values are dropped."""
+    if not isinstance(values, dict):
+        raise ValidationError("Properties must be an object of internal name → value.")
+    known = {d.internal_name: d for d in (known or definitions(object_type))}
+    problems, stored = [], {}
+    for name, value in values.items():
+        definition = known.get(name)
+        if definition is None:
+            problems.append(f"{name!r} is not a property of {object_type}s.")
+            continue
+        try:
+            converted = definition.to_stored_value(value)
+        except ValidationError as error:
+            problems.extend(error.messages)
+            continue
+        if converted is not None:
+            stored[name] = converted
+    if problems:
+        raise ValidationError(problems)
+    return stored
+
+
+def display(definition: PropertyDefinition, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if definition.type == PropertyType.BOOLEAN:
+        return "Yes" if value else "No"
+    return str(value)
+
+
+class PropertiesForm(forms.Form):
+    """One field per defined property, of its type; cleaned_data is what `properties` stores."""
+
+    def __init__(self, object_type: str, *args, initial_values=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.object_type = object_type
+        self.known = definitions(object_type)
+        initial_values = initial_values or {}
+        for definition in self.known:
+            self.fields[definition.internal_name] = _field(definition)
+            self.initial[definition.internal_name] = initial_values.get(definition.internal_name)
+
+    def clean(self):
+        values = {name: value for name, value in self.cleaned_data.items()}
+        try:
+            self.stored = validated(self.object_type, _as_input(values), self.known)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+        return self.cleaned_data
+
+
+def _field(definition: PropertyDefinition):
+    common = {"label": definition.label, "required": False, "help_text": definition.description}
+    if definition.type == PropertyType.NUMBER:
+        return forms.DecimalField(**common)
+    if definition.type == PropertyType.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if definition.type == PropertyType.BOOLEAN:
+        return forms.NullBooleanField(**common)
+    if definition.type == PropertyType.ENUMERATION:
+        return forms.ChoiceField(
+            choices=[("", "—"), *[(option, option) for option in definition.options]], **common
+        )
+    return forms.CharField(**common)
+
+
+def _as_input(values: dict) -> dict:
+    """Form values back to the plain values `to_stored_value` takes."""
+    result = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        result[name] = value if isinstance(value, (bool, str)) else str(value)
+    return result

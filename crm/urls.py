@@ -1,0 +1,22 @@
+from django.urls import path
+
+from crm.views import carts, orders, people
+
+app_name = "crm"
+
+urlpatterns = [
+    path("orders/", orders.index, name="orders"),
+    path("orders/board/", orders.board, name="order_board"),
+    path("orders/<int:order_id>/", orders.detail, name="order"),
+    path("orders/<int:order_id>/properties/", orders.update_properties, name="order_properties"),
+    path("orders/<int:order_id>/delete/", orders.delete, name="order_delete"),
+    path("carts/", carts.index, name="carts"),
+    path("carts/<int:cart_id>/", carts.detail, name="cart"),
+    path("carts/<int:cart_id>/properties/", carts.update_properties, name="cart_properties"),
+    path("carts/<int:cart_id>/delete/", carts.delete, name="cart_delete"),
+    path("contacts/", people.contacts, name="contacts"),
+    path("contacts/<int:contact_id>/", people.contact, name="contact"),
+    path("companies/", people.companies, name="companies"),
+    path("companies/<int:company_id>/", people.company, name="company"),
+    path("products/", people.products, name="products"),
+]

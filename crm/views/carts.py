@@ -1,0 +1,102 @@
+"""Carts (abandoned checkouts): the index and the cart page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from crm import links, properties
+from crm.models import Cart, PropertyObjectType
+from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
+from crm.views.filters import CartFilters
+from crm.views.listing import page_of, query_without, sorted_by
+
+SORTS = {"started": "checkout_started_at", "total": "total", "status": "status"}
+
+
+@staff_required
+def index(request):
+    definitions = properties.definitions(PropertyObjectType.CART)
+    filters = CartFilters(request.GET or None, model=Cart, properties=definitions)
+    carts = Cart.objects.select_related("contact", "recovered_order")
+    if filters.is_bound:
+        carts = filters.apply(carts)
+    carts, sort = sorted_by(request, carts, SORTS, "-started")
+    page = page_of(request, carts)
+    return render(
+        request,
+        "crm/cart_list.html",
+        {
+            "title": "Carts",
+            "filters": filters,
+            "page": page,
+            "sort": sort,
+            "definitions": definitions,
+            "rows": [
+                (
+                    cart,
+                    [
+                        properties.display(d, cart.properties.get(d.internal_name))
+                        for d in definitions
+                    ],
+                )
+                for cart in page.rows
+            ],
+            "query": query_without(request, "page"),
+            "sort_query": query_without(request, "page", "sort"),
+        },
+    )
+
+
+@staff_required
+def detail(request, cart_id):
+    cart = get_object_or_404(Cart.objects.select_related("contact", "recovered_order"), pk=cart_id)
+    definitions = properties.definitions(PropertyObjectType.CART)
+    return render(
+        request,
+        "crm/cart_detail.html",
+        {
+            "title": f"Cart {cart.pk}",
+            "cart": cart,
+            "lines": cart.line_items.select_related("product", "variant"),
+            "property_rows": [
+                (d, properties.display(d, cart.properties.get(d.internal_name)))
+                for d in definitions
+            ],
+            "form": properties.PropertiesForm(
+                PropertyObjectType.CART, initial_values=cart.properties
+            ),
+            "can_change": can_change_orders_and_carts(request.user),
+            "links": links.for_record(cart),
+        },
+    )
+
+
+@require_POST
+@staff_required
+def update_properties(request, cart_id):
+    require_superadmin(request.user, "change carts")
+    cart = get_object_or_404(Cart, pk=cart_id)
+    form = properties.PropertiesForm(PropertyObjectType.CART, request.POST)
+    if not form.is_valid():
+        for errors in [form.non_field_errors(), *form.errors.values()]:
+            for error in errors:
+                messages.error(request, error)
+        return redirect("crm:cart", cart.pk)
+    Cart.objects.filter(pk=cart.pk).update(properties=form.stored)
+    messages.success(request, "The cart's properties are saved.")
+    return redirect("crm:cart", cart.pk)
+
+
+@require_POST
+@staff_required
+def delete(request, cart_id):
+    require_superadmin(request.user, "delete carts")
+    cart = get_object_or_404(Cart, pk=cart_id)
+    if request.POST.get("confirm") != "delete":
+        raise PermissionDenied("Confirm the deletion.")
+    cart.delete()
+    messages.success(request, "The cart is deleted from the CRM (not from the store).")
+    return redirect("crm:carts")

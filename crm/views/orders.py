@@ -1,0 +1,228 @@
+"""Orders: the index (list, board, CSV), the order page, and what superadmins may change."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from crm import links, properties
+from crm.models import Cart, Order, OrderLineItem, Pipeline, PropertyObjectType
+from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
+from crm.views.filters import OrderFilters
+from crm.views.listing import page_of, query_without, sorted_by
+
+SORTS = {
+    "name": "name",
+    "processed_at": "processed_at",
+    "total": "total",
+    "stage": "pipeline_stage__display_order",
+}
+BOARD_CARDS = 20
+
+
+def _filtered(request):
+    definitions = properties.definitions(PropertyObjectType.ORDER)
+    filters = OrderFilters(request.GET or None, properties=definitions)
+    orders = Order.objects.select_related("contact", "pipeline_stage")
+    if filters.is_bound:
+        orders = filters.apply(orders)
+    return filters, orders, definitions
+
+
+@staff_required
+def index(request):
+    filters, orders, definitions = _filtered(request)
+    if request.GET.get("format") == "csv":
+        return _csv(orders, definitions)
+    orders, sort = sorted_by(request, orders, SORTS, "-processed_at")
+    page = page_of(request, orders)
+    return render(
+        request,
+        "crm/order_list.html",
+        {
+            "title": "Orders",
+            "filters": filters,
+            "page": page,
+            "sort": sort,
+            "definitions": definitions,
+            "rows": [
+                (
+                    order,
+                    [
+                        properties.display(d, order.properties.get(d.internal_name))
+                        for d in definitions
+                    ],
+                )
+                for order in page.rows
+            ],
+            "query": query_without(request, "page"),
+            "sort_query": query_without(request, "page", "sort"),
+        },
+    )
+
+
+@staff_required
+def board(request):
+    """Orders by stage: each stage's count and its most recent orders."""
+    filters, orders, _ = _filtered(request)
+    pipeline = _pipeline(request)
+    stages = list(pipeline.stages.all()) if pipeline else []
+    counts = dict(
+        orders.filter(pipeline_stage__in=stages)
+        .order_by()
+        .values_list("pipeline_stage")
+        .annotate(n=Count("id"))
+    )
+    columns = [
+        {
+            "stage": stage,
+            "count": counts.get(stage.pk, 0),
+            "orders": list(
+                orders.filter(pipeline_stage=stage).order_by("-processed_at", "-id")[:BOARD_CARDS]
+            ),
+        }
+        for stage in stages
+    ]
+    return render(
+        request,
+        "crm/order_board.html",
+        {
+            "title": "Orders by stage",
+            "filters": filters,
+            "pipelines": Pipeline.objects.all(),
+            "pipeline": pipeline,
+            "columns": columns,
+            "query": query_without(request, "pipeline"),
+        },
+    )
+
+
+def _pipeline(request):
+    chosen = request.GET.get("pipeline", "")
+    pipelines = Pipeline.objects.all()
+    if chosen.isdigit():
+        found = pipelines.filter(pk=int(chosen)).first()
+        if found:
+            return found
+    return pipelines.filter(is_default=True).first() or pipelines.first()
+
+
+@staff_required
+def detail(request, order_id):
+    order = get_object_or_404(
+        Order.objects.select_related(
+            "contact", "company", "pipeline_stage__pipeline"
+        ).prefetch_related(
+            Prefetch("line_items", OrderLineItem.objects.select_related("product", "variant")),
+            "stage_changes",
+        ),
+        pk=order_id,
+    )
+    cart = Cart.objects.filter(recovered_order=order).first()
+    definitions = properties.definitions(PropertyObjectType.ORDER)
+    form = properties.PropertiesForm(PropertyObjectType.ORDER, initial_values=order.properties)
+    return render(
+        request,
+        "crm/order_detail.html",
+        {
+            "title": f"Order {order.name}",
+            "order": order,
+            "cart": cart,
+            "property_rows": [
+                (d, properties.display(d, order.properties.get(d.internal_name)))
+                for d in definitions
+            ],
+            "form": form,
+            "can_change": can_change_orders_and_carts(request.user),
+            "links": links.for_record(order),
+        },
+    )
+
+
+@require_POST
+@staff_required
+def update_properties(request, order_id):
+    """Superadmins change an order's custom properties (its only CRM-side fields)."""
+    require_superadmin(request.user, "change orders")
+    order = get_object_or_404(Order, pk=order_id)
+    form = properties.PropertiesForm(PropertyObjectType.ORDER, request.POST)
+    if not form.is_valid():
+        for errors in [form.non_field_errors(), *form.errors.values()]:
+            for error in errors:
+                messages.error(request, error)
+        return redirect("crm:order", order.pk)
+    Order.objects.filter(pk=order.pk).update(properties=form.stored)
+    messages.success(request, "The order's properties are saved.")
+    return redirect("crm:order", order.pk)
+
+
+@require_POST
+@staff_required
+def delete(request, order_id):
+    require_superadmin(request.user, "delete orders")
+    order = get_object_or_404(Order, pk=order_id)
+    if request.POST.get("confirm") != order.name:
+        raise PermissionDenied("Type the order's name to confirm.")
+    order.delete()
+    messages.success(request, f"Order {order.name} is deleted from the CRM (not from the store).")
+    return redirect("crm:orders")
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv(orders, definitions):
+    columns = [
+        "name",
+        "store",
+        "processed_at",
+        "email",
+        "contact",
+        "currency",
+        "total",
+        "financial_status",
+        "fulfillment_status",
+        "order_status",
+        "stage",
+    ] + [d.internal_name for d in definitions]
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(columns)
+        for order in orders.order_by("-processed_at", "-id").iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    order.name,
+                    order.source_store,
+                    order.processed_at.isoformat(),
+                    order.email,
+                    order.contact.email if order.contact else "",
+                    order.currency,
+                    order.total,
+                    order.financial_status,
+                    order.fulfillment_status,
+                    order.order_status,
+                    order.pipeline_stage.label if order.pipeline_stage else "",
+                    *[_csv_value(order.properties.get(d.internal_name)) for d in definitions],
+                ]
+            )
+
+    return StreamingHttpResponse(
+        rows(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="orders.csv"'},
+    )
+
+
+def _csv_value(value) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting like a formula would run in a spreadsheet.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,272 @@
+"""The staff pages of orders and carts: who may see and change what, the filters, custom
+property values, CSV, and a query count that does not grow with the data."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from crm.models import Cart, Order, PipelineStage, PropertyDefinition
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.datetime(2026, 11, 1, 12, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def staff(client, django_user_model):
+    user = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def superadmin(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def channel():
+    return PropertyDefinition.objects.create(
+        object_type="order",
+        internal_name="channel",
+        label="Channel",
+        type="enumeration",
+        options=["web", "phone"],
+    )
+
+
+def stage(name):
+    return PipelineStage.objects.get(internal_name=name)
+
+
+@pytest.fixture
+def orders(make_contact, make_order, make_cart, channel):
+    ann = make_contact()
+    bo = make_contact(email="bo@example.com", first_name="Bo", last_name="Berg")
+    first = make_order(
+        name="#1001",
+        contact=ann,
+        email="ann@example.com",
+        total=Decimal("10"),
+        financial_status="paid",
+        fulfillment_status="fulfilled",
+        pipeline_stage=stage("shipped"),
+        properties={"channel": "web"},
+    )
+    second = make_order(
+        name="#1002",
+        contact=bo,
+        email="bo@example.com",
+        total=Decimal("20"),
+        currency="SEK",
+        processed_at=DAY + datetime.timedelta(days=3),
+        properties={"channel": "phone"},
+    )
+    third = make_order(
+        name="#1003",
+        source_store="other.myshopify.com",
+        email="guest@example.com",
+        total=Decimal("30"),
+        processed_at=DAY + datetime.timedelta(days=10),
+        pipeline_stage=stage("processed"),
+        financial_status="paid",
+    )
+    cart = make_cart(contact=ann, recovered_order=first, status="recovered")
+    return {"first": first, "second": second, "third": third, "cart": cart}
+
+
+def listed(client, **params):
+    response = client.get(reverse("crm:orders"), params)
+    assert response.status_code == 200
+    return [order.name for order, _ in response.context["rows"]]
+
+
+# Who may do what ----------------------------------------------------------------------------
+
+PAGES = [
+    ("crm:orders", None),
+    ("crm:order_board", None),
+    ("crm:carts", None),
+    ("crm:order", "first"),
+    ("crm:cart", "cart"),
+    ("crm:contacts", None),
+    ("crm:companies", None),
+    ("crm:products", None),
+]
+
+
+@pytest.mark.parametrize(("name", "record"), PAGES)
+def test_anonymous_visitors_are_sent_to_log_in(client, orders, name, record):
+    args = [orders[record].pk] if record else []
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize(("name", "record"), PAGES)
+def test_every_staff_user_may_look(staff, orders, name, record):
+    args = [orders[record].pk] if record else []
+    assert staff.get(reverse(name, args=args)).status_code == 200
+
+
+def test_a_user_who_is_not_staff_is_refused(client, django_user_model, orders):
+    client.force_login(django_user_model.objects.create_user("shopper", password="pw"))
+    assert client.get(reverse("crm:orders")).status_code == 403
+
+
+@pytest.mark.parametrize("kind", ["order", "cart"])
+def test_staff_may_not_change_or_delete_and_nothing_changes(staff, orders, kind):
+    record = orders["first"] if kind == "order" else orders["cart"]
+    before = record.properties
+
+    confirm = "#1001" if kind == "order" else "delete"
+    responses = [
+        staff.post(reverse(f"crm:{kind}_properties", args=[record.pk]), {"channel": "phone"}),
+        staff.post(reverse(f"crm:{kind}_delete", args=[record.pk]), {"confirm": confirm}),
+        staff.post(reverse(f"admin:crm_{kind}_change", args=[record.pk]), {"properties": "{}"}),
+        staff.post(reverse(f"admin:crm_{kind}_delete", args=[record.pk]), {"post": "yes"}),
+    ]
+    changed = responses[0]
+
+    assert [response.status_code for response in responses] == [403, 403, 403, 403]
+    assert "Only superadmins may" in changed.content.decode()
+    record.refresh_from_db()
+    assert record.properties == before
+    # The admin shows them, read-only.
+    assert staff.get(reverse(f"admin:crm_{kind}_change", args=[record.pk])).status_code == 200
+
+
+def test_a_superadmin_changes_properties_and_deletes(superadmin, orders):
+    order = orders["first"]
+
+    superadmin.post(reverse("crm:order_properties", args=[order.pk]), {"channel": "phone"})
+    order.refresh_from_db()
+    assert order.properties == {"channel": "phone"}
+
+    refused = superadmin.post(reverse("crm:order_properties", args=[order.pk]), {"channel": "fax"})
+    order.refresh_from_db()
+    assert order.properties == {"channel": "phone"}
+    assert refused.status_code == 302
+
+    superadmin.post(reverse("crm:order_delete", args=[order.pk]), {"confirm": "#1001"})
+    assert not Order.objects.filter(pk=order.pk).exists()
+
+
+def test_a_superadmin_deletes_a_cart(superadmin, orders):
+    superadmin.post(reverse("crm:cart_delete", args=[orders["cart"].pk]), {"confirm": "delete"})
+    assert not Cart.objects.exists()
+
+
+# Filters -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ({}, ["#1003", "#1002", "#1001"]),
+        ({"q": "#1002"}, ["#1002"]),
+        ({"q": "1002"}, ["#1002"]),
+        ({"q": "GUEST@example.com"}, ["#1003"]),
+        ({"q": "Berg"}, ["#1002"]),
+        ({"store": "other.myshopify.com"}, ["#1003"]),
+        ({"financial_status": "paid"}, ["#1003", "#1001"]),
+        ({"fulfillment_status": "fulfilled"}, ["#1001"]),
+        ({"currency": "SEK"}, ["#1002"]),
+        ({"since": "2026-11-04"}, ["#1003", "#1002"]),
+        ({"until": "2026-11-04"}, ["#1002", "#1001"]),
+        ({"since": "2026-11-02", "until": "2026-11-05"}, ["#1002"]),
+        ({"p_channel": "web"}, ["#1001"]),
+        ({"sort": "total"}, ["#1001", "#1002", "#1003"]),
+        ({"sort": "-total"}, ["#1003", "#1002", "#1001"]),
+    ],
+)
+def test_each_filter(staff, orders, params, names):
+    assert listed(staff, **params) == names
+
+
+def test_the_stage_filter(staff, orders):
+    assert listed(staff, stage=stage("shipped").pk) == ["#1001"]
+    assert listed(staff, stage=stage("processed").pk) == ["#1003"]
+
+
+def test_a_filter_value_that_makes_no_sense_is_shown_with_its_error(staff, orders):
+    response = staff.get(reverse("crm:orders"), {"since": "last week"})
+
+    assert response.context["rows"] == []
+    assert "Enter a valid date." in response.content.decode()
+
+
+def test_the_board_shows_each_stage_with_its_count(staff, orders):
+    response = staff.get(reverse("crm:order_board"))
+
+    counts = {c["stage"].internal_name: c["count"] for c in response.context["columns"]}
+    assert counts == {"open": 1, "processed": 1, "shipped": 1, "cancelled": 0}
+
+
+def test_the_csv_has_the_filtered_orders_and_their_properties(staff, orders):
+    response = staff.get(reverse("crm:orders"), {"currency": "EUR", "format": "csv"})
+
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0].endswith(",stage,channel")
+    assert [line.split(",")[0] for line in lines[1:]] == ["#1003", "#1001"]
+    assert lines[2].endswith(",Shipped,web")
+
+
+# Pages -------------------------------------------------------------------------------------
+
+
+def test_the_order_page_shows_lines_totals_contact_cart_stage_and_properties(staff, orders):
+    order = orders["first"]
+    page = staff.get(reverse("crm:order", args=[order.pk])).content.decode()
+
+    assert reverse("crm:contact", args=[order.contact.pk]) in page
+    assert reverse("crm:cart", args=[orders["cart"].pk]) in page
+    assert "Shipped" in page and "web" in page
+    assert "Only superadmins may change orders and carts." in page
+
+
+def test_the_contact_page_lists_orders_carts_and_totals(staff, orders):
+    contact = orders["first"].contact
+    contact.orders_count, contact.total_spent = 1, {"EUR": "10.00"}
+    contact.save()
+
+    page = staff.get(reverse("crm:contact", args=[contact.pk])).content.decode()
+
+    assert "#1001" in page and f"Cart {orders['cart'].pk}" in page
+    assert "10.00 EUR" in page
+
+
+# Speed -------------------------------------------------------------------------------------
+
+
+def test_the_order_index_costs_the_same_queries_for_10_or_1000_orders(staff, make_order, channel):
+    def queries(**params):
+        with CaptureQueriesContext(connection) as captured:
+            assert staff.get(reverse("crm:orders"), params).status_code == 200
+        return len(captured)
+
+    for number in range(10):
+        make_order(name=f"#{number}")
+    few = queries()
+    Order.objects.bulk_create(
+        [
+            Order(
+                source_store="demo.myshopify.com",
+                name=f"#{2000 + number}",
+                currency="EUR",
+                presentment_currency="EUR",
+                processed_at=DAY,
+                pipeline_stage=stage("open"),
+            )
+            for number in range(990)
+        ]
+    )
+
+    assert queries() == few
+    assert queries(page=3) == few
+    assert queries(stage=stage("open").pk, sort="total") == few
