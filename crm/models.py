@@ -583,3 +583,24 @@ class PropertyDefinition(ImmutableFieldsModel):
             allowed = ", ".join(self.options)
             raise ValidationError(f"{self.label} must be one of: {allowed}; not {value!r}.")
         return value
+
+
+class SegmentObjectType(models.TextChoices):
+    CONTACT = "contact", "Contacts"
+    COMPANY = "company", "Companies"
+
+
+class Segment(models.Model):
+    """A saved filter of contacts or companies, which may look at their orders and carts
+    (crm.segments turns `conditions` into a query; all of them must hold)."""
+
+    name = models.CharField(max_length=255)
+    object_type = models.CharField(max_length=16, choices=SegmentObjectType)
+    conditions = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name

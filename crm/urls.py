@@ -1,6 +1,6 @@
 from django.urls import path
 
-from crm.views import carts, orders, people
+from crm.views import carts, orders, people, segments
 
 app_name = "crm"
 
@@ -19,4 +19,7 @@ urlpatterns = [
     path("companies/", people.companies, name="companies"),
     path("companies/<int:company_id>/", people.company, name="company"),
     path("products/", people.products, name="products"),
+    path("segments/", segments.index, name="segments"),
+    path("segments/new/", segments.create, name="segment_new"),
+    path("segments/<int:segment_id>/", segments.detail, name="segment"),
 ]
