@@ -4,12 +4,13 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from crm import properties, stage_editor
+from crm import properties, stage_editor, triggers
 from crm.models import (
     Cart,
     CartLineItem,
     Company,
     Contact,
+    FollowUpRule,
     Order,
     OrderLineItem,
     OrderStageChange,
@@ -18,6 +19,7 @@ from crm.models import (
     ProductVariant,
     PropertyDefinition,
     PropertyObjectType,
+    TriggerDelivery,
 )
 from crm.money import format_money
 from crm.views.access import can_change_orders_and_carts
@@ -160,6 +162,11 @@ class StoreRecordAdmin(admin.ModelAdmin):
         form.clean_properties = clean_properties
         return form
 
+    def save_model(self, request, obj, form, change):
+        before = type(obj).objects.filter(pk=obj.pk).values_list("properties", flat=True).first()
+        super().save_model(request, obj, form, change)
+        triggers.property_changed(obj, self.property_object_type, before or {}, obj.properties)
+
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
 
@@ -267,3 +274,67 @@ class PropertyDefinitionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return list(PropertyDefinition.immutable_fields) if obj else []
+
+
+@admin.register(FollowUpRule)
+class FollowUpRuleAdmin(admin.ModelAdmin):
+    """Follow-up triggers: what happens, and the webhook that hears of it."""
+
+    list_display = ["name", "event", "url", "active"]
+    list_filter = ["event", "active"]
+    fields = ["name", "event", "stage", "hours", "property", "url", "secret", "active"]
+
+    def get_changeform_initial_data(self, request):
+        return {"secret": triggers.new_secret(), **super().get_changeform_initial_data(request)}
+
+    # Rules send the CRM's data to other systems: superadmins only.
+    def has_module_permission(self, request):
+        return _superadmin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _superadmin(request)
+
+    def has_add_permission(self, request):
+        return _superadmin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _superadmin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _superadmin(request)
+
+
+def _superadmin(request) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(TriggerDelivery)
+class TriggerDeliveryAdmin(admin.ModelAdmin):
+    """The log of trigger deliveries; a failed one can be sent again."""
+
+    list_display = ["rule", "key", "status", "attempts", "response_status", "created_at"]
+    list_filter = ["status", "rule"]
+    readonly_fields = [
+        "rule",
+        "key",
+        "payload",
+        "status",
+        "attempts",
+        "response_status",
+        "error",
+        "created_at",
+        "delivered_at",
+    ]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send again")
+    def send_again(self, request, queryset):
+        for delivery in queryset.exclude(status="delivered"):
+            triggers.enqueue(delivery.pk)
+        self.message_user(request, "Queued again.")

@@ -604,3 +604,94 @@ class Segment(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class TriggerEvent(models.TextChoices):
+    ORDER_ENTERED_STAGE = "order_entered_stage", "An order enters a stage"
+    CART_ABANDONED = "cart_abandoned", "A cart stays abandoned for some hours"
+    PROPERTY_CHANGED = "property_changed", "A custom property of an order or cart changes"
+
+
+class FollowUpRule(models.Model):
+    """When something happens to an order or a cart, tell another tool: a signed POST to
+    `url` (crm.triggers)."""
+
+    name = models.CharField(max_length=255)
+    event = models.CharField(max_length=32, choices=TriggerEvent)
+    stage = models.ForeignKey(
+        PipelineStage,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="For “an order enters a stage”",
+    )
+    hours = models.PositiveIntegerField(
+        null=True, blank=True, help_text="For “a cart stays abandoned”: after how many hours"
+    )
+    property = models.ForeignKey(
+        PropertyDefinition,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="For “a custom property changes”",
+    )
+    url = models.URLField(max_length=2048, help_text="Where the webhook goes (https)")
+    secret = models.CharField(
+        max_length=128,
+        help_text="Signs each delivery: X-CRM-Signature is the base64 HMAC-SHA256 of the body",
+    )
+    active = models.BooleanField(default=True)
+    # Stage changes up to this id have been looked at.
+    last_change_id = models.BigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        needs = {
+            TriggerEvent.ORDER_ENTERED_STAGE: ("stage", "Choose the stage."),
+            TriggerEvent.CART_ABANDONED: ("hours", "Say after how many hours."),
+            TriggerEvent.PROPERTY_CHANGED: ("property", "Choose the property."),
+        }
+        field, message = needs.get(self.event, (None, None))
+        attname = f"{field}_id" if field in ("stage", "property") else field
+        if field and getattr(self, attname) in (None, ""):
+            raise ValidationError({field: message})
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed, will retry"
+    GAVE_UP = "gave_up", "Failed"
+
+
+class TriggerDelivery(models.Model):
+    """One call of a rule's webhook, and how it went (the log)."""
+
+    rule = models.ForeignKey(FollowUpRule, on_delete=models.CASCADE, related_name="deliveries")
+    # What happened, once: a second scan finds the same key and sends nothing twice.
+    key = models.CharField(max_length=200)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=DeliveryStatus, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "trigger deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "key"], name="crm_trigger_delivery_once")
+        ]
+
+    def __str__(self):
+        return f"{self.rule}: {self.key} ({self.get_status_display()})"

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from crm import links, properties
+from crm import links, properties, triggers
 from crm.models import Cart, PropertyObjectType
 from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
 from crm.views.filters import CartFilters
@@ -86,6 +86,7 @@ def update_properties(request, cart_id):
                 messages.error(request, error)
         return redirect("crm:cart", cart.pk)
     Cart.objects.filter(pk=cart.pk).update(properties=form.stored)
+    triggers.property_changed(cart, "cart", cart.properties, form.stored)
     messages.success(request, "The cart's properties are saved.")
     return redirect("crm:cart", cart.pk)
 

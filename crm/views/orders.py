@@ -11,7 +11,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from crm import links, properties
+from crm import links, properties, triggers
 from crm.models import Cart, Order, OrderLineItem, Pipeline, PropertyObjectType
 from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
 from crm.views.filters import OrderFilters
@@ -158,6 +158,7 @@ def update_properties(request, order_id):
                 messages.error(request, error)
         return redirect("crm:order", order.pk)
     Order.objects.filter(pk=order.pk).update(properties=form.stored)
+    triggers.property_changed(order, "order", order.properties, form.stored)
     messages.success(request, "The order's properties are saved.")
     return redirect("crm:order", order.pk)
 
