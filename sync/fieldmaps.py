@@ -81,6 +81,16 @@ SHOPIFY_FIELDS: dict[str, dict[str, ShopifyField]] = {
     },
 }
 
+# Orders flow to the CRM only; these Shopify fields can fill an order's custom properties.
+SHOPIFY_FIELDS["orders"] = {
+    "note": ShopifyField("Note", TEXT),
+    "tags": ShopifyField("Tags", LIST),
+    "sourceName": ShopifyField("Sales channel", TEXT),
+    "poNumber": ShopifyField("PO number", TEXT),
+}
+# A CRM field named so is the order's custom property of that internal name.
+PROPERTY_PREFIX = "properties."
+
 CRM_FIELDS: dict[str, dict[str, CrmField]] = {
     "contacts": {
         "email": CrmField("Email", TEXT),
@@ -198,10 +208,25 @@ def ensure_defaults(setting) -> None:
     )
 
 
+def crm_fields(object_type: str) -> dict[str, CrmField]:
+    """The CRM fields a mapping of the object may name: the table above, and for orders
+    their custom properties (`properties.<internal name>`)."""
+    if object_type != "orders":
+        return CRM_FIELDS.get(object_type, {})
+    from crm.models import PropertyDefinition
+
+    return {
+        f"{PROPERTY_PREFIX}{d.internal_name}": CrmField(d.label, d.type)
+        for d in PropertyDefinition.objects.filter(object_type="order")
+    }
+
+
 def active(setting) -> list:
     """The sync's mappings that are on (the defaults made on first use)."""
     if setting.object_type not in DEFAULTS:
-        return []
+        if setting.object_type not in SHOPIFY_FIELDS:
+            return []
+        return [m for m in setting.field_maps.all() if m.enabled]
     maps = list(setting.field_maps.all())
     if not any(m.is_default for m in maps):
         ensure_defaults(setting)
@@ -262,7 +287,7 @@ SAME_KIND = {TEXT, NUMBER, DATE, BOOLEAN, ENUMERATION, LIST}
 def problem(object_type: str, crm_field: str, shopify_field: str, direction: str, others) -> str:
     """Why this mapping cannot be (a sentence for the merchant), or "" when it can. `others`:
     the sync's other enabled mappings, as (crm field, shopify field, direction)."""
-    crm = CRM_FIELDS.get(object_type, {}).get(crm_field)
+    crm = crm_fields(object_type).get(crm_field)
     shop = SHOPIFY_FIELDS.get(object_type, {}).get(shopify_field)
     if crm is None:
         return f"{crm_field!r} is not a CRM field of {object_type}."
@@ -285,6 +310,6 @@ def problem(object_type: str, crm_field: str, shopify_field: str, direction: str
             source = SHOPIFY_FIELDS[object_type][other_shop].label
             return f"The CRM's {crm.label} already gets its value from Shopify's {source}."
         if outbound(direction) and outbound(other_direction) and other_shop == shopify_field:
-            source = CRM_FIELDS[object_type][other_crm].label
+            source = crm_fields(object_type)[other_crm].label
             return f"Shopify's {shop.label} already gets its value from the CRM's {source}."
     return ""

@@ -167,7 +167,7 @@ def map_problems(object_type: str, maps: list[dict]) -> list[str]:
     kept = []
     for item in maps:
         if item["is_default"] and item["crm_field"] in required and not item["enabled"]:
-            label = fieldmaps.CRM_FIELDS[object_type][item["crm_field"]].label
+            label = fieldmaps.crm_fields(object_type)[item["crm_field"]].label
             problems.append(f"{label} cannot be turned off: records are matched by it.")
         if not item["enabled"]:
             continue
@@ -250,7 +250,7 @@ def save(store, draft: dict):
         setting.stage_mapping = stage_mapping_of(draft)
         fields += ["pipeline", "stage_mapping"]
     setting.save(update_fields=fields)
-    if object_type in TWO_WAY:
+    if object_type in fieldmaps.SHOPIFY_FIELDS:
         _save_maps(setting, draft["maps"])
     if object_type == ObjectType.ORDERS:
         # The orders already in the CRM move to their stages now, with progress.

@@ -105,10 +105,13 @@ def configure(request, store_id, object_type):
             directions=setup.directions(object_type),
             conflict_rules=ConflictRule.choices,
             map_rows=_map_rows(object_type, draft["maps"]),
-            map_directions=fieldmaps.DIRECTIONS,
-            crm_fields=sorted(fieldmaps.CRM_FIELDS.get(object_type, {}).items()),
+            map_directions=fieldmaps.DIRECTIONS
+            if object_type in setup.TWO_WAY
+            else [(fieldmaps.TO_CRM, "Shopify → CRM")],
+            crm_fields=sorted(fieldmaps.crm_fields(object_type).items()),
             shopify_fields=sorted(fieldmaps.SHOPIFY_FIELDS.get(object_type, {}).items()),
             two_way=object_type in setup.TWO_WAY,
+            mappable=object_type in fieldmaps.SHOPIFY_FIELDS,
         ),
     )
 
@@ -159,7 +162,7 @@ def _add_mapping(post, draft) -> tuple[dict, str]:
 
 
 def _map_rows(object_type, maps):
-    crm = fieldmaps.CRM_FIELDS.get(object_type, {})
+    crm = fieldmaps.crm_fields(object_type)
     shop = fieldmaps.SHOPIFY_FIELDS.get(object_type, {})
     required = fieldmaps.REQUIRED.get(object_type, set())
     rows = []
@@ -265,14 +268,14 @@ def review(request, store_id, object_type):
         messages.success(request, f"The {object_type} sync of {store} is saved; it is syncing now.")
         return redirect("admin:integration_store_change", store.pk)
     crm, shop = (
-        fieldmaps.CRM_FIELDS.get(object_type, {}),
+        fieldmaps.crm_fields(object_type),
         fieldmaps.SHOPIFY_FIELDS.get(object_type, {}),
     )
     arrows = {fieldmaps.BOTH: "⇄", fieldmaps.TO_CRM: "←", fieldmaps.TO_SHOPIFY: "→"}
     mapped = [
         f"{crm[m['crm_field']].label} {arrows[m['direction']]} {shop[m['shopify_field']].label}"
         for m in draft["maps"]
-        if m["enabled"]
+        if m["enabled"] and m["crm_field"] in crm and m["shopify_field"] in shop
     ]
     return render(
         request,

@@ -5,6 +5,9 @@ order name is adopted, not duplicated. An order deleted in Shopify is deleted in
 
 from __future__ import annotations
 
+import logging
+
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -17,8 +20,9 @@ from crm.models import (
     OrderLineItem,
     OrderStageChange,
     PipelineStage,
+    PropertyDefinition,
 )
-from sync import writes
+from sync import fieldmaps, writes
 from sync.adapters.base import (
     Adapter,
     Parsed,
@@ -33,6 +37,8 @@ from sync.mappings import crm_ids, crm_ids_by_key
 from sync.models import VARIANTS, RecordMapping, SyncSetting
 from sync.stages import mapping_for, shopify_order_status, stage_for
 from sync.totals import recompute_contact_totals
+
+log = logging.getLogger(__name__)
 
 DOCUMENT = """
 query OrdersBulk {
@@ -96,6 +102,10 @@ fragment OrderFields on Order {
   displayFinancialStatus
   displayFulfillmentStatus
   checkoutToken
+  note
+  tags
+  sourceName
+  poNumber
   customer { id defaultEmailAddress { emailAddress } }
   purchasingEntity { ... on PurchasingCompany { company { id } } }
   subtotalPriceSet { ...OrderMoney }
@@ -163,6 +173,47 @@ def line_rows(store, model, parent_field: str, records: list[tuple[Parsed, int]]
             row["variant_id"] = variants.get(row.pop("variant"))
             rows.append(row)
     return rows
+
+
+def property_mappings(setting) -> list[tuple[str, object]]:
+    """(Shopify field, property definition) for each mapping of the order sync that fills a
+    custom property."""
+    if setting is None:
+        return []
+    maps = [
+        m for m in fieldmaps.active(setting) if m.crm_field.startswith(fieldmaps.PROPERTY_PREFIX)
+    ]
+    names = {m.crm_field.removeprefix(fieldmaps.PROPERTY_PREFIX) for m in maps}
+    definitions = {
+        d.internal_name: d
+        for d in PropertyDefinition.objects.filter(object_type="order", internal_name__in=names)
+    }
+    return [
+        (m.shopify_field, definitions[m.crm_field.removeprefix(fieldmaps.PROPERTY_PREFIX)])
+        for m in maps
+        if m.crm_field.removeprefix(fieldmaps.PROPERTY_PREFIX) in definitions
+    ]
+
+
+def mapped_properties(to_properties, record: Parsed, current: dict) -> dict:
+    """The order's properties: what it has, with the mapped ones as Shopify says now. A value
+    the property's type cannot hold is left out (the rest of the order still syncs)."""
+    properties = dict(current or {})
+    source = record.links.get("shopify", {})
+    for shopify_field, definition in to_properties:
+        value = source.get(shopify_field)
+        if isinstance(value, list):
+            value = ", ".join(value)
+        try:
+            stored = definition.to_stored_value(value)
+        except ValidationError:
+            log.info("order %s: %r does not fit %s", record.shopify_id, value, definition)
+            continue
+        if stored is None:
+            properties.pop(definition.internal_name, None)
+        else:
+            properties[definition.internal_name] = stored
+    return properties
 
 
 def record_stage_changes(moves: list[tuple[int, int | None, int | None, str]], when) -> None:
@@ -265,6 +316,13 @@ class OrderAdapter(Adapter):
             fields=fields,
             children=parse_lines((node.get("lineItems") or {}).get("nodes") or []),
             links={
+                # Fields the sync's custom mappings may put in the order's properties.
+                "shopify": {
+                    "note": text(node.get("note")),
+                    "tags": sorted(node.get("tags") or []),
+                    "sourceName": text(node.get("sourceName")),
+                    "poNumber": text(node.get("poNumber")),
+                },
                 "customer": number(customer.get("id")),
                 # Who the order is associated with: the customer's email; a guest's order
                 # email when there is no customer; nobody when the customer has no email.
@@ -308,18 +366,20 @@ class OrderAdapter(Adapter):
         parsed = [record for record, _ in records]
         contacts = contact_ids_for(store, parsed)
         companies = crm_ids(store, "companies", [record.links["company"] for record in parsed])
-        stages = mapping_for(
+        setting = (
             SyncSetting.objects.filter(store=store, object_type="orders")
             .select_related("pipeline")
             .first()
         )
+        stages = mapping_for(setting)
+        to_properties = property_mappings(setting)
         before = {
-            order_id: (contact_id, stage_id)
-            for order_id, contact_id, stage_id in Order.objects.filter(
+            order_id: (contact_id, stage_id, properties)
+            for order_id, contact_id, stage_id, properties in Order.objects.filter(
                 pk__any=[crm_id for _, crm_id in records if crm_id]
-            ).values_list("id", "contact_id", "pipeline_stage_id")
+            ).values_list("id", "contact_id", "pipeline_stage_id", "properties")
         }
-        previous_contacts = {contact_id for contact_id, _ in before.values()}
+        previous_contacts = {row[0] for row in before.values()}
         orders = []
         for record, crm_id in records:
             fields = record.fields
@@ -338,6 +398,9 @@ class OrderAdapter(Adapter):
                     ),
                     created_at=now,
                     updated_at=now,
+                    properties=mapped_properties(
+                        to_properties, record, before.get(crm_id, (None, None, {}))[2]
+                    ),
                     **fields,
                 )
             )
@@ -371,10 +434,11 @@ class OrderAdapter(Adapter):
         old = [order for order in orders if order.pk is not None]
         writes.insert(new)
         if old:
+            # Properties are the CRM's, except those the sync's mappings fill (merged above).
             names = [
                 field.name
                 for field in Order._meta.concrete_fields
-                if field.name not in ("id", "created_at", "properties")
+                if field.name not in ("id", "created_at")
             ]
             writes.upsert(old, unique_fields=["id"], update_fields=names)
         return orders

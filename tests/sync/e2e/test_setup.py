@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from crm.models import Contact
+from crm.models import Contact, Order, PropertyDefinition
 from sync import services, setup
 from sync.models import FieldMapping, RecordMapping, SyncSetting
 from tests.sync.e2e.conftest import SHOP, work
@@ -222,3 +222,50 @@ def test_records_that_stop_matching_the_filters_move_to_excluded(shopify, store)
     assert RecordMapping.objects.filter(
         store=store, object_type="orders", state="synced"
     ).count() == len(orders) - len(unpaid)
+
+
+def test_a_shopify_order_field_fills_a_custom_property(admin_client, shopify, store):
+    PropertyDefinition.objects.create(
+        object_type="order", internal_name="channel", label="Channel", type="text"
+    )
+    admin_client.get(configure_url(store, "orders"))
+    page = admin_client.post(
+        configure_url(store, "orders"),
+        {
+            "direction": "to_crm",
+            "add": "Add mapping",
+            "new-crm_field": "properties.channel",
+            "new-shopify_field": "sourceName",
+            "new-direction": "to_crm",
+        },
+    )
+    assert "Sales channel" in page.content.decode()
+    draft = admin_client.session[f"sync-setup:{store.pk}:orders"]
+    setup.save(store, draft)
+    work()
+
+    orders = shopify.call("GET", f"shops/{SHOP}/orders")["orders"]
+    channels = {o["name"]: o["sourceName"] for o in orders}
+    assert {o.name: o.properties.get("channel") for o in Order.objects.all()} == channels
+
+    # A Shopify field whose values the property's type cannot hold is refused.
+    PropertyDefinition.objects.create(
+        object_type="order", internal_name="weight", label="Weight", type="number"
+    )
+    refused = admin_client.post(
+        configure_url(store, "orders"),
+        {
+            "direction": "to_crm",
+            "add": "Add mapping",
+            "new-crm_field": "properties.weight",
+            "new-shopify_field": "note",
+            "new-direction": "to_crm",
+        },
+    )
+    message = (
+        "Weight (CRM, number) and Note (Shopify, text): a number becomes text only one way, "
+        "CRM → Shopify."
+    )
+    assert escape(message) in refused.content.decode()
+    draft = admin_client.session[f"sync-setup:{store.pk}:orders"]
+    assert [m["crm_field"] for m in draft["maps"]] == ["properties.channel"]
