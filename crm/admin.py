@@ -275,6 +275,16 @@ class PropertyDefinitionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return list(PropertyDefinition.immutable_fields) if obj else []
 
+    # Staff see the properties; superadmins define them.
+    def has_add_permission(self, request):
+        return _superadmin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _superadmin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _superadmin(request)
+
 
 @admin.register(FollowUpRule)
 class FollowUpRuleAdmin(admin.ModelAdmin):

@@ -11,7 +11,7 @@ from crm import links, properties, triggers
 from crm.models import Cart, PropertyObjectType
 from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
 from crm.views.filters import CartFilters
-from crm.views.listing import page_of, query_without, sorted_by
+from crm.views.listing import csv_response, page_of, query_without, sorted_by
 
 SORTS = {"started": "checkout_started_at", "total": "total", "status": "status"}
 
@@ -23,6 +23,8 @@ def index(request):
     carts = Cart.objects.select_related("contact", "recovered_order")
     if filters.is_bound:
         carts = filters.apply(carts)
+    if request.GET.get("format") == "csv":
+        return _csv(carts, definitions)
     carts, sort = sorted_by(request, carts, SORTS, "-started")
     page = page_of(request, carts)
     return render(
@@ -101,3 +103,24 @@ def delete(request, cart_id):
     cart.delete()
     messages.success(request, "The cart is deleted from the CRM (not from the store).")
     return redirect("crm:carts")
+
+
+def _csv(carts, definitions):
+    columns = ["id", "store", "started", "email", "contact", "currency", "total", "status"]
+    columns += ["recovered_order"] + [d.internal_name for d in definitions]
+
+    def row(cart):
+        return [
+            cart.pk,
+            cart.source_store,
+            cart.checkout_started_at.isoformat(),
+            cart.email,
+            cart.contact.email if cart.contact else "",
+            cart.currency,
+            cart.total,
+            cart.status,
+            cart.recovered_order.name if cart.recovered_order else "",
+            *[cart.properties.get(d.internal_name) for d in definitions],
+        ]
+
+    return csv_response("carts.csv", columns, row, carts.order_by("-checkout_started_at", "-id"))

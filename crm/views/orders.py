@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,7 +12,7 @@ from crm import links, properties, triggers
 from crm.models import Cart, Order, OrderLineItem, Pipeline, PropertyObjectType
 from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
 from crm.views.filters import OrderFilters
-from crm.views.listing import page_of, query_without, sorted_by
+from crm.views.listing import csv_response, page_of, query_without, sorted_by
 
 SORTS = {
     "name": "name",
@@ -175,11 +172,6 @@ def delete(request, order_id):
     return redirect("crm:orders")
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _csv(orders, definitions):
     columns = [
         "name",
@@ -194,36 +186,21 @@ def _csv(orders, definitions):
         "order_status",
         "stage",
     ] + [d.internal_name for d in definitions]
-    writer = csv.writer(_Echo())
 
-    def rows():
-        yield writer.writerow(columns)
-        for order in orders.order_by("-processed_at", "-id").iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    order.name,
-                    order.source_store,
-                    order.processed_at.isoformat(),
-                    order.email,
-                    order.contact.email if order.contact else "",
-                    order.currency,
-                    order.total,
-                    order.financial_status,
-                    order.fulfillment_status,
-                    order.order_status,
-                    order.pipeline_stage.label if order.pipeline_stage else "",
-                    *[_csv_value(order.properties.get(d.internal_name)) for d in definitions],
-                ]
-            )
+    def row(order):
+        return [
+            order.name,
+            order.source_store,
+            order.processed_at.isoformat(),
+            order.email,
+            order.contact.email if order.contact else "",
+            order.currency,
+            order.total,
+            order.financial_status,
+            order.fulfillment_status,
+            order.order_status,
+            order.pipeline_stage.label if order.pipeline_stage else "",
+            *[order.properties.get(d.internal_name) for d in definitions],
+        ]
 
-    return StreamingHttpResponse(
-        rows(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="orders.csv"'},
-    )
-
-
-def _csv_value(value) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting like a formula would run in a spreadsheet.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    return csv_response("orders.csv", columns, row, orders.order_by("-processed_at", "-id"))

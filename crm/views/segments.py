@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from crm import segments
 from crm.models import Product, PropertyDefinition, Segment, SegmentObjectType
 from crm.views.access import staff_required
-from crm.views.listing import page_of, query_without
+from crm.views.listing import csv_response, page_of, query_without
 
 
 class SegmentForm(forms.Form):
@@ -117,45 +114,19 @@ def detail(request, segment_id):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _csv(segment, people):
-    writer = csv.writer(_Echo())
     if segment.object_type == SegmentObjectType.CONTACT:
-        header = ["email", "first_name", "last_name", "company", "orders_count"]
+        columns = ["email", "first_name", "last_name", "company", "orders_count"]
 
         def row(person):
-            return [
-                person.email,
-                person.first_name,
-                person.last_name,
-                person.company.name if person.company else "",
-                person.orders_count,
-            ]
+            company = person.company.name if person.company else ""
+            return [person.email, person.first_name, person.last_name, company, person.orders_count]
 
         people = people.select_related("company")
     else:
-        header = ["name", "domain", "phone"]
+        columns = ["name", "domain", "phone"]
 
         def row(firm):
             return [firm.name, firm.domain, firm.phone]
 
-    def rows():
-        yield writer.writerow(header)
-        for record in people.iterator(chunk_size=2000):
-            yield writer.writerow([_safe(value) for value in row(record)])
-
-    filename = f"segment-{segment.pk}.csv"
-    return StreamingHttpResponse(
-        rows(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def _safe(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    return csv_response(f"segment-{segment.pk}.csv", columns, row, people)

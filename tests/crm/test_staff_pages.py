@@ -270,3 +270,25 @@ def test_the_order_index_costs_the_same_queries_for_10_or_1000_orders(staff, mak
     assert queries() == few
     assert queries(page=3) == few
     assert queries(stage=stage("open").pk, sort="total") == few
+
+
+def test_the_carts_csv_has_the_filtered_carts(staff, orders, make_cart):
+    make_cart(email="=cmd()@example.com")
+
+    response = staff.get(reverse("crm:carts"), {"status": "abandoned", "format": "csv"})
+
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0] == "id,store,started,email,contact,currency,total,status,recovered_order"
+    assert len(lines) == 2
+    # A spreadsheet would run a cell that starts like a formula: it is quoted.
+    assert ",'=cmd()@example.com," in lines[1]
+
+
+def test_only_superadmins_define_properties(staff, channel):
+    url = reverse("admin:crm_propertydefinition_add")
+    assert staff.get(url).status_code == 403
+    response = staff.post(
+        url, {"object_type": "order", "internal_name": "x", "label": "X", "type": "text"}
+    )
+    assert response.status_code == 403
+    assert PropertyDefinition.objects.count() == 1
