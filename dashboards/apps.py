@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class DashboardsConfig(AppConfig):
     name = "dashboards"
     verbose_name = "E-commerce dashboards"
+
+    def ready(self):
+        from crm.signals import store_records_changed
+        from dashboards.refresh import records_changed
+
+        store_records_changed.connect(records_changed, dispatch_uid="dashboards-aggregates")

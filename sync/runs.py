@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from crm.models import Order
+from crm.signals import store_records_changed
 from integration.client import ShopifyClient, ShopifyError, ShopifyUserError
 from integration.documents import operation
 from sync import engine, stages
@@ -186,6 +187,7 @@ def _restage(run: SyncRun, setting: SyncSetting):
             if not moved:
                 raise RunTakenOver(f"{run} moved on without this worker")
         run.checkpoint = {"last_id": last}
+    store_records_changed.send(sender=SyncRun, store=run.store.shop_domain)  # stage counts
     _finish(run, RunStatus.SUCCEEDED)
 
 

@@ -9,6 +9,7 @@ import re
 from django.utils import timezone
 
 from crm.models import Cart, CartLineItem, CartStatus
+from crm.signals import store_records_changed
 from sync import writes
 from sync.adapters.base import Adapter, Parsed, amount, currency, moment, number, text
 from sync.adapters.orders import contact_ids_for, line_rows, parse_lines
@@ -184,8 +185,18 @@ class CartAdapter(Adapter):
         pairs = [(record, result[record.shopify_id]) for record in parsed]
         CartLineItem.objects.filter(cart__any=list(result.values())).delete()
         writes.insert(line_rows(store, CartLineItem, "cart_id", pairs), need_ids=False)
+        store_records_changed.send(
+            sender=type(self), store=store.shop_domain, cart_ids=list(result.values())
+        )
         return result
 
     def delete(self, store, crm_ids_gone: list[int]) -> None:
         """A checkout Shopify dropped goes, but a recovered cart is history: it stays."""
-        Cart.objects.filter(pk__in=crm_ids_gone, recovered_order__isnull=True).delete()
+        gone = Cart.objects.filter(pk__in=crm_ids_gone, recovered_order__isnull=True)
+        # Said before deleting: what is derived from them can still see them.
+        store_records_changed.send(
+            sender=type(self),
+            store=store.shop_domain,
+            cart_ids=list(gone.values_list("pk", flat=True)),
+        )
+        gone.delete()

@@ -22,6 +22,7 @@ from crm.models import (
     PipelineStage,
     PropertyDefinition,
 )
+from crm.signals import store_records_changed
 from sync import fieldmaps, writes
 from sync.adapters.base import (
     Adapter,
@@ -374,10 +375,10 @@ class OrderAdapter(Adapter):
         stages = mapping_for(setting)
         to_properties = property_mappings(setting)
         before = {
-            order_id: (contact_id, stage_id, properties)
-            for order_id, contact_id, stage_id, properties in Order.objects.filter(
+            order_id: (contact_id, stage_id, properties, processed_at.date())
+            for order_id, contact_id, stage_id, properties, processed_at in Order.objects.filter(
                 pk__any=[crm_id for _, crm_id in records if crm_id]
-            ).values_list("id", "contact_id", "pipeline_stage_id", "properties")
+            ).values_list("id", "contact_id", "pipeline_stage_id", "properties", "processed_at")
         }
         previous_contacts = {row[0] for row in before.values()}
         orders = []
@@ -399,7 +400,7 @@ class OrderAdapter(Adapter):
                     created_at=now,
                     updated_at=now,
                     properties=mapped_properties(
-                        to_properties, record, before.get(crm_id, (None, None, {}))[2]
+                        to_properties, record, before.get(crm_id, (None, None, {}, None))[2]
                     ),
                     **fields,
                 )
@@ -426,6 +427,13 @@ class OrderAdapter(Adapter):
         writes.insert(line_rows(store, OrderLineItem, "order_id", pairs), need_ids=False)
         self._recover_carts(store, pairs)
         recompute_contact_totals(previous_contacts | {contacts[r.shopify_id] for r in parsed})
+        store_records_changed.send(
+            sender=type(self),
+            store=store.shop_domain,
+            order_ids=list(result.values()),
+            # Orders that left a day (their date changed) leave it to be counted again.
+            days=[row[3] for row in before.values() if row[3]],
+        )
         return result
 
     def _write(self, orders: list[Order]) -> list[Order]:
@@ -454,8 +462,11 @@ class OrderAdapter(Adapter):
                 ).update(recovered_order=order_id, status=CartStatus.RECOVERED)
 
     def delete(self, store, crm_ids_gone: list[int]) -> None:
-        contacts = set(
-            Order.objects.filter(pk__in=crm_ids_gone).values_list("contact_id", flat=True)
+        gone = Order.objects.filter(pk__in=crm_ids_gone)
+        contacts = set(gone.values_list("contact_id", flat=True))
+        # Said before deleting: what is derived from them can still see them.
+        store_records_changed.send(
+            sender=type(self), store=store.shop_domain, order_ids=list(crm_ids_gone)
         )
-        Order.objects.filter(pk__in=crm_ids_gone).delete()
+        gone.delete()
         recompute_contact_totals(contacts)

@@ -1,0 +1,102 @@
+"""The report aggregates: small tables per store, day and currency (and product), which every
+built-in report reads instead of the orders. dashboards/aggregates.py builds them: for the days
+a sync touched, and again in full at night (both give the same rows)."""
+
+from django.db import models
+
+from crm.fields import ZERO, MoneyField
+
+
+class DailyOrderStats(models.Model):
+    """Orders placed on `day` (in UTC) in one store and currency."""
+
+    store = models.CharField(max_length=255, help_text="The shop's domain")
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    orders = models.PositiveIntegerField(default=0, help_text="Not cancelled")
+    cancelled = models.PositiveIntegerField(default=0)
+    revenue = MoneyField(default=ZERO, help_text="Totals of the orders not cancelled")
+    refunds = MoneyField(default=ZERO, help_text="Refunded on the orders placed that day")
+    customer_orders = models.PositiveIntegerField(default=0, help_text="Orders with a contact")
+    customer_revenue = MoneyField(default=ZERO)
+    new_customers = models.PositiveIntegerField(
+        default=0, help_text="Orders that were their contact's first"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "day", "currency"], name="dashboards_order_day_once"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "store"], name="dashboards_order_day")]
+
+    def __str__(self):
+        return f"{self.store} {self.day} {self.currency}"
+
+
+class DailyProductStats(models.Model):
+    """What one product sold on `day` in one store and currency (orders not cancelled)."""
+
+    store = models.CharField(max_length=255)
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    # 0: lines without a product in the CRM (counted under their title).
+    product_id = models.BigIntegerField(default=0)
+    title = models.CharField(max_length=255, help_text="The product's name when it sold")
+    quantity = models.PositiveIntegerField(default=0)
+    revenue = MoneyField(default=ZERO)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "day", "currency", "product_id", "title"],
+                name="dashboards_product_day_once",
+            )
+        ]
+        indexes = [models.Index(fields=["day", "store"], name="dashboards_product_day")]
+
+    def __str__(self):
+        return f"{self.store} {self.day} {self.title}"
+
+
+class DailyCartStats(models.Model):
+    """Carts started on `day` in one store and currency, and what became of them."""
+
+    store = models.CharField(max_length=255)
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    abandoned = models.PositiveIntegerField(default=0)
+    abandoned_value = MoneyField(default=ZERO)
+    recovered = models.PositiveIntegerField(default=0)
+    recovered_value = MoneyField(default=ZERO, help_text="Totals of the orders they became")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "day", "currency"], name="dashboards_cart_day_once"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "store"], name="dashboards_cart_day")]
+
+    def __str__(self):
+        return f"{self.store} {self.day} {self.currency}"
+
+
+class StageStats(models.Model):
+    """How many of a store's orders sit in each stage now (rebuilt with the other rows)."""
+
+    store = models.CharField(max_length=255)
+    stage_id = models.BigIntegerField()
+    pipeline = models.CharField(max_length=100)
+    stage = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+    orders = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "stage_id"], name="dashboards_stage_once")
+        ]
+
+    def __str__(self):
+        return f"{self.store} {self.stage}: {self.orders}"

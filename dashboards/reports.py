@@ -1,0 +1,307 @@
+"""The built-in e-commerce reports: each with a key, a title, what it shows, its chart, and the
+formula it computes — from the aggregate tables only. Amounts are per currency, never summed
+across currencies; counts may be."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from dashboards.models import DailyCartStats, DailyOrderStats, DailyProductStats, StageStats
+
+TOP = 10
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which data a report reads: the days from `start` to `end` (inclusive, UTC) and the
+    stores (None: all)."""
+
+    start: datetime.date
+    end: datetime.date
+    stores: tuple[str, ...] | None = None
+
+    def filter(self, queryset, dated: bool = True):
+        if dated:
+            queryset = queryset.filter(day__gte=self.start, day__lte=self.end)
+        if self.stores is not None:
+            queryset = queryset.filter(store__in=self.stores)
+        return queryset
+
+    def previous(self) -> Scope:
+        """The period just before, as long as this one (for comparisons)."""
+        length = self.end - self.start + datetime.timedelta(days=1)
+        return Scope(self.start - length, self.start - datetime.timedelta(days=1), self.stores)
+
+
+@dataclass(frozen=True)
+class Report:
+    key: str
+    title: str
+    description: str
+    chart: str  # "number", "line", "bar", "pie" or "table"
+    formula: str
+    compute: object
+
+    def __call__(self, scope: Scope):
+        return self.compute(scope)
+
+
+REGISTRY: dict[str, Report] = {}
+
+
+def report(key, title, description, chart, formula):
+    def register(function):
+        REGISTRY[key] = Report(key, title, description, chart, formula, function)
+        return function
+
+    return register
+
+
+def _per_currency(scope: Scope, model, **sums) -> dict[str, dict]:
+    rows = (
+        scope.filter(model.objects.all())
+        .values("currency")
+        .annotate(**{name: Sum(field) for name, field in sums.items()})
+        .order_by("currency")
+    )
+    return {row.pop("currency"): row for row in rows}
+
+
+def _ratio(numerator, denominator):
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.01"))
+
+
+@report(
+    "total_revenue",
+    "Total revenue",
+    "What the orders placed in the period came to.",
+    "number",
+    "Σ order totals, cancelled orders aside, per currency",
+)
+def total_revenue(scope):
+    return {c: row["v"] for c, row in _per_currency(scope, DailyOrderStats, v="revenue").items()}
+
+
+@report(
+    "orders",
+    "Orders",
+    "How many orders were placed.",
+    "number",
+    "count of orders, cancelled orders aside",
+)
+def orders(scope):
+    total = scope.filter(DailyOrderStats.objects.all()).aggregate(n=Sum("orders"))["n"]
+    return total or 0
+
+
+@report(
+    "average_order_value",
+    "Average order value",
+    "What an order comes to on average.",
+    "number",
+    "Σ order totals ÷ number of orders, cancelled orders aside, per currency",
+)
+def average_order_value(scope):
+    rows = _per_currency(scope, DailyOrderStats, revenue="revenue", n="orders")
+    return {c: _ratio(row["revenue"], row["n"]) for c, row in rows.items()}
+
+
+def _series(scope, model, field):
+    rows = (
+        scope.filter(model.objects.all())
+        .values("day", "currency")
+        .annotate(v=Sum(field))
+        .order_by("day", "currency")
+    )
+    series = defaultdict(list)
+    for row in rows:
+        series[row["currency"]].append((row["day"], row["v"]))
+    return dict(series)
+
+
+@report(
+    "revenue_over_time",
+    "Revenue over time",
+    "Revenue per day.",
+    "line",
+    "per day: Σ order totals, cancelled orders aside, per currency",
+)
+def revenue_over_time(scope):
+    return _series(scope, DailyOrderStats, "revenue")
+
+
+@report(
+    "orders_over_time",
+    "Orders over time",
+    "Orders per day.",
+    "line",
+    "per day: count of orders, cancelled orders aside",
+)
+def orders_over_time(scope):
+    rows = (
+        scope.filter(DailyOrderStats.objects.all())
+        .values("day")
+        .annotate(v=Sum("orders"))
+        .order_by("day")
+    )
+    return [(row["day"], row["v"]) for row in rows]
+
+
+@report(
+    "new_vs_returning",
+    "New vs returning customers",
+    "Whose orders they were.",
+    "pie",
+    "new: orders that were their contact's first in the store; returning: other orders with a "
+    "contact; guests: orders without one",
+)
+def new_vs_returning(scope):
+    totals = scope.filter(DailyOrderStats.objects.all()).aggregate(
+        n=Sum("orders"), customer=Sum("customer_orders"), new=Sum("new_customers")
+    )
+    n, customer, new = (totals[k] or 0 for k in ("n", "customer", "new"))
+    return {"new": new, "returning": customer - new, "guests": n - customer}
+
+
+@report(
+    "repeat_purchase_rate",
+    "Repeat purchase rate",
+    "How many orders came from customers who had ordered before.",
+    "number",
+    "returning-customer orders ÷ orders with a contact",
+)
+def repeat_purchase_rate(scope):
+    mix = new_vs_returning(scope)
+    return _ratio(mix["returning"], mix["new"] + mix["returning"])
+
+
+@report(
+    "customer_lifetime_value",
+    "Customer lifetime value",
+    "Revenue per customer won in the period.",
+    "number",
+    "Σ totals of orders with a contact ÷ new customers, per currency",
+)
+def customer_lifetime_value(scope):
+    rows = _per_currency(scope, DailyOrderStats, revenue="customer_revenue", new="new_customers")
+    return {c: _ratio(row["revenue"], row["new"]) for c, row in rows.items()}
+
+
+def _top_products(scope, field):
+    rows = (
+        scope.filter(DailyProductStats.objects.all())
+        .values("currency", "product_id", "title")
+        .annotate(quantity=Sum("quantity"), revenue=Sum("revenue"))
+        .order_by("currency", f"-{field}", "title")
+    )
+    top = defaultdict(list)
+    for row in rows:
+        if len(top[row["currency"]]) < TOP:
+            top[row["currency"]].append((row["title"], row[field]))
+    return dict(top)
+
+
+@report(
+    "top_products_revenue",
+    "Top products by revenue",
+    "The ten products that brought the most.",
+    "bar",
+    "per product: Σ line totals of orders not cancelled, per currency",
+)
+def top_products_revenue(scope):
+    return _top_products(scope, "revenue")
+
+
+@report(
+    "top_products_quantity",
+    "Top products by quantity",
+    "The ten products sold the most.",
+    "bar",
+    "per product: Σ quantities on orders not cancelled",
+)
+def top_products_quantity(scope):
+    return _top_products(scope, "quantity")
+
+
+@report(
+    "abandoned_carts",
+    "Abandoned carts",
+    "Checkouts started in the period and not completed.",
+    "number",
+    "count and Σ totals of carts still abandoned, per currency",
+)
+def abandoned_carts(scope):
+    rows = _per_currency(scope, DailyCartStats, n="abandoned", value="abandoned_value")
+    return {c: {"count": row["n"], "value": row["value"]} for c, row in rows.items()}
+
+
+@report(
+    "cart_recovery",
+    "Cart recovery",
+    "How many started checkouts became orders, and what they brought.",
+    "number",
+    "recovered carts ÷ (recovered + abandoned carts); recovered revenue: Σ totals of the orders "
+    "they became, per currency",
+)
+def cart_recovery(scope):
+    rows = _per_currency(
+        scope, DailyCartStats, n="abandoned", recovered="recovered", value="recovered_value"
+    )
+    recovered = sum(row["recovered"] for row in rows.values())
+    carts = recovered + sum(row["n"] for row in rows.values())
+    return {
+        "rate": _ratio(recovered, carts),
+        "revenue": {c: row["value"] for c, row in rows.items()},
+    }
+
+
+@report(
+    "orders_by_stage",
+    "Orders by pipeline stage",
+    "Where the orders are now.",
+    "bar",
+    "per stage: count of orders in it now (whatever the period)",
+)
+def orders_by_stage(scope):
+    rows = (
+        scope.filter(StageStats.objects.all(), dated=False)
+        .values("pipeline", "stage", "position")
+        .annotate(n=Sum("orders"))
+        .order_by("pipeline", "position", "stage")
+    )
+    return [(f"{row['pipeline']}: {row['stage']}", row["n"]) for row in rows]
+
+
+@report(
+    "revenue_by_store",
+    "Revenue by store",
+    "What each store brought.",
+    "bar",
+    "per store: Σ order totals, cancelled orders aside, per currency",
+)
+def revenue_by_store(scope):
+    rows = (
+        scope.filter(DailyOrderStats.objects.all())
+        .values("store", "currency")
+        .annotate(v=Sum("revenue"))
+        .order_by("store", "currency")
+    )
+    return [(row["store"], row["currency"], row["v"]) for row in rows]
+
+
+@report(
+    "refunds",
+    "Refunds",
+    "What was refunded on the orders placed in the period.",
+    "number",
+    "Σ refunded amounts, per currency",
+)
+def refunds(scope):
+    return {c: row["v"] for c, row in _per_currency(scope, DailyOrderStats, v="refunds").items()}
