@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The staff pages: orders, carts, and the contacts and companies they belong to.
     path("crm/", include("crm.urls")),
+    path("dashboards/", include("dashboards.urls")),
     # Shopify comes back to these: the OAuth callback and the webhook intake.
     path("shopify/", include("integration.urls")),
     path("shopify/", include("sync.urls")),

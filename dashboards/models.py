@@ -2,6 +2,7 @@
 built-in report reads instead of the orders. dashboards/aggregates.py builds them: for the days
 a sync touched, and again in full at night (both give the same rows)."""
 
+from django.conf import settings
 from django.db import models
 
 from crm.fields import ZERO, MoneyField
@@ -100,3 +101,51 @@ class StageStats(models.Model):
 
     def __str__(self):
         return f"{self.store} {self.stage}: {self.orders}"
+
+
+class DashboardAccess(models.TextChoices):
+    PRIVATE = "private", "Only me"
+    VIEW = "view", "Everyone can view"
+    EDIT = "edit", "Everyone can edit"
+
+
+class Dashboard(models.Model):
+    """A named set of reports in an order, with who may see and change it."""
+
+    name = models.CharField(max_length=255)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dashboards"
+    )
+    access = models.CharField(max_length=16, choices=DashboardAccess, default=DashboardAccess.VIEW)
+    # The store the dashboard was made for ("" = all stores); the page can change it.
+    store = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def can_view(self, user) -> bool:
+        return user.is_active and (user == self.owner or self.access != DashboardAccess.PRIVATE)
+
+    def can_edit(self, user) -> bool:
+        return user.is_active and (user == self.owner or self.access == DashboardAccess.EDIT)
+
+
+class DashboardReport(models.Model):
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="reports")
+    report_key = models.CharField(max_length=64)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["dashboard", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dashboard", "report_key"], name="dashboards_report_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.dashboard}: {self.report_key}"

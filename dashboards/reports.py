@@ -46,6 +46,8 @@ class Report:
     chart: str  # "number", "line", "bar", "pie" or "table"
     formula: str
     compute: object
+    # Templates read a report's fields; they must not call it.
+    do_not_call_in_templates = True
 
     def __call__(self, scope: Scope):
         return self.compute(scope)

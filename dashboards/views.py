@@ -1,0 +1,318 @@
+"""Dashboards: the list, "Create an e-commerce dashboard", the page with its charts, editing,
+and each report's data as CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from crm.models import Order
+from dashboards.models import Dashboard, DashboardAccess, DashboardReport
+from dashboards.reports import REGISTRY, Scope
+
+RANGES = {"30d": ("Last 30 days", 30), "90d": ("Last 90 days", 90), "12m": ("Last 12 months", 365)}
+HEADLINES = ("total_revenue", "orders", "average_order_value", "refunds")
+
+
+def staff_required(view):
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied("Dashboards are for staff.")
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+def _visible(user):
+    return Dashboard.objects.filter(Q(owner=user) | ~Q(access=DashboardAccess.PRIVATE))
+
+
+def _stores() -> list[str]:
+    return sorted(Order.objects.order_by().values_list("source_store", flat=True).distinct())
+
+
+@staff_required
+def index(request):
+    return render(
+        request,
+        "dashboards/list.html",
+        {"title": "Dashboards", "dashboards": _visible(request.user).select_related("owner")},
+    )
+
+
+class CreateForm(forms.Form):
+    name = forms.CharField(max_length=255, initial="E-commerce")
+    access = forms.ChoiceField(choices=DashboardAccess.choices, initial=DashboardAccess.VIEW)
+    reports = forms.MultipleChoiceField(
+        choices=[(key, report.title) for key, report in REGISTRY.items()],
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(REGISTRY),
+        error_messages={"required": "Keep at least one report."},
+    )
+
+
+@staff_required
+def create(request):
+    store = request.GET.get("store", "")
+    form = CreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            dashboard = Dashboard.objects.create(
+                name=form.cleaned_data["name"],
+                access=form.cleaned_data["access"],
+                owner=request.user,
+                store=request.POST.get("store", ""),
+            )
+            chosen = [key for key in REGISTRY if key in form.cleaned_data["reports"]]
+            DashboardReport.objects.bulk_create(
+                DashboardReport(dashboard=dashboard, report_key=key, position=index)
+                for index, key in enumerate(chosen)
+            )
+        messages.success(request, f"The dashboard {dashboard} is created.")
+        return redirect("dashboards:page", dashboard.pk)
+    return render(
+        request,
+        "dashboards/create.html",
+        {
+            "title": "Create an e-commerce dashboard",
+            "form": form,
+            "store": store,
+            "reports": REGISTRY.values(),
+        },
+    )
+
+
+def _scope(request, dashboard) -> tuple[Scope, dict]:
+    today = timezone.now().date()
+    key = request.GET.get("range", "30d")
+    start = end = None
+    if key == "custom":
+        try:
+            start = datetime.date.fromisoformat(request.GET.get("start", ""))
+            end = datetime.date.fromisoformat(request.GET.get("end", ""))
+        except ValueError:
+            start = end = None
+        if start is None or end is None or start > end:
+            key = "30d"
+    if key != "custom":
+        key = key if key in RANGES else "30d"
+        end, start = today, today - datetime.timedelta(days=RANGES[key][1] - 1)
+    store = request.GET.get("store", dashboard.store)
+    stores = (store,) if store else None
+    return Scope(start, end, stores), {"range": key, "start": start, "end": end, "store": store}
+
+
+@staff_required
+def page(request, dashboard_id):
+    dashboard = get_object_or_404(Dashboard, pk=dashboard_id)
+    if not dashboard.can_view(request.user):
+        raise Http404("No such dashboard")
+    scope, chosen = _scope(request, dashboard)
+    previous = scope.previous()
+    cards = []
+    for item in dashboard.reports.all():
+        report = REGISTRY.get(item.report_key)
+        if report is None:
+            continue
+        value = report(scope)
+        changes = _changes(value, report(previous)) if report.key in HEADLINES else {}
+        chart = _chart(report, value)
+        cards.append(
+            {
+                "report": report,
+                "chart": chart,
+                # Numbers are shown as lines; a chart's points are in the chart (and the CSV).
+                "lines": [] if chart else _lines(value, changes),
+            }
+        )
+    return render(
+        request,
+        "dashboards/page.html",
+        {
+            "title": dashboard.name,
+            "dashboard": dashboard,
+            "cards": cards,
+            "chosen": chosen,
+            "ranges": [(key, label) for key, (label, _) in RANGES.items()],
+            "stores": _stores(),
+            "can_edit": dashboard.can_edit(request.user),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _lines(value, changes) -> list[tuple[str, str, object]]:
+    """(label, value, change in % or None) rows for a report shown as numbers."""
+    if isinstance(value, dict):
+        lines = []
+        for key, item in value.items():
+            if isinstance(item, dict):
+                text = "; ".join(f"{k}: {_text(v)}" for k, v in item.items())
+            else:
+                text = _text(item)
+            lines.append((key, text, changes.get(key)))
+        return lines
+    return [("", _text(value), changes.get(""))]
+
+
+def _text(value) -> str:
+    return "—" if value is None else str(value)
+
+
+def _changes(now, before) -> dict:
+    """Per currency (or overall): the change from the previous period, in percent."""
+    if isinstance(now, dict):
+        return {key: _percent(value, (before or {}).get(key)) for key, value in now.items()}
+    return {"": _percent(now, before)}
+
+
+def _percent(now, before):
+    if now is None or not before:
+        return None
+    return round((Decimal(now) - Decimal(before)) / Decimal(before) * 100, 1)
+
+
+def _chart(report, value) -> dict | None:
+    """What Chart.js needs for the report, or None when it is shown as numbers."""
+    if report.chart == "line":
+        if isinstance(value, dict):
+            days = sorted({day for points in value.values() for day, _ in points})
+            datasets = [
+                {
+                    "label": currency,
+                    "data": [float(dict(points).get(day, 0)) for day in days],
+                }
+                for currency, points in value.items()
+            ]
+        else:
+            days = [day for day, _ in value]
+            datasets = [{"label": report.title, "data": [v for _, v in value]}]
+        return {"type": "line", "labels": [d.isoformat() for d in days], "datasets": datasets}
+    if report.chart == "pie":
+        return {
+            "type": "pie",
+            "labels": list(value),
+            "datasets": [{"label": report.title, "data": list(value.values())}],
+        }
+    if report.chart == "bar":
+        if isinstance(value, dict):  # top products: one chart per currency, first shown
+            rows = [
+                (f"{title} ({currency})", float(v))
+                for currency, items in value.items()
+                for title, v in items
+            ]
+        else:
+            rows = [(" · ".join(str(p) for p in row[:-1]), float(row[-1])) for row in value]
+        return {
+            "type": "bar",
+            "labels": [label for label, _ in rows],
+            "datasets": [{"label": report.title, "data": [v for _, v in rows]}],
+        }
+    return None
+
+
+@staff_required
+def report_csv(request, dashboard_id, key):
+    dashboard = get_object_or_404(Dashboard, pk=dashboard_id)
+    if not dashboard.can_view(request.user) or key not in REGISTRY:
+        raise Http404("No such report")
+    scope, _ = _scope(request, dashboard)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{key}.csv"'
+    writer = csv.writer(response)
+    for row in _rows(REGISTRY[key](scope)):
+        writer.writerow(row)
+    return response
+
+
+def _rows(value):
+    """A report's value as CSV rows, whatever its shape."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (list, dict)):
+                for row in _rows(item):
+                    yield [key, *row]
+            else:
+                yield [key, item]
+    elif isinstance(value, list):
+        for item in value:
+            yield list(item) if isinstance(item, (list, tuple)) else [item]
+    else:
+        yield [value]
+
+
+@staff_required
+def edit(request, dashboard_id):
+    dashboard = get_object_or_404(Dashboard, pk=dashboard_id)
+    if not dashboard.can_view(request.user):
+        raise Http404("No such dashboard")
+    if not dashboard.can_edit(request.user):
+        raise PermissionDenied("Only its owner (or everyone, if it says so) may change it.")
+    if request.method == "POST":
+        _apply_edit(dashboard, request.POST, request.user)
+        messages.success(request, "The dashboard is saved.")
+        return redirect("dashboards:page", dashboard.pk)
+    present = {item.report_key: item.position for item in dashboard.reports.all()}
+    rows = sorted(
+        (
+            {"report": report, "on": report.key in present, "position": present.get(report.key, 99)}
+            for report in REGISTRY.values()
+        ),
+        key=lambda row: (not row["on"], row["position"]),
+    )
+    return render(
+        request,
+        "dashboards/edit.html",
+        {
+            "title": f"Edit {dashboard}",
+            "dashboard": dashboard,
+            "rows": rows,
+            "accesses": DashboardAccess.choices,
+            "is_owner": request.user == dashboard.owner,
+        },
+    )
+
+
+@transaction.atomic
+def _apply_edit(dashboard, post, user):
+    dashboard.name = post.get("name", "").strip() or dashboard.name
+    if user == dashboard.owner and post.get("access") in DashboardAccess.values:
+        dashboard.access = post["access"]
+    dashboard.save(update_fields=["name", "access"])
+    chosen = []
+    for key in REGISTRY:
+        if post.get(f"on-{key}"):
+            raw = post.get(f"position-{key}", "")
+            chosen.append((int(raw) if raw.isdigit() else 99, key))
+    dashboard.reports.all().delete()
+    DashboardReport.objects.bulk_create(
+        DashboardReport(dashboard=dashboard, report_key=key, position=index)
+        for index, (_, key) in enumerate(sorted(chosen))
+    )
+
+
+@require_POST
+@staff_required
+def delete(request, dashboard_id):
+    dashboard = get_object_or_404(Dashboard, pk=dashboard_id)
+    if not dashboard.can_edit(request.user):
+        raise PermissionDenied("Only its owner (or everyone, if it says so) may delete it.")
+    dashboard.delete()
+    messages.success(request, f"The dashboard {dashboard} is deleted.")
+    return redirect("dashboards:index")
