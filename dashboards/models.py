@@ -149,3 +149,52 @@ class DashboardReport(models.Model):
 
     def __str__(self):
         return f"{self.dashboard}: {self.report_key}"
+
+
+class CustomReport(models.Model):
+    """A report someone built: a measure of orders or carts, grouped, filtered (the index
+    filters). It reads the CRM's tables (dashboards/custom.py)."""
+
+    name = models.CharField(max_length=255)
+    object_type = models.CharField(
+        max_length=16, choices=[("orders", "Orders"), ("carts", "Carts")], default="orders"
+    )
+    measure = models.CharField(
+        max_length=8, choices=[("count", "Count"), ("sum", "Sum"), ("avg", "Average")]
+    )
+    # "total", or "properties.<internal name>" of a number property.
+    field = models.CharField(max_length=120, default="total")
+    # day, week, month, stage, store, status, or "properties.<internal name>" (enumeration).
+    group_by = models.CharField(max_length=120, default="month")
+    filters = models.JSONField(default=dict, blank=True)
+    chart = models.CharField(
+        max_length=8,
+        choices=[("bar", "Bar chart"), ("line", "Line chart"), ("table", "Table")],
+        default="bar",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="custom_reports"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def key(self) -> str:
+        return f"custom:{self.pk}"
+
+    # Shown where built-in reports show theirs.
+    @property
+    def title(self) -> str:
+        return self.name
+
+    @property
+    def formula(self) -> str:
+        what = (
+            "count" if self.measure == "count" else f"{self.get_measure_display()} of {self.field}"
+        )
+        return f"{self.get_object_type_display()}: {what.lower()} by {self.group_by}"

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crm.models import Order
-from dashboards.models import Dashboard, DashboardAccess, DashboardReport
+from dashboards import custom
+from dashboards.models import CustomReport, Dashboard, DashboardAccess, DashboardReport
 from dashboards.reports import REGISTRY, Scope
 
 RANGES = {"30d": ("Last 30 days", 30), "90d": ("Last 90 days", 90), "12m": ("Last 12 months", 365)}
@@ -126,7 +127,32 @@ def page(request, dashboard_id):
     scope, chosen = _scope(request, dashboard)
     previous = scope.previous()
     cards = []
+    customs = {
+        f"custom:{r.pk}": r
+        for r in CustomReport.objects.filter(
+            pk__in=[
+                int(item.report_key.removeprefix("custom:"))
+                for item in dashboard.reports.all()
+                if item.report_key.startswith("custom:")
+                and item.report_key.removeprefix("custom:").isdigit()
+            ]
+        )
+    }
     for item in dashboard.reports.all():
+        if item.report_key in customs:
+            built = customs[item.report_key]
+            rows = custom.compute(built)
+            cards.append(
+                {
+                    "report": built,
+                    "chart": _custom_chart(built, rows),
+                    "lines": [
+                        (str(r[0])[:10], " · ".join(str(c) for c in r[1:]), None) for r in rows
+                    ],
+                    "custom": True,
+                }
+            )
+            continue
         report = REGISTRY.get(item.report_key)
         if report is None:
             continue
@@ -230,13 +256,20 @@ def _chart(report, value) -> dict | None:
 @staff_required
 def report_csv(request, dashboard_id, key):
     dashboard = get_object_or_404(Dashboard, pk=dashboard_id)
-    if not dashboard.can_view(request.user) or key not in REGISTRY:
+    if not dashboard.can_view(request.user):
         raise Http404("No such report")
-    scope, _ = _scope(request, dashboard)
+    if key.startswith("custom:") and key.removeprefix("custom:").isdigit():
+        built = get_object_or_404(CustomReport, pk=int(key.removeprefix("custom:")))
+        rows = custom.compute(built)
+    elif key in REGISTRY:
+        scope, _ = _scope(request, dashboard)
+        rows = _rows(REGISTRY[key](scope))
+    else:
+        raise Http404("No such report")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{key}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{key.replace(":", "-")}.csv"'
     writer = csv.writer(response)
-    for row in _rows(REGISTRY[key](scope)):
+    for row in rows:
         writer.writerow(row)
     return response
 
@@ -316,3 +349,110 @@ def delete(request, dashboard_id):
     dashboard.delete()
     messages.success(request, f"The dashboard {dashboard} is deleted.")
     return redirect("dashboards:index")
+
+
+class CustomReportForm(forms.Form):
+    name = forms.CharField(max_length=255)
+    object_type = forms.ChoiceField(choices=[("orders", "Orders"), ("carts", "Carts")])
+    measure = forms.ChoiceField(choices=[("count", "Count"), ("sum", "Sum"), ("avg", "Average")])
+    field = forms.ChoiceField(label="Of")
+    group_by = forms.ChoiceField(label="Grouped by")
+    chart = forms.ChoiceField(
+        choices=[("bar", "Bar chart"), ("line", "Line chart"), ("table", "Table")]
+    )
+    dashboard = forms.ChoiceField(required=False, label="Add it to")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        object_type = self.data.get("object_type", "orders") if self.is_bound else "orders"
+        self.fields["field"].choices = custom.field_choices(object_type)
+        self.fields["group_by"].choices = custom.group_choices(object_type)
+        editable = [d for d in _visible(user) if d.can_edit(user)]
+        self.fields["dashboard"].choices = [("", "—")] + [(str(d.pk), d.name) for d in editable]
+
+
+FILTER_KEYS = (
+    "q",
+    "store",
+    "stage",
+    "financial_status",
+    "fulfillment_status",
+    "status",
+    "currency",
+    "since",
+    "until",
+)
+
+
+@staff_required
+def custom_create(request):
+    form = CustomReportForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            key: value
+            for key, value in request.POST.items()
+            if value and (key in FILTER_KEYS or key.startswith("p_"))
+        }
+        report = CustomReport.objects.create(
+            name=data["name"],
+            object_type=data["object_type"],
+            measure=data["measure"],
+            field=data["field"],
+            group_by=data["group_by"],
+            chart=data["chart"],
+            filters=filters,
+            owner=request.user,
+        )
+        if data["dashboard"]:
+            dashboard = get_object_or_404(Dashboard, pk=int(data["dashboard"]))
+            if not dashboard.can_edit(request.user):
+                raise PermissionDenied("You may not change that dashboard.")
+            DashboardReport.objects.get_or_create(
+                dashboard=dashboard,
+                report_key=report.key,
+                defaults={"position": dashboard.reports.count()},
+            )
+            return redirect("dashboards:page", dashboard.pk)
+        return redirect("dashboards:custom", report.pk)
+    return render(
+        request, "dashboards/custom_form.html", {"title": "New custom report", "form": form}
+    )
+
+
+@staff_required
+def custom_detail(request, report_id):
+    report = get_object_or_404(CustomReport, pk=report_id)
+    rows = custom.compute(report)
+    return render(
+        request,
+        "dashboards/custom_detail.html",
+        {
+            "title": report.name,
+            "report": report,
+            "rows": rows,
+            "chart": _custom_chart(report, rows),
+        },
+    )
+
+
+def _custom_lines(rows):
+    return [(str(row[0])[:10], " · ".join(str(cell) for cell in row[1:]), None) for row in rows]
+
+
+def _custom_chart(report, rows):
+    if report.chart == "table" or not rows:
+        return None
+    labels = sorted({str(row[0])[:10] for row in rows})
+    series: dict[str, dict] = {}
+    for row in rows:
+        name = row[1] if len(row) == 3 else report.name
+        series.setdefault(name, {})[str(row[0])[:10]] = float(row[-1] or 0)
+    return {
+        "type": report.chart,
+        "labels": labels,
+        "datasets": [
+            {"label": name, "data": [points.get(label, 0) for label in labels]}
+            for name, points in series.items()
+        ],
+    }

@@ -1,0 +1,94 @@
+"""Custom reports on the hand-worked shop: grouped by a custom property, by store, by month,
+summing a number property, filtered; and added to a dashboard."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from crm.models import Order, PropertyDefinition
+from dashboards import custom
+from dashboards.models import CustomReport, Dashboard, DashboardReport
+from tests.dashboards.conftest import A, B
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tagged(shop, superuser):
+    PropertyDefinition.objects.create(
+        object_type="order",
+        internal_name="channel",
+        label="Channel",
+        type="enumeration",
+        options=["web", "phone"],
+    )
+    PropertyDefinition.objects.create(
+        object_type="order", internal_name="weight", label="Weight", type="number"
+    )
+    for name, channel, weight in [
+        ("A1", "web", "2.5"),
+        ("A2", "phone", "1.5"),
+        ("A3", "phone", None),
+        ("A4", "web", None),
+        ("B1", "web", "4"),
+    ]:
+        values = {"channel": channel, **({"weight": weight} if weight else {})}
+        Order.objects.filter(name=name).update(properties=values)
+    return superuser
+
+
+def report(owner, **fields):
+    return CustomReport.objects.create(name="R", owner=owner, **fields)
+
+
+def test_count_by_a_custom_property(tagged):
+    rows = custom.compute(report(tagged, measure="count", group_by="properties.channel"))
+    # By hand: phone A2, A3; web A1, A4, B1 (a custom report counts what it is told to).
+    assert rows == [("phone", 2), ("web", 3)]
+
+
+def test_sum_of_totals_by_a_custom_property_stays_per_currency(tagged):
+    rows = custom.compute(
+        report(tagged, measure="sum", field="total", group_by="properties.channel")
+    )
+    assert rows == [
+        ("phone", "EUR", Decimal("130.00")),
+        ("web", "EUR", Decimal("130.00")),
+        ("web", "SEK", Decimal("1000.00")),
+    ]
+
+
+def test_sum_of_a_number_property_by_store_with_a_filter(tagged):
+    rows = custom.compute(
+        report(tagged, measure="sum", field="properties.weight", group_by="store")
+    )
+    assert rows == [(A, Decimal("4.00")), (B, Decimal("4.00"))]
+    filtered = custom.compute(
+        report(tagged, measure="count", group_by="properties.channel", filters={"store": A})
+    )
+    assert filtered == [("phone", 2), ("web", 2)]
+
+
+def test_a_custom_report_is_made_and_added_to_a_dashboard(client, tagged):
+    client.force_login(tagged)
+    dashboard = Dashboard.objects.create(name="Mine", owner=tagged)
+    response = client.post(
+        reverse("dashboards:custom_create"),
+        {
+            "name": "By channel",
+            "object_type": "orders",
+            "measure": "count",
+            "field": "total",
+            "group_by": "properties.channel",
+            "chart": "table",
+            "dashboard": dashboard.pk,
+            "store": A,
+        },
+    )
+    built = CustomReport.objects.get()
+    assert response["Location"] == reverse("dashboards:page", args=[dashboard.pk])
+    assert built.filters == {"store": A}
+    assert DashboardReport.objects.get(dashboard=dashboard).report_key == built.key
+    page = client.get(reverse("dashboards:page", args=[dashboard.pk])).content.decode()
+    assert "By channel" in page and "phone" in page
