@@ -46,6 +46,7 @@ test: $(VENV)/.installed-dev
 ## bench: the benchmarks of the design (PostgreSQL, Redis, the emulator, real workers)
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.initial_sync $(BENCH_ARGS)
+	$(BIN)/python -m bench.dashboard $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

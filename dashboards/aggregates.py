@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber, TruncDate
 
 from crm.fields import ZERO
 from crm.models import Cart, CartStatus, Order, OrderLineItem
@@ -28,9 +28,20 @@ def days_touched(store: str, order_ids=(), cart_ids=()) -> set[datetime.date]:
     days: set[datetime.date] = set()
     if order_ids:
         orders = Order.objects.filter(pk__in=list(order_ids))
-        contacts = orders.exclude(contact=None).values("contact")
         days |= _days(orders)
-        days |= _days(Order.objects.filter(source_store=store, contact__in=contacts))
+        # Whether an order is its contact's first can only change for the contact's two
+        # earliest orders (the old first one and the new one): their days, not all of them.
+        contacts = orders.exclude(contact=None).values("contact")
+        earliest = (
+            Order.objects.filter(source_store=store, contact__in=contacts, cancelled_at=None)
+            .annotate(
+                rank=Window(
+                    RowNumber(), partition_by=[F("contact")], order_by=[F("processed_at"), F("pk")]
+                )
+            )
+            .filter(rank__lte=2)
+        )
+        days |= _days(earliest)
     if cart_ids:
         days |= set(
             Cart.objects.filter(pk__in=list(cart_ids))
@@ -50,10 +61,20 @@ def _days(orders) -> set[datetime.date]:
 
 
 def rebuild_days(store: str, days) -> None:
-    days = sorted(set(days))
-    for start in range(0, len(days), DAYS_PER_STEP):
-        with transaction.atomic():
-            _rebuild(store, days[start : start + DAYS_PER_STEP])
+    """In steps of nearby days: each step reads one short span of the indexed dates."""
+    step: list[datetime.date] = []
+    for day in sorted(set(days)):
+        if step and (len(step) == DAYS_PER_STEP or (day - step[0]).days >= DAYS_PER_STEP):
+            _rebuild_step(store, step)
+            step = []
+        step.append(day)
+    if step:
+        _rebuild_step(store, step)
+
+
+def _rebuild_step(store, days):
+    with transaction.atomic():
+        _rebuild(store, days)
 
 
 def rebuild_store(store: str) -> None:
@@ -115,6 +136,14 @@ def _rebuild(store: str, days: list[datetime.date]) -> None:
     DailyCartStats.objects.bulk_create(_cart_rows(store, days))
 
 
+def _within(field: str, days: list[datetime.date]) -> Q:
+    """The days' time span, so the indexed column bounds the scan (the day filter then
+    keeps only the days asked for)."""
+    start = datetime.datetime.combine(min(days), datetime.time.min, tzinfo=UTC)
+    end = datetime.datetime.combine(max(days), datetime.time.min, tzinfo=UTC)
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end + datetime.timedelta(days=1)})
+
+
 def _order_rows(store, days):
     earlier = Order.objects.filter(
         source_store=store, contact=OuterRef("contact"), cancelled_at__isnull=True
@@ -125,7 +154,7 @@ def _order_rows(store, days):
     live = Q(cancelled_at__isnull=True)
     customer = live & Q(contact__isnull=False)
     rows = (
-        Order.objects.filter(source_store=store)
+        Order.objects.filter(_within("processed_at", days), source_store=store)
         .annotate(day=TruncDate("processed_at", tzinfo=UTC), returning=Exists(earlier))
         .filter(day__in=days)
         .values("day", "currency")
@@ -159,7 +188,11 @@ def _order_rows(store, days):
 
 def _product_rows(store, days):
     rows = (
-        OrderLineItem.objects.filter(order__source_store=store, order__cancelled_at__isnull=True)
+        OrderLineItem.objects.filter(
+            _within("order__processed_at", days),
+            order__source_store=store,
+            order__cancelled_at__isnull=True,
+        )
         .annotate(
             day=TruncDate("order__processed_at", tzinfo=UTC),
             product_key=Coalesce("product_id", 0),
@@ -188,7 +221,7 @@ def _cart_rows(store, days):
     abandoned = Q(status=CartStatus.ABANDONED)
     recovered = Q(status=CartStatus.RECOVERED)
     rows = (
-        Cart.objects.filter(source_store=store)
+        Cart.objects.filter(_within("checkout_started_at", days), source_store=store)
         .annotate(day=TruncDate("checkout_started_at", tzinfo=UTC))
         .filter(day__in=days)
         .values("day", "currency")
