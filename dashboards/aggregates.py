@@ -13,11 +13,17 @@ import datetime
 
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Window
-from django.db.models.functions import Coalesce, RowNumber, TruncDate
+from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncMonth
 
 from crm.fields import ZERO
 from crm.models import Cart, CartStatus, Order, OrderLineItem
-from dashboards.models import DailyCartStats, DailyOrderStats, DailyProductStats, StageStats
+from dashboards.models import (
+    DailyCartStats,
+    DailyOrderStats,
+    DailyProductStats,
+    MonthlyProductStats,
+    StageStats,
+)
 
 UTC = datetime.UTC
 DAYS_PER_STEP = 31
@@ -89,6 +95,8 @@ def rebuild_store(store: str) -> None:
     with transaction.atomic():
         for model in (DailyOrderStats, DailyProductStats, DailyCartStats):
             model.objects.filter(store=store).exclude(day__in=days).delete()
+        months = {day.replace(day=1) for day in days}
+        MonthlyProductStats.objects.filter(store=store).exclude(month__in=months).delete()
     rebuild_days(store, days)
     rebuild_stages(store)
 
@@ -134,6 +142,31 @@ def _rebuild(store: str, days: list[datetime.date]) -> None:
     DailyOrderStats.objects.bulk_create(_order_rows(store, days))
     DailyProductStats.objects.bulk_create(_product_rows(store, days))
     DailyCartStats.objects.bulk_create(_cart_rows(store, days))
+    _roll_up_months(store, {day.replace(day=1) for day in days})
+
+
+def _roll_up_months(store: str, months: set[datetime.date]) -> None:
+    MonthlyProductStats.objects.filter(store=store, month__in=months).delete()
+    rows = (
+        DailyProductStats.objects.filter(store=store)
+        .annotate(month=TruncMonth("day"))
+        .filter(month__in=months)
+        .values("month", "currency", "product_id", "title")
+        .annotate(n=Sum("quantity"), amount=Sum("revenue"))
+        .order_by()
+    )
+    MonthlyProductStats.objects.bulk_create(
+        MonthlyProductStats(
+            store=store,
+            month=row["month"],
+            currency=row["currency"],
+            product_id=row["product_id"],
+            title=row["title"],
+            quantity=row["n"],
+            revenue=row["amount"],
+        )
+        for row in rows
+    )
 
 
 def _within(field: str, days: list[datetime.date]) -> Q:

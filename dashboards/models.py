@@ -198,3 +198,28 @@ class CustomReport(models.Model):
             "count" if self.measure == "count" else f"{self.get_measure_display()} of {self.field}"
         )
         return f"{self.get_object_type_display()}: {what.lower()} by {self.group_by}"
+
+
+class MonthlyProductStats(models.Model):
+    """DailyProductStats added up per month: a year of top products reads twelve months of
+    these and only the days at its edges from the daily table."""
+
+    store = models.CharField(max_length=255)
+    month = models.DateField(help_text="Its first day")
+    currency = models.CharField(max_length=3)
+    product_id = models.BigIntegerField(default=0)
+    title = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField(default=0)
+    revenue = MoneyField(default=ZERO)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "month", "currency", "product_id", "title"],
+                name="dashboards_product_month_once",
+            )
+        ]
+        indexes = [models.Index(fields=["month", "store"], name="dashboards_product_month")]
+
+    def __str__(self):
+        return f"{self.store} {self.month:%Y-%m} {self.title}"

@@ -11,7 +11,13 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from dashboards.models import DailyCartStats, DailyOrderStats, DailyProductStats, StageStats
+from dashboards.models import (
+    DailyCartStats,
+    DailyOrderStats,
+    DailyProductStats,
+    MonthlyProductStats,
+    StageStats,
+)
 
 TOP = 10
 
@@ -197,17 +203,52 @@ def customer_lifetime_value(scope):
 
 
 def _top_products(scope, field):
-    rows = (
-        scope.filter(DailyProductStats.objects.all())
-        .values("currency", "product_id", "title")
-        .annotate(quantity=Sum("quantity"), revenue=Sum("revenue"))
-        .order_by("currency", f"-{field}", "title")
-    )
+    """Whole months from the monthly table, the days at the edges from the daily one."""
+    first_month = scope.start if scope.start.day == 1 else _next_month(scope.start)
+    after_months = _next_month(scope.end) if _is_last_day(scope.end) else scope.end.replace(day=1)
+    parts = []
+    if first_month < after_months:
+        monthly = MonthlyProductStats.objects.filter(month__gte=first_month, month__lt=after_months)
+        if scope.stores is not None:
+            monthly = monthly.filter(store__in=scope.stores)
+        parts.append(monthly)
+        edges = [(scope.start, first_month), (after_months, scope.end + datetime.timedelta(days=1))]
+    else:
+        edges = [(scope.start, scope.end + datetime.timedelta(days=1))]
+    for start, end in edges:
+        if start < end:
+            daily = DailyProductStats.objects.filter(day__gte=start, day__lt=end)
+            if scope.stores is not None:
+                daily = daily.filter(store__in=scope.stores)
+            parts.append(daily)
+    totals: dict[tuple, list] = {}
+    for part in parts:
+        rows = (
+            part.values("currency", "product_id", "title")
+            .annotate(quantity=Sum("quantity"), revenue=Sum("revenue"))
+            .order_by()
+        )
+        for row in rows:
+            key = (row["currency"], row["product_id"], row["title"])
+            current = totals.setdefault(key, [0, Decimal(0)])
+            current[0] += row["quantity"]
+            current[1] += row["revenue"]
+    index = 0 if field == "quantity" else 1
     top = defaultdict(list)
-    for row in rows:
-        if len(top[row["currency"]]) < TOP:
-            top[row["currency"]].append((row["title"], row[field]))
+    for (currency, _, title), values in sorted(
+        totals.items(), key=lambda item: (item[0][0], -item[1][index], item[0][2])
+    ):
+        if len(top[currency]) < TOP:
+            top[currency].append((title, values[index]))
     return dict(top)
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def _is_last_day(day: datetime.date) -> bool:
+    return (day + datetime.timedelta(days=1)).day == 1
 
 
 @report(

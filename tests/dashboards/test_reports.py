@@ -8,7 +8,13 @@ import pytest
 
 from crm.models import Cart, Order
 from dashboards import aggregates
-from dashboards.models import DailyCartStats, DailyOrderStats, DailyProductStats, StageStats
+from dashboards.models import (
+    DailyCartStats,
+    DailyOrderStats,
+    DailyProductStats,
+    MonthlyProductStats,
+    StageStats,
+)
 from dashboards.reports import REGISTRY, Scope
 from tests.dashboards.conftest import D1, D2, D3, A, B
 
@@ -120,12 +126,23 @@ def rows():
             )
         ),
         "stages": sorted(StageStats.objects.values_list("store", "stage", "orders")),
+        "months": sorted(
+            MonthlyProductStats.objects.values_list(
+                "store", "month", "title", "quantity", "revenue"
+            )
+        ),
     }
 
 
 def test_rebuilding_days_as_a_sync_touches_them_equals_a_full_rebuild(shop):
     full = rows()
-    for model in (DailyOrderStats, DailyProductStats, DailyCartStats, StageStats):
+    for model in (
+        DailyOrderStats,
+        DailyProductStats,
+        DailyCartStats,
+        StageStats,
+        MonthlyProductStats,
+    ):
         model.objects.all().delete()
 
     def sync_batch(store, names):
@@ -148,3 +165,24 @@ def test_rebuilding_days_as_a_sync_touches_them_equals_a_full_rebuild(shop):
 
     assert rows() == full
     assert DailyOrderStats.objects.get(store=A, day=D2).new_customers == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (datetime.date(2026, 10, 1), datetime.date(2026, 11, 30)),  # whole months only
+        (datetime.date(2026, 10, 15), datetime.date(2026, 12, 31)),  # edge days and months
+        (datetime.date(2026, 11, 1), datetime.date(2026, 11, 2)),  # days only
+    ],
+)
+def test_top_products_read_months_and_edge_days_alike(shop, start, end):
+    day_by_day = {
+        "EUR": [("Mug", Decimal("110")), ("Tee", Decimal("40")), ("Gift card", Decimal("30"))],
+        "SEK": [("Tee", Decimal("1000"))],
+    }
+    if end == datetime.date(2026, 11, 2):
+        day_by_day = {
+            "EUR": [("Mug", Decimal("110")), ("Tee", Decimal("40"))],
+            "SEK": [("Tee", Decimal("1000"))],
+        }
+    assert run("top_products_revenue", start, end) == day_by_day
