@@ -69,13 +69,18 @@ def _days(orders) -> set[datetime.date]:
 def rebuild_days(store: str, days) -> None:
     """In steps of nearby days: each step reads one short span of the indexed dates."""
     step: list[datetime.date] = []
-    for day in sorted(set(days)):
+    days = sorted(set(days))
+    for day in days:
         if step and (len(step) == DAYS_PER_STEP or (day - step[0]).days >= DAYS_PER_STEP):
             _rebuild_step(store, step)
             step = []
         step.append(day)
     if step:
         _rebuild_step(store, step)
+    if days:
+        # Once for all the steps: a month's rollup reads every day of it.
+        with transaction.atomic():
+            _roll_up_months(store, {day.replace(day=1) for day in days})
 
 
 def _rebuild_step(store, days):
@@ -142,7 +147,6 @@ def _rebuild(store: str, days: list[datetime.date]) -> None:
     DailyOrderStats.objects.bulk_create(_order_rows(store, days))
     DailyProductStats.objects.bulk_create(_product_rows(store, days))
     DailyCartStats.objects.bulk_create(_cart_rows(store, days))
-    _roll_up_months(store, {day.replace(day=1) for day in days})
 
 
 def _roll_up_months(store: str, months: set[datetime.date]) -> None:
