@@ -350,6 +350,9 @@ class Order(Timestamped):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Whether every fulfilment was delivered (what tells "delivered" from "fulfilled").
     delivered = models.BooleanField(default=False)
+    # The contact's first order in this store, cancelled ones aside ("a new customer"); kept
+    # by crm.services.refresh_first_orders whenever a contact's orders change.
+    first_order = models.BooleanField(default=False)
     order_status = models.CharField(
         max_length=32, choices=OrderStatus, blank=True, help_text="As the store shows it"
     )

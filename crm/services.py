@@ -1,7 +1,7 @@
 """What the CRM does with its records, reached from the admin, staff pages, jobs and the API."""
 
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -129,3 +129,44 @@ def _move_orders(stage: PipelineStage, target: PipelineStage, when) -> None:
             for order_id, status in orders
         ]
     )
+
+
+def refresh_first_orders(store: str, contact_ids) -> list[int]:
+    """Mark each of these contacts' first order in `store` (cancelled ones aside) and unmark
+    the rest; returns the orders whose mark changed (their days' reports change)."""
+    contact_ids = [pk for pk in set(contact_ids) if pk is not None]
+    if not contact_ids:
+        return []
+    orders = Order.objects.filter(source_store=store, contact_id__in=contact_ids)
+    firsts = (
+        set(
+            orders.filter(cancelled_at__isnull=True)
+            .order_by("contact_id", "processed_at", "id")
+            .distinct("contact_id")
+            .values_list("id", flat=True)
+        )
+        if connection.vendor == "postgresql"
+        else _firsts(orders)
+    )
+    wrong = list(
+        orders.filter(
+            Q(first_order=True) & ~Q(pk__in=firsts) | Q(first_order=False, pk__in=firsts)
+        ).values_list("id", flat=True)
+    )
+    if wrong:
+        Order.objects.filter(pk__in=wrong).update(
+            first_order=Case(When(pk__in=firsts, then=Value(True)), default=Value(False))
+        )
+    return wrong
+
+
+def _firsts(orders) -> set[int]:
+    """The same without DISTINCT ON (SQLite)."""
+    firsts = {}
+    for contact_id, pk in (
+        orders.filter(cancelled_at__isnull=True)
+        .order_by("contact_id", "processed_at", "id")
+        .values_list("contact_id", "id")
+    ):
+        firsts.setdefault(contact_id, pk)
+    return set(firsts.values())

@@ -3,8 +3,8 @@
 `rebuild_days(store, days)` recomputes whole days of one store, so running it twice, or for
 days that changed meanwhile, always ends with the rows a full rebuild would give. Days are UTC
 dates. An order is a "new customer" order when it is its contact's first (not cancelled) order
-in the store; a change to one order can therefore change another day of the same contact, and
-`days_touched` includes those days.
+in the store: the mark is kept on the order (`Order.first_order`), and whoever changes orders
+names the ones whose mark moved, so their days are rebuilt too.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Window
-from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncMonth
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 
 from crm.fields import ZERO
 from crm.models import Cart, CartStatus, Order, OrderLineItem
@@ -33,21 +33,9 @@ def days_touched(store: str, order_ids=(), cart_ids=()) -> set[datetime.date]:
     """The days whose rows may change when these orders and carts changed."""
     days: set[datetime.date] = set()
     if order_ids:
-        orders = Order.objects.filter(pk__in=list(order_ids))
-        days |= _days(orders)
-        # Whether an order is its contact's first can only change for the contact's two
-        # earliest orders (the old first one and the new one): their days, not all of them.
-        contacts = orders.exclude(contact=None).values("contact")
-        earliest = (
-            Order.objects.filter(source_store=store, contact__in=contacts, cancelled_at=None)
-            .annotate(
-                rank=Window(
-                    RowNumber(), partition_by=[F("contact")], order_by=[F("processed_at"), F("pk")]
-                )
-            )
-            .filter(rank__lte=2)
-        )
-        days |= _days(earliest)
+        # An order's "new customer" mark is kept on it (crm.services.refresh_first_orders),
+        # and the sync names the orders whose mark moved: only their days change.
+        days |= _days(Order.objects.filter(pk__in=list(order_ids)))
     if cart_ids:
         days |= set(
             Cart.objects.filter(pk__in=list(cart_ids))
@@ -182,17 +170,11 @@ def _within(field: str, days: list[datetime.date]) -> Q:
 
 
 def _order_rows(store, days):
-    earlier = Order.objects.filter(
-        source_store=store, contact=OuterRef("contact"), cancelled_at__isnull=True
-    ).filter(
-        Q(processed_at__lt=OuterRef("processed_at"))
-        | Q(processed_at=OuterRef("processed_at"), pk__lt=OuterRef("pk"))
-    )
     live = Q(cancelled_at__isnull=True)
     customer = live & Q(contact__isnull=False)
     rows = (
         Order.objects.filter(_within("processed_at", days), source_store=store)
-        .annotate(day=TruncDate("processed_at", tzinfo=UTC), returning=Exists(earlier))
+        .annotate(day=TruncDate("processed_at", tzinfo=UTC))
         .filter(day__in=days)
         .values("day", "currency")
         .annotate(
@@ -202,7 +184,7 @@ def _order_rows(store, days):
             sum_refunds=Sum("refunded", default=ZERO),
             n_customer=Count("id", filter=customer),
             sum_customer=Sum("total", filter=customer, default=ZERO),
-            n_new=Count("id", filter=customer & Q(returning=False)),
+            n_new=Count("id", filter=customer & Q(first_order=True)),
         )
         .order_by()
     )

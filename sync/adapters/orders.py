@@ -22,6 +22,7 @@ from crm.models import (
     PipelineStage,
     PropertyDefinition,
 )
+from crm.services import refresh_first_orders
 from crm.signals import store_records_changed
 from sync import fieldmaps, writes
 from sync.adapters.base import (
@@ -426,11 +427,13 @@ class OrderAdapter(Adapter):
         OrderLineItem.objects.filter(order__any=list(result.values())).delete()
         writes.insert(line_rows(store, OrderLineItem, "order_id", pairs), need_ids=False)
         self._recover_carts(store, pairs)
-        recompute_contact_totals(previous_contacts | {contacts[r.shopify_id] for r in parsed})
+        touched_contacts = previous_contacts | {contacts[r.shopify_id] for r in parsed}
+        recompute_contact_totals(touched_contacts)
+        moved = refresh_first_orders(store.shop_domain, touched_contacts)
         store_records_changed.send(
             sender=type(self),
             store=store.shop_domain,
-            order_ids=list(result.values()),
+            order_ids=[*result.values(), *moved],
             # Orders that left a day (their date changed) leave it to be counted again.
             days=[row[3] for row in before.values() if row[3]],
         )
@@ -470,3 +473,6 @@ class OrderAdapter(Adapter):
         )
         gone.delete()
         recompute_contact_totals(contacts)
+        moved = refresh_first_orders(store.shop_domain, contacts)
+        if moved:  # another order became its contact's first
+            store_records_changed.send(sender=type(self), store=store.shop_domain, order_ids=moved)

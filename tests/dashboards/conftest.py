@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from crm.models import Cart, Contact, Order, OrderLineItem, PipelineStage, Product
+from crm.services import refresh_first_orders
 from dashboards import aggregates
 
 A, B = "a.myshopify.com", "b.myshopify.com"
@@ -74,4 +75,6 @@ def shop():
     cart(A, D2, "EUR", "50", status="recovered", recovered_order=a2)
     cart(B, D3, "SEK", "500")
     for store in (A, B):
+        # As the sync does after writing orders: each contact's first order is marked.
+        refresh_first_orders(store, [ann.pk, bo.pk])
         aggregates.rebuild_store(store)
