@@ -4,6 +4,8 @@ across currencies; counts may be."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
@@ -202,8 +204,40 @@ def customer_lifetime_value(scope):
     return {c: _ratio(row["revenue"], row["new"]) for c, row in rows.items()}
 
 
+# While a page is drawn (`shared()`), the two product reports share one read of the sales.
+_shared: contextvars.ContextVar[dict | None] = contextvars.ContextVar("shared", default=None)
+
+
+@contextlib.contextmanager
+def shared():
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def _top_products(scope, field):
-    """Whole months from the monthly table, the days at the edges from the daily one."""
+    memo = _shared.get()
+    if memo is not None and scope in memo:
+        totals = memo[scope]
+    else:
+        totals = _product_totals(scope)
+        if memo is not None:
+            memo[scope] = totals
+    index = 0 if field == "quantity" else 1
+    top = defaultdict(list)
+    for (currency, _, title), values in sorted(
+        totals.items(), key=lambda item: (item[0][0], -item[1][index], item[0][2])
+    ):
+        if len(top[currency]) < TOP:
+            top[currency].append((title, values[index]))
+    return dict(top)
+
+
+def _product_totals(scope) -> dict[tuple, list]:
+    """(currency, product, title) → [quantity, revenue]: whole months from the monthly
+    table, the days at the edges from the daily one."""
     first_month = scope.start if scope.start.day == 1 else _next_month(scope.start)
     after_months = _next_month(scope.end) if _is_last_day(scope.end) else scope.end.replace(day=1)
     parts = []
@@ -233,14 +267,7 @@ def _top_products(scope, field):
             current = totals.setdefault(key, [0, Decimal(0)])
             current[0] += row["quantity"]
             current[1] += row["revenue"]
-    index = 0 if field == "quantity" else 1
-    top = defaultdict(list)
-    for (currency, _, title), values in sorted(
-        totals.items(), key=lambda item: (item[0][0], -item[1][index], item[0][2])
-    ):
-        if len(top[currency]) < TOP:
-            top[currency].append((title, values[index]))
-    return dict(top)
+    return totals
 
 
 def _next_month(day: datetime.date) -> datetime.date:

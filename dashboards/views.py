@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crm.models import Order
-from dashboards import custom
+from dashboards import custom, reports
 from dashboards.models import CustomReport, Dashboard, DashboardAccess, DashboardReport
 from dashboards.reports import REGISTRY, Scope
 
@@ -125,6 +125,25 @@ def page(request, dashboard_id):
     if not dashboard.can_view(request.user):
         raise Http404("No such dashboard")
     scope, chosen = _scope(request, dashboard)
+    with reports.shared():
+        cards = _cards(dashboard, scope)
+    return render(
+        request,
+        "dashboards/page.html",
+        {
+            "title": dashboard.name,
+            "dashboard": dashboard,
+            "cards": cards,
+            "chosen": chosen,
+            "ranges": [(key, label) for key, (label, _) in RANGES.items()],
+            "stores": _stores(),
+            "can_edit": dashboard.can_edit(request.user),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _cards(dashboard, scope) -> list[dict]:
     previous = scope.previous()
     cards = []
     customs = {
@@ -167,20 +186,7 @@ def page(request, dashboard_id):
                 "lines": [] if chart else _lines(value, changes),
             }
         )
-    return render(
-        request,
-        "dashboards/page.html",
-        {
-            "title": dashboard.name,
-            "dashboard": dashboard,
-            "cards": cards,
-            "chosen": chosen,
-            "ranges": [(key, label) for key, (label, _) in RANGES.items()],
-            "stores": _stores(),
-            "can_edit": dashboard.can_edit(request.user),
-            "query": request.GET.urlencode(),
-        },
-    )
+    return cards
 
 
 def _lines(value, changes) -> list[tuple[str, str, object]]:

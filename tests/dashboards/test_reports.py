@@ -191,3 +191,21 @@ def test_top_products_read_months_and_edge_days_alike(shop, start, end):
             "SEK": [("Tee", Decimal("1000"))],
         }
     assert run("top_products_revenue", start, end) == day_by_day
+
+
+def test_the_two_product_reports_share_one_read_while_a_page_is_drawn(shop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboards import reports
+
+    scope = Scope(datetime.date(2026, 10, 15), datetime.date(2026, 12, 31))
+    with CaptureQueriesContext(connection) as alone:
+        run("top_products_revenue", scope.start, scope.end)
+        run("top_products_quantity", scope.start, scope.end)
+    with reports.shared(), CaptureQueriesContext(connection) as together:
+        by_revenue = run("top_products_revenue", scope.start, scope.end)
+        run("top_products_quantity", scope.start, scope.end)
+
+    assert len(together) * 2 == len(alone)
+    assert by_revenue == EXPECTED["top_products_revenue"]
