@@ -7,11 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from crm import links, properties, triggers
+from crm import links, properties
 from crm.models import Cart, PropertyObjectType
+from crm.signals import store_records_changed
 from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
 from crm.views.filters import CartFilters
 from crm.views.listing import csv_response, page_of, query_without, sorted_by
+from crm.views.records import property_rows, save_properties
 
 SORTS = {"started": "checkout_started_at", "total": "total", "status": "status"}
 
@@ -63,10 +65,7 @@ def detail(request, cart_id):
             "title": f"Cart {cart.pk}",
             "cart": cart,
             "lines": cart.line_items.select_related("product", "variant"),
-            "property_rows": [
-                (d, properties.display(d, cart.properties.get(d.internal_name)))
-                for d in definitions
-            ],
+            "property_rows": property_rows(cart, definitions),
             "form": properties.PropertiesForm(
                 PropertyObjectType.CART, initial_values=cart.properties
             ),
@@ -79,18 +78,7 @@ def detail(request, cart_id):
 @require_POST
 @staff_required
 def update_properties(request, cart_id):
-    require_superadmin(request.user, "change carts")
-    cart = get_object_or_404(Cart, pk=cart_id)
-    form = properties.PropertiesForm(PropertyObjectType.CART, request.POST)
-    if not form.is_valid():
-        for errors in [form.non_field_errors(), *form.errors.values()]:
-            for error in errors:
-                messages.error(request, error)
-        return redirect("crm:cart", cart.pk)
-    Cart.objects.filter(pk=cart.pk).update(properties=form.stored)
-    triggers.property_changed(cart, "cart", cart.properties, form.stored)
-    messages.success(request, "The cart's properties are saved.")
-    return redirect("crm:cart", cart.pk)
+    return save_properties(request, Cart, cart_id, "cart")
 
 
 @require_POST
@@ -100,6 +88,8 @@ def delete(request, cart_id):
     cart = get_object_or_404(Cart, pk=cart_id)
     if request.POST.get("confirm") != "delete":
         raise PermissionDenied("Confirm the deletion.")
+    # Reports derived from it are told before it goes (as for orders).
+    store_records_changed.send(sender=Cart, store=cart.source_store, cart_ids=[cart.pk])
     cart.delete()
     messages.success(request, "The cart is deleted from the CRM (not from the store).")
     return redirect("crm:carts")

@@ -8,13 +8,14 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from crm import links, properties, triggers
+from crm import links, properties
 from crm.models import Cart, Order, OrderLineItem, Pipeline, PropertyObjectType
 from crm.services import refresh_first_orders
 from crm.signals import store_records_changed
 from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
 from crm.views.filters import OrderFilters
 from crm.views.listing import csv_response, page_of, query_without, sorted_by
+from crm.views.records import property_rows, save_properties
 
 SORTS = {
     "name": "name",
@@ -133,10 +134,7 @@ def detail(request, order_id):
             "title": f"Order {order.name}",
             "order": order,
             "cart": cart,
-            "property_rows": [
-                (d, properties.display(d, order.properties.get(d.internal_name)))
-                for d in definitions
-            ],
+            "property_rows": property_rows(order, definitions),
             "form": form,
             "can_change": can_change_orders_and_carts(request.user),
             "links": links.for_record(order),
@@ -147,19 +145,7 @@ def detail(request, order_id):
 @require_POST
 @staff_required
 def update_properties(request, order_id):
-    """Superadmins change an order's custom properties (its only CRM-side fields)."""
-    require_superadmin(request.user, "change orders")
-    order = get_object_or_404(Order, pk=order_id)
-    form = properties.PropertiesForm(PropertyObjectType.ORDER, request.POST)
-    if not form.is_valid():
-        for errors in [form.non_field_errors(), *form.errors.values()]:
-            for error in errors:
-                messages.error(request, error)
-        return redirect("crm:order", order.pk)
-    Order.objects.filter(pk=order.pk).update(properties=form.stored)
-    triggers.property_changed(order, "order", order.properties, form.stored)
-    messages.success(request, "The order's properties are saved.")
-    return redirect("crm:order", order.pk)
+    return save_properties(request, Order, order_id, "order")
 
 
 @require_POST
