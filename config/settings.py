@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_rq",
+    "oauth2_provider",
+    "rest_framework",
+    "drf_spectacular",
     "crm",
     "integration",
     "sync",
@@ -145,6 +148,57 @@ SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=500)
 # A job enqueued inside a transaction is sent only when it commits, so a worker never reads
 # rows that are not there yet (or never will be, after a rollback).
 RQ = {"COMMIT_MODE": "on_db_commit"}
+
+# The CRM as an OAuth2 provider (/o/) for the apps that use its API (/api/v1/).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "api.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "contacts.read": "Read contacts and companies",
+        "contacts.write": "Create and change contacts and companies (they sync to Shopify)",
+        "products.read": "Read products and their variants",
+        "products.write": "Create and change products (they sync to Shopify)",
+        "orders.read": "Read orders and their line items",
+        "orders.write": "Change the custom properties of orders (superadmins only)",
+        "carts.read": "Read abandoned carts and their line items",
+        "carts.write": "Change the custom properties of carts (superadmins only)",
+        "reports.read": "Read the e-commerce reports",
+        "stores.read": "Read the connected stores and the health of their syncs",
+    },
+    # An application gets at most the scopes an administrator allowed it.
+    "SCOPES_BACKEND_CLASS": "api.scopes.ApplicationScopes",
+    "APPLICATION_ADMIN_CLASS": "api.admin.ApplicationAdmin",
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+}
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerToken"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenHasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerApplication"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursor",
+    "EXCEPTION_HANDLER": "api.errors.handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CRM e-commerce API",
+    "DESCRIPTION": "Contacts, companies, products, orders, carts, stores and reports of the CRM.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_refusals",
+    ],
+}
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -1,10 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from oauth2_provider import urls as oauth2_urls
 
 admin.site.site_header = "CRM administration"
 admin.site.site_title = "CRM"
 admin.site.index_title = "CRM and Shopify"
+
+OAUTH2_ENDPOINTS = [
+    pattern
+    for pattern in oauth2_urls.base_urlpatterns
+    if pattern.name in {"authorize", "token", "revoke-token", "introspect"}
+]
 
 urlpatterns = [
     # The django-rq dashboard registers itself inside the admin (/admin/django_rq/dashboard/).
@@ -15,5 +22,9 @@ urlpatterns = [
     # Shopify comes back to these: the OAuth callback and the webhook intake.
     path("shopify/", include("integration.urls")),
     path("shopify/", include("sync.urls")),
+    # The CRM as an OAuth2 provider (authorize with PKCE, token, revoke, introspect) for the
+    # apps of its API; applications are registered in the admin, not by the apps themselves.
+    path("o/", include((OAUTH2_ENDPOINTS, "oauth2_provider"))),
+    path("api/v1/", include("api.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

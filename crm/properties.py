@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from crm import triggers
 from crm.models import PropertyDefinition, PropertyType
 
 
@@ -36,6 +38,17 @@ def validated(object_type: str, values: dict, known=None) -> dict:
     if problems:
         raise ValidationError(problems)
     return stored
+
+
+def save(record, object_type: str, stored: dict) -> None:
+    """The one way a person changes an order's or cart's custom properties (staff pages, API):
+    `stored` (from `validated`) replaces them, without touching the synced fields, and the
+    follow-up rules hear of it."""
+    before = record.properties
+    moment = timezone.now()
+    type(record).objects.filter(pk=record.pk).update(properties=stored, updated_at=moment)
+    record.properties, record.updated_at = stored, moment
+    triggers.property_changed(record, object_type, before, stored)
 
 
 def display(definition: PropertyDefinition, value) -> str:

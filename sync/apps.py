@@ -13,3 +13,7 @@ class SyncConfig(AppConfig):
         from sync.links import shopify_links
 
         crm_links.register(shopify_links)
+        from crm import sources as crm_sources
+        from sync import health
+
+        crm_sources.register(health.stores)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from integration.models import Store
 from sync.models import MappingState, ObjectType, RecordMapping, SyncRun, SyncState
 
 # The counts a sync shows, by the annotation (and JSON key) that holds each.
@@ -79,6 +80,22 @@ def store_health(store) -> dict:
             for object_type in ObjectType.values
         },
     }
+
+
+def stores() -> list[dict]:
+    """Every store the CRM knows, with its syncs' health (for crm.sources; no tokens)."""
+    return [
+        {
+            "shop": store.shop_domain,
+            "name": store.name,
+            "currency": store.currency,
+            "timezone": store.timezone,
+            "status": store.status,
+            "connected_at": _iso(store.connected_at),
+            "syncs": store_health(store)["objects"],
+        }
+        for store in Store.objects.order_by("shop_domain")
+    ]
 
 
 def _object_health(setting) -> dict:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 
-from crm import properties, triggers
+from crm import properties
 from crm.views.access import require_superadmin
 
 
@@ -22,7 +22,6 @@ def save_properties(request, model, record_id, kind: str):
             for error in errors:
                 messages.error(request, error)
         return redirect(f"crm:{kind}", record.pk)
-    model.objects.filter(pk=record.pk).update(properties=form.stored)
-    triggers.property_changed(record, kind, record.properties, form.stored)
+    properties.save(record, kind, form.stored)
     messages.success(request, f"The {kind}'s properties are saved.")
     return redirect(f"crm:{kind}", record.pk)

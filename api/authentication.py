@@ -1,0 +1,32 @@
+"""Who is calling: an OAuth2 access token (`Authorization: Bearer …`) from /o/token/."""
+
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from rest_framework import exceptions
+
+
+class BearerToken(OAuth2Authentication):
+    """A token a person gave an app acts for that person, and works only while they are
+    active staff (the CRM's pages have the same rule). An app's own token (client
+    credentials) acts for no one."""
+
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is None:
+            return None
+        user, token = found
+        if user is not None and not (user.is_active and user.is_staff):
+            request._request.oauth2_error = {"error": "invalid_token"}
+            raise exceptions.AuthenticationFailed(
+                "The person this token acts for may no longer use the CRM.", code="invalid_token"
+            )
+        return user, token
+
+    def authenticate_header(self, request):
+        # The realm plus oauthlib's error ("invalid_token" for an expired or revoked token).
+        error = getattr(request, "oauth2_error", None) or getattr(
+            getattr(request, "_request", None), "oauth2_error", {}
+        )
+        attributes = {"realm": self.www_authenticate_realm, **error}
+        return "Bearer " + ", ".join(f'{key}="{value}"' for key, value in attributes.items())

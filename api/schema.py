@@ -1,0 +1,79 @@
+"""How the OpenAPI description (drf-spectacular) tells clients to get a token: OAuth2 with the
+authorization-code and client-credentials flows, and which scope each operation needs."""
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.BearerToken"
+    name = "oauth2"
+
+    def get_security_definition(self, auto_schema):
+        scopes = settings.OAUTH2_PROVIDER["SCOPES"]
+        token = reverse("oauth2_provider:token")
+        return {
+            "type": "oauth2",
+            "flows": {
+                "authorizationCode": {
+                    "authorizationUrl": reverse("oauth2_provider:authorize"),
+                    "tokenUrl": token,
+                    "refreshUrl": token,
+                    "scopes": scopes,
+                },
+                "clientCredentials": {"tokenUrl": token, "scopes": scopes},
+            },
+        }
+
+    def get_security_requirement(self, auto_schema):
+        return {self.name: [auto_schema.view.scope_for(auto_schema.method)]}
+
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "field"],
+            "properties": {
+                "code": {"type": "string", "examples": ["unknown_field", "insufficient_scope"]},
+                "message": {"type": "string"},
+                "field": {"type": ["string", "null"], "description": "The field at fault"},
+                "details": {
+                    "type": "array",
+                    "description": "Every problem of a refused body",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                            "field": {"type": ["string", "null"]},
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+REFUSALS = {
+    "400": "Bad input: malformed JSON, an unknown or read-only field, a bad value or filter",
+    "401": "No token, or one that is expired, revoked or no longer valid (WWW-Authenticate)",
+    "403": "The token lacks the scope (WWW-Authenticate names it) or the right",
+    "404": "Not there, or not visible to this app",
+    "429": "Too many requests from this app; Retry-After says when to try again",
+}
+
+
+def add_refusals(result, generator, request, public):
+    """Every operation documents the error body of its refusals."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for code in REFUSALS:
+                operation["responses"].setdefault(
+                    code, {"description": REFUSALS[code], "content": reference}
+                )
+    return result
