@@ -27,3 +27,15 @@ class StableCursor(CursorPagination):
                 {"limit": [f"A whole number from 1 to {self.max_page_size}."]}
             )
         return super().get_page_size(request)
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": ["string", "null"], "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {**link, "description": "The next page; null on the last"},
+                "previous": {**link, "description": "The page before; null on the first"},
+                "results": schema,
+            },
+        }

@@ -4,6 +4,7 @@ authorization-code and client-credentials flows, and which scope each operation 
 from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -77,3 +78,11 @@ def add_refusals(result, generator, request, public):
                     code, {"description": REFUSALS[code], "content": reference}
                 )
     return result
+
+
+class UnpagedSchema(AutoSchema):
+    """For views whose list answers {"results": [...]} in one piece (a few stores, the report
+    registry): describe the response as given, not as an array of it."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False

@@ -18,6 +18,7 @@ from crm.models import (
     Contact,
     Order,
     OrderLineItem,
+    OrderStatus,
     Product,
     ProductVariant,
 )
@@ -217,6 +218,9 @@ ORDER_AMOUNTS = ["subtotal", "discounts", "tax", "shipping", "total", "refunded"
 
 class OrderSerializer(PropertiesSerializer):
     store = serializers.CharField(source="source_store", read_only=True)
+    order_status = serializers.ChoiceField(
+        OrderStatus.choices, allow_blank=True, read_only=True, help_text="As the store shows it"
+    )
     pipeline_stage = StageSerializer(read_only=True, allow_null=True)
     line_items = OrderLineSerializer(many=True, read_only=True)
     object_type = "order"

@@ -12,6 +12,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from api.schema import UnpagedSchema
 from api.views.records import Scoped
 from dashboards.reports import REGISTRY, Scope, shared
 
@@ -25,7 +26,8 @@ _description = {
     "chart": serializers.CharField(help_text="number, line, bar, pie or table"),
     "formula": serializers.CharField(),
 }
-REPORT = inline_serializer("Report", _description)
+REPORT = inline_serializer("Report", dict(_description))  # (type() adds to the dict it gets)
+DESCRIBED = tuple(_description)
 RESULT = inline_serializer(
     "ReportResult",
     {
@@ -42,7 +44,7 @@ RESULT = inline_serializer(
 
 
 def _describe(report) -> dict:
-    return {name: getattr(report, name) for name in _description}
+    return {name: getattr(report, name) for name in DESCRIBED}
 
 
 def _jsonable(value):
@@ -69,6 +71,7 @@ def _day(name: str, raw: str | None, default: datetime.date) -> datetime.date:
 
 
 class ReportViewSet(Scoped, viewsets.ViewSet):
+    schema = UnpagedSchema()
     read_scope = "reports.read"
     lookup_field = "key"
 

@@ -5,6 +5,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from api.schema import UnpagedSchema
 from api.views.records import Scoped
 from crm import sources
 
@@ -46,6 +47,7 @@ STORE = inline_serializer(
 
 
 class StoreViewSet(Scoped, viewsets.ViewSet):
+    schema = UnpagedSchema()
     read_scope = "stores.read"
     lookup_field = "shop"
     lookup_value_regex = r"[^/]+"

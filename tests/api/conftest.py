@@ -8,7 +8,11 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
 from api.models import Application
+
+# Fixtures shared with other suites: records, and a synced store in the emulator.
 from tests.crm.conftest import make_cart, make_contact, make_order, make_product  # noqa: F401
+from tests.sync.e2e.conftest import shopify  # noqa: F401
+from tests.sync.e2e.test_push import store, synced  # noqa: F401
 
 ALL_SCOPES = list(settings.OAUTH2_PROVIDER["SCOPES"])
 REDIRECT_URI = "https://app.example.com/callback"
