@@ -8,6 +8,7 @@ from django.conf import settings
 from oauth2_provider.admin import ApplicationAdmin as ToolkitApplicationAdmin
 from oauth2_provider.forms import ApplicationForm
 
+from api.models import Application
 from crm import sources
 
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
@@ -29,6 +30,12 @@ class ApplicationAdminForm(ApplicationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "authorization_grant_type" in self.fields:
+            # The two flows the API documents: a person's consent, or the app on its own.
+            self.fields["authorization_grant_type"].choices = [
+                (Application.GRANT_AUTHORIZATION_CODE, "Authorization code (acts for a person)"),
+                (Application.GRANT_CLIENT_CREDENTIALS, "Client credentials (server to server)"),
+            ]
         scopes = settings.OAUTH2_PROVIDER["SCOPES"]
         self.fields["allowed_scopes"].choices = [(s, f"{s}: {d}") for s, d in scopes.items()]
         self.initial["stores"] = "\n".join(self.instance.stores or [])
@@ -49,3 +56,17 @@ class ApplicationAdminForm(ApplicationForm):
 class ApplicationAdmin(ToolkitApplicationAdmin):
     form = ApplicationAdminForm
     list_display = ["name", "user", "client_type", "authorization_grant_type", "rate_limit"]
+    fieldsets = [
+        (None, {"fields": ["name", "user", "client_type", "authorization_grant_type"]}),
+        (
+            "Credentials",
+            {
+                "fields": ["client_id", "client_secret", "hash_client_secret", "redirect_uris"],
+                "description": "Copy the secret before saving: it is stored hashed.",
+            },
+        ),
+        (
+            "What it may do",
+            {"fields": ["allowed_scopes", "stores", "rate_limit", "skip_authorization"]},
+        ),
+    ]

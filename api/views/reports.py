@@ -47,8 +47,15 @@ def _describe(report) -> dict:
     return {name: getattr(report, name) for name in DESCRIBED}
 
 
+MONEY_PLACES = Decimal("0.001")
+
+
 def _jsonable(value):
     if isinstance(value, Decimal):
+        # As stored (three places hold every currency), whatever digits the database's
+        # arithmetic added.
+        if value.as_tuple().exponent < MONEY_PLACES.as_tuple().exponent:
+            value = value.quantize(MONEY_PLACES)
         return str(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
