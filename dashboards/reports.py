@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Sum
 
 from dashboards.models import (
@@ -222,7 +223,7 @@ def _top_products(scope, field):
     if memo is not None and scope in memo:
         totals = memo[scope]
     else:
-        totals = _product_totals(scope)
+        totals = _leading_products(scope)
         if memo is not None:
             memo[scope] = totals
     index = 0 if field == "quantity" else 1
@@ -235,9 +236,42 @@ def _top_products(scope, field):
     return dict(top)
 
 
-def _product_totals(scope) -> dict[tuple, list]:
-    """(currency, product, title) → [quantity, revenue]: whole months from the monthly
-    table, the days at the edges from the daily one."""
+# The database adds up the sales per product and keeps, per currency, the products that can
+# be among the first TOP by quantity or by revenue: RANK() gives tied products the same rank,
+# so a tie at the tenth place keeps every product in it (the caller breaks ties by title).
+LEADING_PRODUCTS = """
+SELECT currency, product_id, title, quantity, revenue FROM (
+    SELECT currency, product_id, title, SUM(quantity) AS quantity, SUM(revenue) AS revenue,
+        RANK() OVER (PARTITION BY currency ORDER BY SUM(quantity) DESC) AS by_quantity,
+        RANK() OVER (PARTITION BY currency ORDER BY SUM(revenue) DESC) AS by_revenue
+    FROM ({sales}) AS sales
+    GROUP BY currency, product_id, title
+) AS totals
+WHERE by_quantity <= %s OR by_revenue <= %s
+"""
+
+
+def _leading_products(scope) -> dict[tuple, list]:
+    """(currency, product, title) → [quantity, revenue] of the products that can be among
+    the first TOP by quantity or by revenue, in one query."""
+    parts = [
+        part.values("currency", "product_id", "title", "quantity", "revenue")
+        for part in _product_sales(scope)
+    ]
+    sales, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(LEADING_PRODUCTS.format(sales=sales), (*params, TOP, TOP))
+        rows = cursor.fetchall()
+    # str(): SQLite sums decimals as floats.
+    return {
+        (currency, product, title): [quantity, Decimal(str(revenue))]
+        for currency, product, title, quantity, revenue in rows
+    }
+
+
+def _product_sales(scope) -> list:
+    """The sales of the scope's products: whole months from the monthly table, the days at
+    the edges from the daily one."""
     first_month = scope.start if scope.start.day == 1 else _next_month(scope.start)
     after_months = _next_month(scope.end) if _is_last_day(scope.end) else scope.end.replace(day=1)
     parts = []
@@ -255,19 +289,7 @@ def _product_totals(scope) -> dict[tuple, list]:
             if scope.stores is not None:
                 daily = daily.filter(store__in=scope.stores)
             parts.append(daily)
-    totals: dict[tuple, list] = {}
-    for part in parts:
-        rows = (
-            part.values("currency", "product_id", "title")
-            .annotate(quantity=Sum("quantity"), revenue=Sum("revenue"))
-            .order_by()
-        )
-        for row in rows:
-            key = (row["currency"], row["product_id"], row["title"])
-            current = totals.setdefault(key, [0, Decimal(0)])
-            current[0] += row["quantity"]
-            current[1] += row["revenue"]
-    return totals
+    return parts
 
 
 def _next_month(day: datetime.date) -> datetime.date:

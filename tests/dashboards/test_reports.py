@@ -209,3 +209,30 @@ def test_the_two_product_reports_share_one_read_while_a_page_is_drawn(shop):
 
     assert len(together) * 2 == len(alone)
     assert by_revenue == EXPECTED["top_products_revenue"]
+
+
+def test_top_products_break_a_tie_at_the_tenth_place_by_title():
+    """Seven products sold more, then five sold alike: the tenth place goes by title (the
+    database keeps every tied product, so it must not pick among them itself)."""
+    ahead = [("Apple", 9), ("Bread", 8), ("Cheese", 7), ("Dates", 6), ("Eggs", 5), ("Figs", 4)]
+    ahead.append(("Grapes", 3))
+    tied = [("Zucchini", 2), ("Yam", 2), ("Kale", 2), ("Leek", 2), ("Mint", 2)]
+    DailyProductStats.objects.bulk_create(
+        DailyProductStats(
+            store=A,
+            day=D1,
+            currency="EUR",
+            product_id=number,
+            title=title,
+            quantity=quantity,
+            revenue=Decimal("5"),
+        )
+        for number, (title, quantity) in enumerate(ahead + tied, start=1)
+    )
+
+    by_quantity = run("top_products_quantity", D1, D2)["EUR"]
+    by_revenue = run("top_products_revenue", D1, D2)["EUR"]
+
+    assert by_quantity == [*ahead, ("Kale", 2), ("Leek", 2), ("Mint", 2)]
+    titles = ["Apple", "Bread", "Cheese", "Dates", "Eggs", "Figs", "Grapes", "Kale", "Leek"]
+    assert by_revenue == [(title, Decimal("5")) for title in [*titles, "Mint"]]
