@@ -17,7 +17,7 @@ class BearerToken(OAuth2Authentication):
             return None
         user, token = found
         if user is not None and not (user.is_active and user.is_staff):
-            request._request.oauth2_error = {"error": "invalid_token"}
+            request.oauth2_error = {"error": "invalid_token"}
             raise exceptions.AuthenticationFailed(
                 "The person this token acts for may no longer use the CRM.", code="invalid_token"
             )
@@ -25,8 +25,6 @@ class BearerToken(OAuth2Authentication):
 
     def authenticate_header(self, request):
         # The realm plus oauthlib's error ("invalid_token" for an expired or revoked token).
-        error = getattr(request, "oauth2_error", None) or getattr(
-            getattr(request, "_request", None), "oauth2_error", {}
-        )
+        error = getattr(request, "oauth2_error", {})
         attributes = {"realm": self.www_authenticate_realm, **error}
         return "Bearer " + ", ".join(f'{key}="{value}"' for key, value in attributes.items())

@@ -4,7 +4,6 @@ no one field is at fault; "details" lists every problem of a refused body)."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from api.permissions import InsufficientScope
@@ -85,6 +84,3 @@ def not_found(request, *args, **kwargs):
     """Any path under /api/v1/ that is not an endpoint."""
     return JsonResponse(body("not_found", "No such endpoint."), status=status.HTTP_404_NOT_FOUND)
 
-
-def as_response(code: str, message: str, status_code: int, field=None) -> Response:
-    return Response(body(code, message, field), status=status_code)
