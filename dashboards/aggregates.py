@@ -14,7 +14,7 @@ import datetime
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Left, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, Left, TruncDate, TruncMonth, TruncWeek
 
 from crm.fields import ZERO
 from crm.models import Cart, CartStatus, Order, OrderLineItem
@@ -24,6 +24,7 @@ from dashboards.models import (
     DailyProductStats,
     MonthlyProductStats,
     StageStats,
+    WeeklyProductStats,
 )
 
 UTC = datetime.UTC
@@ -87,8 +88,9 @@ def rebuild_days(store: str, days, days_per_step: int = DAYS_PER_STEP) -> None:
     if step:
         _rebuild_step(store, step)
     if days:
-        # Once for all the steps: a month's rollup reads every day of it.
+        # Once for all the steps: a week's or a month's rollup reads every day of it.
         with transaction.atomic():
+            _roll_up_weeks(store, {_monday(day) for day in days})
             _roll_up_months(store, {day.replace(day=1) for day in days})
 
 
@@ -104,6 +106,8 @@ def rebuild_store(store: str) -> None:
     with transaction.atomic():
         for model in (DailyOrderStats, DailyProductStats, DailyCartStats):
             model.objects.filter(store=store).exclude(day__in=days).delete()
+        weeks = {_monday(day) for day in days}
+        WeeklyProductStats.objects.filter(store=store).exclude(week__in=weeks).delete()
         months = {day.replace(day=1) for day in days}
         MonthlyProductStats.objects.filter(store=store).exclude(month__in=months).delete()
     rebuild_days(store, days, days_per_step=DAYS_PER_FULL_STEP)
@@ -164,22 +168,40 @@ def _insert(model, rows, fields: dict[str, str]) -> None:
         cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {sql}", params)
 
 
+def _roll_up_weeks(store: str, weeks: set[datetime.date]) -> None:
+    _roll_up(store, WeeklyProductStats, "week", TruncWeek, weeks, _next_week)
+
+
 def _roll_up_months(store: str, months: set[datetime.date]) -> None:
-    MonthlyProductStats.objects.filter(store=store, month__in=months).delete()
-    # Each month as a span of days, which the index on day reads (a filter on the truncated
-    # month would read every day of the store, and mislead the planner's estimates).
+    _roll_up(store, MonthlyProductStats, "month", TruncMonth, months, _next_month)
+
+
+def _roll_up(store, model, period: str, truncate, starts, following) -> None:
+    """The daily product rows added up per `period` (the model's date field) for the periods
+    that begin on `starts`."""
+    model.objects.filter(store=store, **{f"{period}__in": starts}).delete()
+    # Each period as a span of days, which the index on day reads (a filter on the truncated
+    # date would read every day of the store, and mislead the planner's estimates).
     spans = Q()
-    for month in months:
-        spans |= Q(day__gte=month, day__lt=_next_month(month))
+    for start in starts:
+        spans |= Q(day__gte=start, day__lt=following(start))
     rows = (
         DailyProductStats.objects.filter(spans, store=store)
-        .annotate(month=TruncMonth("day"))
-        .values("store", "month", "currency", "product_id", "title")
+        .annotate(**{period: truncate("day")})
+        .values("store", period, "currency", "product_id", "title")
         .annotate(n=Sum("quantity"), amount=Sum("revenue"))
         .order_by()
     )
-    fields = {name: name for name in ("store", "month", "currency", "product_id", "title")}
-    _insert(MonthlyProductStats, rows, {**fields, "quantity": "n", "revenue": "amount"})
+    fields = {name: name for name in ("store", period, "currency", "product_id", "title")}
+    _insert(model, rows, {**fields, "quantity": "n", "revenue": "amount"})
+
+
+def _monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _next_week(monday: datetime.date) -> datetime.date:
+    return monday + datetime.timedelta(days=7)
 
 
 def _next_month(day: datetime.date) -> datetime.date:

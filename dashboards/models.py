@@ -201,8 +201,9 @@ class CustomReport(models.Model):
 
 
 class MonthlyProductStats(models.Model):
-    """DailyProductStats added up per month: a year of top products reads twelve months of
-    these and only the days at its edges from the daily table."""
+    """DailyProductStats added up per month: a year of top products reads its whole months
+    from here, the whole weeks at its edges from WeeklyProductStats, and only the few days
+    left from the daily table."""
 
     store = models.CharField(max_length=255)
     month = models.DateField(help_text="Its first day")
@@ -223,3 +224,28 @@ class MonthlyProductStats(models.Model):
 
     def __str__(self):
         return f"{self.store} {self.month:%Y-%m} {self.title}"
+
+
+class WeeklyProductStats(models.Model):
+    """DailyProductStats added up per week (Monday to Sunday; a week may straddle two
+    months): the edges of a period outside its whole months read these."""
+
+    store = models.CharField(max_length=255)
+    week = models.DateField(help_text="Its Monday")
+    currency = models.CharField(max_length=3)
+    product_id = models.BigIntegerField(default=0)
+    title = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField(default=0)
+    revenue = MoneyField(default=ZERO)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "week", "currency", "product_id", "title"],
+                name="dashboards_product_week_once",
+            )
+        ]
+        indexes = [models.Index(fields=["week", "store"], name="dashboards_product_week")]
+
+    def __str__(self):
+        return f"{self.store} {self.week:%G-W%V} {self.title}"

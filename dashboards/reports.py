@@ -20,9 +20,11 @@ from dashboards.models import (
     DailyProductStats,
     MonthlyProductStats,
     StageStats,
+    WeeklyProductStats,
 )
 
 TOP = 10
+ONE_DAY = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,67 @@ def report(key, title, description, chart, formula):
     return register
 
 
-def _per_currency(scope: Scope, model, **sums) -> dict[str, dict]:
+# While a page is drawn (`shared()`), the reports that read the same rows share one read.
+_shared: contextvars.ContextVar[dict | None] = contextvars.ContextVar("shared", default=None)
+
+
+@contextlib.contextmanager
+def shared():
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def _once(read, scope):
+    """`read(scope)`, done once for all the reports of a page while it is drawn."""
+    memo = _shared.get()
+    if memo is None:
+        return read(scope)
+    if (read, scope) not in memo:
+        memo[read, scope] = read(scope)
+    return memo[read, scope]
+
+
+ORDER_SUMS = (
+    "orders",
+    "revenue",
+    "refunds",
+    "customer_orders",
+    "customer_revenue",
+    "new_customers",
+)
+
+
+def _order_sums(scope) -> list[dict]:
+    """Per store and currency (in that order), the sums of the daily order rows: every
+    order report takes its numbers from them."""
     rows = (
-        scope.filter(model.objects.all())
-        .values("currency")
-        .annotate(**{name: Sum(field) for name, field in sums.items()})
-        .order_by("currency")
+        scope.filter(DailyOrderStats.objects.all())
+        .values("store", "currency")
+        .annotate(**{f"sum_{name}": Sum(name) for name in ORDER_SUMS})
+        .order_by("store", "currency")
     )
-    return {row.pop("currency"): row for row in rows}
+    return [
+        {"store": row["store"], "currency": row["currency"]}
+        | {name: row[f"sum_{name}"] for name in ORDER_SUMS}
+        for row in rows
+    ]
+
+
+def _orders_per_currency(scope) -> dict[str, dict]:
+    totals: dict[str, dict] = {}
+    for row in _once(_order_sums, scope):
+        current = totals.setdefault(row["currency"], dict.fromkeys(ORDER_SUMS, 0))
+        for name in ORDER_SUMS:
+            current[name] += row[name]
+    return dict(sorted(totals.items()))
+
+
+def _orders_in_all(scope) -> dict:
+    rows = _once(_order_sums, scope)
+    return {name: sum(row[name] for row in rows) for name in ORDER_SUMS}
 
 
 def _ratio(numerator, denominator):
@@ -97,7 +152,7 @@ def _ratio(numerator, denominator):
     "Σ order totals, cancelled orders aside, per currency",
 )
 def total_revenue(scope):
-    return {c: row["v"] for c, row in _per_currency(scope, DailyOrderStats, v="revenue").items()}
+    return {c: row["revenue"] for c, row in _orders_per_currency(scope).items()}
 
 
 @report(
@@ -108,8 +163,7 @@ def total_revenue(scope):
     "count of orders, cancelled orders aside",
 )
 def orders(scope):
-    total = scope.filter(DailyOrderStats.objects.all()).aggregate(n=Sum("orders"))["n"]
-    return total or 0
+    return _orders_in_all(scope)["orders"]
 
 
 @report(
@@ -120,21 +174,18 @@ def orders(scope):
     "Σ order totals ÷ number of orders, cancelled orders aside, per currency",
 )
 def average_order_value(scope):
-    rows = _per_currency(scope, DailyOrderStats, revenue="revenue", n="orders")
-    return {c: _ratio(row["revenue"], row["n"]) for c, row in rows.items()}
+    rows = _orders_per_currency(scope)
+    return {c: _ratio(row["revenue"], row["orders"]) for c, row in rows.items()}
 
 
-def _series(scope, model, field):
-    rows = (
-        scope.filter(model.objects.all())
+def _day_sums(scope) -> list[dict]:
+    """Per day and currency (in that order), revenue and orders."""
+    return list(
+        scope.filter(DailyOrderStats.objects.all())
         .values("day", "currency")
-        .annotate(v=Sum(field))
+        .annotate(sum_revenue=Sum("revenue"), sum_orders=Sum("orders"))
         .order_by("day", "currency")
     )
-    series = defaultdict(list)
-    for row in rows:
-        series[row["currency"]].append((row["day"], row["v"]))
-    return dict(series)
 
 
 @report(
@@ -145,7 +196,10 @@ def _series(scope, model, field):
     "per day: Σ order totals, cancelled orders aside, per currency",
 )
 def revenue_over_time(scope):
-    return _series(scope, DailyOrderStats, "revenue")
+    series = defaultdict(list)
+    for row in _once(_day_sums, scope):
+        series[row["currency"]].append((row["day"], row["sum_revenue"]))
+    return dict(series)
 
 
 @report(
@@ -156,13 +210,10 @@ def revenue_over_time(scope):
     "per day: count of orders, cancelled orders aside",
 )
 def orders_over_time(scope):
-    rows = (
-        scope.filter(DailyOrderStats.objects.all())
-        .values("day")
-        .annotate(v=Sum("orders"))
-        .order_by("day")
-    )
-    return [(row["day"], row["v"]) for row in rows]
+    per_day: dict[datetime.date, int] = {}
+    for row in _once(_day_sums, scope):
+        per_day[row["day"]] = per_day.get(row["day"], 0) + row["sum_orders"]
+    return list(per_day.items())
 
 
 @report(
@@ -174,10 +225,8 @@ def orders_over_time(scope):
     "contact; guests: orders without one",
 )
 def new_vs_returning(scope):
-    totals = scope.filter(DailyOrderStats.objects.all()).aggregate(
-        n=Sum("orders"), customer=Sum("customer_orders"), new=Sum("new_customers")
-    )
-    n, customer, new = (totals[k] or 0 for k in ("n", "customer", "new"))
+    totals = _orders_in_all(scope)
+    n, customer, new = (totals[k] for k in ("orders", "customer_orders", "new_customers"))
     return {"new": new, "returning": customer - new, "guests": n - customer}
 
 
@@ -201,31 +250,12 @@ def repeat_purchase_rate(scope):
     "Σ totals of orders with a contact ÷ new customers, per currency",
 )
 def customer_lifetime_value(scope):
-    rows = _per_currency(scope, DailyOrderStats, revenue="customer_revenue", new="new_customers")
-    return {c: _ratio(row["revenue"], row["new"]) for c, row in rows.items()}
-
-
-# While a page is drawn (`shared()`), the two product reports share one read of the sales.
-_shared: contextvars.ContextVar[dict | None] = contextvars.ContextVar("shared", default=None)
-
-
-@contextlib.contextmanager
-def shared():
-    token = _shared.set({})
-    try:
-        yield
-    finally:
-        _shared.reset(token)
+    rows = _orders_per_currency(scope)
+    return {c: _ratio(row["customer_revenue"], row["new_customers"]) for c, row in rows.items()}
 
 
 def _top_products(scope, field):
-    memo = _shared.get()
-    if memo is not None and scope in memo:
-        totals = memo[scope]
-    else:
-        totals = _leading_products(scope)
-        if memo is not None:
-            memo[scope] = totals
+    totals = _once(_leading_products, scope)
     index = 0 if field == "quantity" else 1
     top = defaultdict(list)
     for (currency, _, title), values in sorted(
@@ -270,34 +300,47 @@ def _leading_products(scope) -> dict[tuple, list]:
 
 
 def _product_sales(scope) -> list:
-    """The sales of the scope's products: whole months from the monthly table, the days at
-    the edges from the daily one."""
-    first_month = scope.start if scope.start.day == 1 else _next_month(scope.start)
-    after_months = _next_month(scope.end) if _is_last_day(scope.end) else scope.end.replace(day=1)
+    """The sales of the scope's products from the fewest rows: whole months from the monthly
+    table, whole weeks at the edges from the weekly one, and the days left from the daily."""
+    months, edges = _whole(scope.start, scope.end + ONE_DAY, _month_of, _next_month)
     parts = []
-    if first_month < after_months:
-        monthly = MonthlyProductStats.objects.filter(month__gte=first_month, month__lt=after_months)
-        if scope.stores is not None:
-            monthly = monthly.filter(store__in=scope.stores)
-        parts.append(monthly)
-        edges = [(scope.start, first_month), (after_months, scope.end + datetime.timedelta(days=1))]
-    else:
-        edges = [(scope.start, scope.end + datetime.timedelta(days=1))]
-    for start, end in edges:
-        if start < end:
-            daily = DailyProductStats.objects.filter(day__gte=start, day__lt=end)
-            if scope.stores is not None:
-                daily = daily.filter(store__in=scope.stores)
-            parts.append(daily)
+    if months:
+        parts.append(MonthlyProductStats.objects.filter(month__gte=months[0], month__lt=months[1]))
+    for start, after in edges:
+        weeks, days = _whole(start, after, _monday_of, _next_week)
+        if weeks:
+            parts.append(WeeklyProductStats.objects.filter(week__gte=weeks[0], week__lt=weeks[1]))
+        parts += [DailyProductStats.objects.filter(day__gte=a, day__lt=b) for a, b in days]
+    if scope.stores is not None:
+        parts = [part.filter(store__in=scope.stores) for part in parts]
     return parts
+
+
+def _whole(start, after, period_of, following):
+    """The periods (months or weeks) wholly within the days from `start` to before `after`,
+    as (first period's start, the start after the last) or None; and the spans of days left
+    at either side."""
+    first = start if period_of(start) == start else following(period_of(start))
+    last = period_of(after)
+    if first >= last:
+        return None, [(start, after)]
+    return (first, last), [(a, b) for a, b in ((start, first), (last, after)) if a < b]
+
+
+def _month_of(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
 
 
 def _next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 
-def _is_last_day(day: datetime.date) -> bool:
-    return (day + datetime.timedelta(days=1)).day == 1
+def _monday_of(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _next_week(monday: datetime.date) -> datetime.date:
+    return monday + datetime.timedelta(days=7)
 
 
 @report(
@@ -330,8 +373,24 @@ def top_products_quantity(scope):
     "count and Σ totals of carts still abandoned, per currency",
 )
 def abandoned_carts(scope):
-    rows = _per_currency(scope, DailyCartStats, n="abandoned", value="abandoned_value")
-    return {c: {"count": row["n"], "value": row["value"]} for c, row in rows.items()}
+    return {
+        c: {"count": row["abandoned"], "value": row["abandoned_value"]}
+        for c, row in _once(_cart_sums, scope).items()
+    }
+
+
+CART_SUMS = ("abandoned", "abandoned_value", "recovered", "recovered_value")
+
+
+def _cart_sums(scope) -> dict[str, dict]:
+    """Per currency (in order), the sums of the daily cart rows."""
+    rows = (
+        scope.filter(DailyCartStats.objects.all())
+        .values("currency")
+        .annotate(**{f"sum_{name}": Sum(name) for name in CART_SUMS})
+        .order_by("currency")
+    )
+    return {row["currency"]: {name: row[f"sum_{name}"] for name in CART_SUMS} for row in rows}
 
 
 @report(
@@ -343,14 +402,12 @@ def abandoned_carts(scope):
     "they became, per currency",
 )
 def cart_recovery(scope):
-    rows = _per_currency(
-        scope, DailyCartStats, n="abandoned", recovered="recovered", value="recovered_value"
-    )
+    rows = _once(_cart_sums, scope)
     recovered = sum(row["recovered"] for row in rows.values())
-    carts = recovered + sum(row["n"] for row in rows.values())
+    carts = recovered + sum(row["abandoned"] for row in rows.values())
     return {
         "rate": _ratio(recovered, carts),
-        "revenue": {c: row["value"] for c, row in rows.items()},
+        "revenue": {c: row["recovered_value"] for c, row in rows.items()},
     }
 
 
@@ -379,13 +436,7 @@ def orders_by_stage(scope):
     "per store: Σ order totals, cancelled orders aside, per currency",
 )
 def revenue_by_store(scope):
-    rows = (
-        scope.filter(DailyOrderStats.objects.all())
-        .values("store", "currency")
-        .annotate(v=Sum("revenue"))
-        .order_by("store", "currency")
-    )
-    return [(row["store"], row["currency"], row["v"]) for row in rows]
+    return [(row["store"], row["currency"], row["revenue"]) for row in _once(_order_sums, scope)]
 
 
 @report(
@@ -396,4 +447,4 @@ def revenue_by_store(scope):
     "Σ refunded amounts, per currency",
 )
 def refunds(scope):
-    return {c: row["v"] for c, row in _per_currency(scope, DailyOrderStats, v="refunds").items()}
+    return {c: row["refunds"] for c, row in _orders_per_currency(scope).items()}

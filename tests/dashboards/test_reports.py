@@ -15,6 +15,7 @@ from dashboards.models import (
     DailyProductStats,
     MonthlyProductStats,
     StageStats,
+    WeeklyProductStats,
 )
 from dashboards.reports import REGISTRY, Scope
 from tests.dashboards.conftest import D1, D2, D3, A, B
@@ -132,6 +133,11 @@ def rows():
                 "store", "month", "title", "quantity", "revenue"
             )
         ),
+        "weeks": sorted(
+            WeeklyProductStats.objects.values_list(
+                "store", "week", "currency", "product_id", "title", "quantity", "revenue"
+            )
+        ),
     }
 
 
@@ -143,6 +149,7 @@ def test_rebuilding_days_as_a_sync_touches_them_equals_a_full_rebuild(shop):
         DailyCartStats,
         StageStats,
         MonthlyProductStats,
+        WeeklyProductStats,
     ):
         model.objects.all().delete()
 
@@ -172,25 +179,38 @@ def test_rebuilding_days_as_a_sync_touches_them_equals_a_full_rebuild(shop):
     assert DailyOrderStats.objects.get(store=A, day=D2).new_customers == 0
 
 
+EUR_AND_SEK = {
+    "EUR": [("Mug", Decimal("110")), ("Tee", Decimal("40")), ("Gift card", Decimal("30"))],
+    "SEK": [("Tee", Decimal("1000"))],
+}
+FIRST_TWO_DAYS = {
+    "EUR": [("Mug", Decimal("110")), ("Tee", Decimal("40"))],
+    "SEK": [("Tee", Decimal("1000"))],
+}
+
+
+# D1 is a Sunday (the week of Monday 26 October), D2 the Monday after, D3 the Tuesday after.
 @pytest.mark.parametrize(
-    ("start", "end"),
+    ("start", "end", "expected"),
     [
-        (datetime.date(2026, 10, 1), datetime.date(2026, 11, 30)),  # whole months only
-        (datetime.date(2026, 10, 15), datetime.date(2026, 12, 31)),  # edge days and months
-        (datetime.date(2026, 11, 1), datetime.date(2026, 11, 2)),  # days only
+        # Whole months only.
+        (datetime.date(2026, 10, 1), datetime.date(2026, 11, 30), EUR_AND_SEK),
+        # Edge days and months.
+        (datetime.date(2026, 10, 15), datetime.date(2026, 12, 31), EUR_AND_SEK),
+        # Days only.
+        (D1, D2, FIRST_TWO_DAYS),
+        # Whole weeks only, one of them across two months.
+        (datetime.date(2026, 10, 26), datetime.date(2026, 11, 8), FIRST_TWO_DAYS),
+        # Mid-week to mid-week, no whole month: days, the week of D2, days.
+        (datetime.date(2026, 10, 28), datetime.date(2026, 11, 12), EUR_AND_SEK),
+        # Starting on D2's Monday: its week, then days up to D3.
+        (D2, D3, {"EUR": [("Mug", Decimal("50")), ("Gift card", Decimal("30"))]}),
+        # Mid-month to mid-month: October whole, then D1, the week of D2, and days to D3.
+        (datetime.date(2026, 9, 16), datetime.date(2026, 11, 12), EUR_AND_SEK),
     ],
 )
-def test_top_products_read_months_and_edge_days_alike(shop, start, end):
-    day_by_day = {
-        "EUR": [("Mug", Decimal("110")), ("Tee", Decimal("40")), ("Gift card", Decimal("30"))],
-        "SEK": [("Tee", Decimal("1000"))],
-    }
-    if end == datetime.date(2026, 11, 2):
-        day_by_day = {
-            "EUR": [("Mug", Decimal("110")), ("Tee", Decimal("40"))],
-            "SEK": [("Tee", Decimal("1000"))],
-        }
-    assert run("top_products_revenue", start, end) == day_by_day
+def test_top_products_read_months_weeks_and_days_alike(shop, start, end, expected):
+    assert run("top_products_revenue", start, end) == expected
 
 
 def test_the_two_product_reports_share_one_read_while_a_page_is_drawn(shop):
@@ -236,3 +256,17 @@ def test_top_products_break_a_tie_at_the_tenth_place_by_title():
     assert by_quantity == [*ahead, ("Kale", 2), ("Leek", 2), ("Mint", 2)]
     titles = ["Apple", "Bread", "Cheese", "Dates", "Eggs", "Figs", "Grapes", "Kale", "Leek"]
     assert by_revenue == [(title, Decimal("5")) for title in [*titles, "Mint"]]
+
+
+def test_reports_of_the_same_rows_share_one_read_while_a_page_is_drawn(shop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboards import reports
+
+    with reports.shared(), CaptureQueriesContext(connection) as together:
+        values = {key: run(key) for key in REGISTRY}
+
+    # Order sums, day sums, product sales, cart sums, stages.
+    assert len(together) == 5
+    assert values == EXPECTED
