@@ -13,7 +13,7 @@ from crm.models import Order
 from dashboards import aggregates
 from dashboards.models import Dashboard, DashboardReport
 from dashboards.reports import REGISTRY
-from tests.dashboards.conftest import D1, D3, A
+from tests.dashboards.conftest import D1, D3, A, B
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +58,15 @@ def test_a_dashboard_is_created_from_the_reports_that_were_kept(client, owner, s
     assert 'id="report-total_revenue"' in text and 'id="report-refunds"' not in text
     assert "180" in text and "1000" in text
     assert "vendor/chartjs/chart.umd.min.js" in text
+
+
+def test_the_store_filter_offers_every_store_with_orders(client, owner, shop):
+    dashboard = create(client)
+
+    text = client.get(reverse("dashboards:page", args=[dashboard.pk]), PERIOD).content.decode()
+
+    assert f'<option value="{A}" >{A}</option>' in text
+    assert f'<option value="{B}" >{B}</option>' in text
 
 
 def test_keeping_no_report_is_refused(client, owner):
