@@ -103,9 +103,9 @@ def _rebuild_step(store, days):
 def _look_lines_up_by_order() -> None:
     """For this transaction, cost a random page read as PostgreSQL's advice for data in
     memory or on SSD does, rather than as a disk seek (the default). Otherwise a step of a
-    few days scans every order line in the CRM to join the few it needs, which grows with
-    the history, instead of looking up each order's lines by index (twice as fast at 1M
-    orders, and it stays so). Over many days, scanning remains the plan it picks."""
+    few days scans every order line in the CRM to join the few it needs, instead of looking
+    up each order's lines by index: twice as slow at 1M orders, and the scan grows with the
+    history while the lookups do not. Over many days, scanning remains the plan it picks."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL random_page_cost = 1.1")

@@ -365,20 +365,6 @@ def top_products_quantity(scope):
     return _top_products(scope, "quantity")
 
 
-@report(
-    "abandoned_carts",
-    "Abandoned carts",
-    "Checkouts started in the period and not completed.",
-    "number",
-    "count and Σ totals of carts still abandoned, per currency",
-)
-def abandoned_carts(scope):
-    return {
-        c: {"count": row["abandoned"], "value": row["abandoned_value"]}
-        for c, row in _once(_cart_sums, scope).items()
-    }
-
-
 CART_SUMS = ("abandoned", "abandoned_value", "recovered", "recovered_value")
 
 
@@ -391,6 +377,20 @@ def _cart_sums(scope) -> dict[str, dict]:
         .order_by("currency")
     )
     return {row["currency"]: {name: row[f"sum_{name}"] for name in CART_SUMS} for row in rows}
+
+
+@report(
+    "abandoned_carts",
+    "Abandoned carts",
+    "Checkouts started in the period and not completed.",
+    "number",
+    "count and Σ totals of carts still abandoned, per currency",
+)
+def abandoned_carts(scope):
+    return {
+        c: {"count": row["abandoned"], "value": row["abandoned_value"]}
+        for c, row in _once(_cart_sums, scope).items()
+    }
 
 
 @report(
