@@ -83,4 +83,3 @@ def _flatten(detail, path=""):
 def not_found(request, *args, **kwargs):
     """Any path under /api/v1/ that is not an endpoint."""
     return JsonResponse(body("not_found", "No such endpoint."), status=status.HTTP_404_NOT_FOUND)
-

@@ -1,1 +1,1 @@
-"""Benchmarks (`make bench`): the bars of DESIGN.md §5, measured, never asserted in tests."""
+"""Benchmarks (`make bench`): the product's speed targets, measured, never asserted in tests."""

@@ -1,4 +1,4 @@
-"""Dashboard (DESIGN.md §5): with 1M orders over two stores, the dashboard page with every
+"""Dashboard: with 1M orders over two stores, the dashboard page with every
 report for one year, p95 of its render time; and what refreshing the aggregates costs after a
 sync changed 10k orders.
 

@@ -1,4 +1,4 @@
-"""Initial sync (DESIGN.md §5): a shop of 100k customers, 20k products, 100k orders (≈3 lines
+"""Initial sync: a shop of 100k customers, 20k products, 100k orders (≈3 lines
 each) and 20k abandoned checkouts, synced by real workers on PostgreSQL through bulk
 operations. Prints records per second, the ratio to PostgreSQL `COPY` writing the same rows
 in the same run, and the workers' peak memory.

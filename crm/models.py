@@ -281,7 +281,7 @@ class FinancialStatus(models.TextChoices):
 
 class OrderStatus(models.TextChoices):
     """The order's status as Shopify's admin shows it, derived from the financial and
-    fulfilment statuses, deliveries and cancellation (the sync derives it; DESIGN §4.5)."""
+    fulfilment statuses, deliveries and cancellation (the sync derives it)."""
 
     OPEN = "open", "Open"
     PAID = "paid", "Paid"

@@ -1,4 +1,4 @@
-"""CRM → Shopify for contacts, companies and products (DESIGN §4.3).
+"""CRM → Shopify for contacts, companies and products.
 
 A CRM change queues a push of that record (services.enqueue_push, coalesced per record). The
 push reads the Shopify record, merges both sides field by field against the values they held

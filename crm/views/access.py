@@ -1,5 +1,5 @@
 """Who may do what on the staff pages: every active staff user may look; only superadmins may
-change or delete orders and carts (DESIGN §7)."""
+change or delete orders and carts."""
 
 from functools import wraps
 

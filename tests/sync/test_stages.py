@@ -1,4 +1,4 @@
-"""Shopify's order status of an order (DESIGN §4.5), and the stage it lands in."""
+"""Shopify's order status of an order, and the stage it lands in."""
 
 import itertools
 

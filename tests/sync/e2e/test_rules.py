@@ -1,5 +1,5 @@
-"""The duplicate and deletion rules of each object (DESIGN.md §2.3, §4.2, §4.4), each tried
-against the emulator: a change in Shopify, then the record read again as a webhook would."""
+"""The duplicate and deletion rules of each object, each tried against the emulator: a change
+in Shopify, then the record read again as a webhook would."""
 
 import datetime
 from decimal import Decimal
