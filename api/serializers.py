@@ -78,10 +78,14 @@ class StrictModelSerializer(serializers.ModelSerializer):
 
 
 def _by_field(error: DjangoValidationError, non_field_target) -> dict:
+    """The model's own refusals, by field, keeping their codes ("unique", "invalid", …)."""
     problems = {}
-    for name, messages in error.message_dict.items():
+    for name, errors in error.error_dict.items():
         key = non_field_target if name == NON_FIELD_ERRORS else name
-        problems.setdefault(key or "non_field_errors", []).extend(messages)
+        for each in errors:
+            for message in each.messages:
+                detail = serializers.ErrorDetail(message, code=each.code or "invalid")
+                problems.setdefault(key or "non_field_errors", []).append(detail)
     return problems
 
 

@@ -156,6 +156,7 @@ class Contact(Timestamped, Address):
                 condition=~Q(email=""),
                 name="crm_contact_email_unique_ci",
                 violation_error_message="A contact with this email address already exists.",
+                violation_error_code="unique",
             ),
         ]
 

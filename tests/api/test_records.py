@@ -215,7 +215,7 @@ def test_creating_and_changing_a_contact(api, make_token, staff_user):
         ({"email_marketing_consent": "perhaps"}, 400, "invalid", "email_marketing_consent"),
         ({"tags": "vip"}, 400, "not_a_list", "tags"),
         ({"company": 999999}, 400, "does_not_exist", "company"),
-        ({"email": "ANN@example.com"}, 400, "invalid", "email"),
+        ({"email": "ANN@example.com"}, 400, "unique", "email"),
     ],
 )
 def test_refused_bodies_change_nothing(api, token, make_contact, body, status, code, field):
