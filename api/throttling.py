@@ -1,14 +1,22 @@
 """Requests per minute per application, counted in Redis so every web process shares the
 count; over it, 429 with Retry-After (the seconds left in the minute)."""
 
+import functools
 import logging
 import time
 
-import django_rq
+import redis
+from django.conf import settings
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    # One connection pool per process, not a new connection per request.
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
 
 
 class PerApplication(BaseThrottle):
@@ -22,8 +30,7 @@ class PerApplication(BaseThrottle):
         self.remaining = 60 - now % 60
         key = f"api:rate:{application.pk}:{window}"
         try:
-            connection = django_rq.get_connection("default")
-            with connection.pipeline() as pipe:
+            with _client(settings.REDIS_URL).pipeline() as pipe:
                 pipe.incr(key)
                 pipe.expire(key, 120)
                 count, _ = pipe.execute()

@@ -3,6 +3,7 @@ management commands and the jobs call."""
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import django_rq
@@ -353,8 +354,15 @@ def _enqueue_coalesced(
 
 
 def _queue(name: str):
-    return django_rq.get_queue(name)
+    return django_rq.get_queue(name, connection=_redis())
 
 
 def _redis():
-    return redis.Redis.from_url(settings.REDIS_URL)
+    return _client(settings.REDIS_URL)
+
+
+@functools.lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    # One client, and so one connection pool, per process: a client made per call opens a
+    # new TCP connection for every webhook the intake queues.
+    return redis.Redis.from_url(url)
