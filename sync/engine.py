@@ -101,8 +101,9 @@ def apply_batch(setting, records: list[Parsed], *, force: bool = False) -> Count
             continue
         to_save.append((record, crm_id))
     if field_maps is not None:
+        inbound = _inbound(setting, field_maps)
         for record, _ in to_save:
-            _map_fields(setting, record, field_maps)
+            _map_fields(setting, record, inbound)
 
     with transaction.atomic():
         if tombstones:
@@ -124,17 +125,24 @@ def apply_batch(setting, records: list[Parsed], *, force: bool = False) -> Count
     return counts
 
 
-def _map_fields(setting, record: Parsed, field_maps) -> None:
+def _inbound(setting, field_maps) -> list[tuple[str, str, object]]:
+    """(CRM field, Shopify field, conversion) of each mapping that brings values to the CRM."""
+    model = ADAPTERS[setting.object_type].model
+    return [
+        (m.crm_field, m.shopify_field, fieldmaps.crm_converter(model, m.crm_field))
+        for m in field_maps
+        if fieldmaps.inbound(m.direction)
+    ]
+
+
+def _map_fields(setting, record: Parsed, inbound) -> None:
     """Keep of a two-way record's fields only what its field mappings bring to the CRM (and
     what it is matched by), from the Shopify fields they name."""
     object_type = setting.object_type
-    record.shopify_values = fieldmaps.shopify_values(object_type, record.fields)
-    model = ADAPTERS[object_type].model
+    record.shopify_values = values = fieldmaps.shopify_values(object_type, record.fields)
     kept = {name: record.fields[name] for name in fieldmaps.REQUIRED[object_type]}
-    for mapping in field_maps:
-        if fieldmaps.inbound(mapping.direction):
-            value = record.shopify_values.get(mapping.shopify_field, "")
-            kept[mapping.crm_field] = fieldmaps.crm_value(model, mapping.crm_field, value)
+    for crm_field, shopify_field, convert in inbound:
+        kept[crm_field] = convert(values.get(shopify_field, ""))
     record.fields = kept
 
 
@@ -300,7 +308,7 @@ def _resolve_issues(setting, shopify_ids):
     SyncIssue.objects.filter(
         store=setting.store,
         object_type=setting.object_type,
-        shopify_id__in=shopify_ids,
+        shopify_id__any=shopify_ids,
         resolved_at__isnull=True,
     ).update(resolved_at=timezone.now())
 

@@ -9,7 +9,9 @@ the CRM.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from decimal import Decimal
 
 TEXT, NUMBER, DATE, BOOLEAN, ENUMERATION, LIST = (
     "text",
@@ -244,8 +246,8 @@ def shopify_values(object_type: str, fields: dict) -> dict:
 
 def normal(value):
     """A value as it is compared and kept in `synced_values`: JSON, one form per meaning."""
-    from decimal import Decimal
-
+    if type(value) is str:  # most values, first
+        return value
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -263,17 +265,35 @@ def blank(value) -> bool:
 
 def crm_value(model, crm_field: str, value):
     """A Shopify value (as `normal` gives it) in the CRM field's own type."""
-    target = model._meta.get_field(crm_field)
+    return crm_converter(model, crm_field)(value)
+
+
+@functools.cache
+def crm_converter(model, crm_field: str):
+    """What `crm_value` does for one CRM field, looked up once (a batch converts thousands)."""
     kind = CRM_FIELDS[model_object_type(model)][crm_field].kind
-    if kind == TEXT and isinstance(value, list):
-        return ", ".join(value)  # anything becomes text
     if kind == TEXT:
-        return "" if value is None else str(value)
+        return _as_text
     if kind == LIST:
-        return value if isinstance(value, list) else [value] if value else []
-    if blank(value):
-        return None if target.null else target.get_default()
-    return target.to_python(value)
+        return _as_list
+    target = model._meta.get_field(crm_field)
+
+    def typed(value):
+        if blank(value):
+            return None if target.null else target.get_default()
+        return target.to_python(value)
+
+    return typed
+
+
+def _as_text(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(value)  # anything becomes text
+    return "" if value is None else str(value)
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value] if value else []
 
 
 def model_object_type(model) -> str:

@@ -22,7 +22,7 @@ from crm.models import Order
 from crm.signals import store_records_changed
 from integration.client import ShopifyClient, ShopifyError, ShopifyUserError
 from integration.documents import operation
-from sync import engine, stages
+from sync import derived, engine, stages
 from sync.adapters import ADAPTERS
 from sync.adapters.orders import record_stage_changes
 from sync.models import (
@@ -43,6 +43,9 @@ OVERLAP = datetime.timedelta(minutes=2)
 # A running run whose worker has not reported for this long is taken to be dead.
 STALE_AFTER = datetime.timedelta(minutes=3)
 POLL_SECONDS = (0.5, 1, 2, 3, 5)
+# How often a run asks whether its bulk operation finished: every second at most, so the file
+# waits at most a second for the run (the question costs one point of Shopify's rate limit).
+EXPORT_POLL_SECONDS = (0.25, 0.5, 1)
 # How long a run waits inside its job for another bulk operation to finish before it hands
 # the worker back and retries later.
 BUSY_WAIT_SECONDS = 120
@@ -127,7 +130,9 @@ def _run_bulk(run: SyncRun, setting: SyncSetting):
         run.checkpoint = checkpoint
     SyncRun.objects.filter(pk=run.pk).update(total=int(bulk["rootObjectCount"]))
     if bulk["url"]:  # no url: the object has no records at all
-        _apply_file(run, setting, client, bulk["url"], checkpoint)
+        with derived.deferred():
+            _apply_file(run, setting, client, bulk["url"], checkpoint)
+    adapter.after_bulk(run.store)
     finished_at = timezone.now()
     with transaction.atomic():
         _finish(run, RunStatus.SUCCEEDED)
@@ -211,14 +216,14 @@ def _start_bulk(client, run, query) -> dict:
 
 
 def _wait_for(client, run, operation_id) -> dict:
-    for attempt in range(10_000):
+    for attempt in range(50_000):
         bulk = client.bulk_operation(operation_id)
         if bulk is None:
             raise ShopifyError(f"the bulk operation {operation_id} is gone")
         if bulk["status"] not in ("CREATED", "RUNNING", "CANCELING"):
             return bulk
         heartbeat(run)
-        time.sleep(POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)])
+        time.sleep(EXPORT_POLL_SECONDS[min(attempt, len(EXPORT_POLL_SECONDS) - 1)])
     raise ShopifyError("the bulk operation did not finish")
 
 

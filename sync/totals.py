@@ -1,10 +1,16 @@
 """Customer totals on contacts: orders count, total spent per currency, first and last order.
 Cancelled orders do not count; refunds are taken off what was spent."""
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Sum
 
 from crm.models import Contact, Order
+from crm.services import refresh_first_orders
+from crm.signals import store_records_changed
+
+# A range of contact ids brought up to date per transaction when a whole store is (after a
+# bulk run).
+STORE_CHUNK = 2000
 
 # One statement for a whole batch of contacts: per contact and currency, then per contact.
 TOTALS_SQL = """
@@ -61,3 +67,27 @@ def recompute_contact_totals(contact_ids):
     Contact.objects.bulk_update(
         contacts, ["orders_count", "first_order_at", "last_order_at", "total_spent"]
     )
+
+
+def refresh_store_contacts(shop_domain: str) -> None:
+    """Totals and first-order marks of every contact with orders in the store, one range of
+    contact ids per transaction: each range is read through the orders' contact index, so the
+    whole store costs one pass whatever its size (and memory stays that of one range). Orders
+    whose mark moved are announced: their days' reports change."""
+    orders = Order.objects.filter(source_store=shop_domain).order_by()
+    bounds = orders.aggregate(low=Min("contact_id"), high=Max("contact_id"))
+    if bounds["low"] is None:
+        return
+    for start in range(bounds["low"], bounds["high"] + 1, STORE_CHUNK):
+        chunk = list(
+            orders.filter(contact_id__gte=start, contact_id__lt=start + STORE_CHUNK)
+            .values_list("contact_id", flat=True)
+            .distinct()
+        )
+        if not chunk:
+            continue
+        with transaction.atomic():
+            recompute_contact_totals(chunk)
+            moved = refresh_first_orders(shop_domain, chunk)
+            if moved:
+                store_records_changed.send(sender=Order, store=shop_domain, order_ids=moved)

@@ -9,7 +9,8 @@ Values are the instances' attributes, prepared as bulk_create would: auto_now fi
 and a value that is not a plain str, int, bool, Decimal or date goes through its field's own
 preparation (so MoneyField still refuses a float, JSON becomes JSON). Rows that are only
 written, never used as instances afterwards, may be given as dicts of attribute names
-(`Rows`): building thousands of model instances costs more than writing them.
+(`Rows`; an insert sets their ids in them): building thousands of model instances costs more
+than writing them.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import datetime
 import itertools
 from decimal import Decimal
 
+import orjson
 from django.db import connection, transaction
-from django.db.models import DateField, DateTimeField
+from django.db.models import DateField, DateTimeField, JSONField
 from django.utils import timezone
 
 # Values psycopg writes as they are, faster than any field could prepare them.
@@ -39,15 +41,16 @@ class Rows(list):
 
 
 def insert(objs: list, *, need_ids: bool = True) -> list:
-    """INSERT new instances; their primary keys are set (unless `need_ids` is False)."""
+    """INSERT new instances (or Rows); their primary keys are set (unless `need_ids` is
+    False)."""
     if not objs:
         return objs
     model = _model(objs)
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(_instances(objs), batch_size=500)
+        instances = model.objects.bulk_create(_instances(objs), batch_size=500)
+        if need_ids and isinstance(objs, Rows):
+            _set_ids(objs, model, [instance.pk for instance in instances])
         return objs
-    if need_ids and isinstance(objs, Rows):
-        raise TypeError("rows given as dicts get no ids back: pass instances")
     fields = _fields(model, add=True, with_pk=need_ids)
     with transaction.atomic(), connection.cursor() as cursor:
         if need_ids:
@@ -56,8 +59,7 @@ def insert(objs: list, *, need_ids: bool = True) -> list:
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [table, pk, len(objs)],
             )
-            for obj, (pk_value,) in zip(objs, cursor.fetchall(), strict=True):
-                obj.pk = pk_value
+            _set_ids(objs, model, [pk_value for (pk_value,) in cursor.fetchall()])
         _copy(cursor, model._meta.db_table, fields, objs, add=True)
     if not isinstance(objs, Rows):
         for obj in objs:
@@ -120,6 +122,16 @@ def upsert(objs: list, *, unique_fields: list[str], update_fields: list[str]) ->
         cursor.execute(f'DROP TABLE "{temporary}"')
 
 
+def _set_ids(objs, model, ids: list[int]) -> None:
+    if isinstance(objs, Rows):
+        attname = model._meta.pk.attname
+        for row, pk_value in zip(objs, ids, strict=True):
+            row[attname] = pk_value
+        return
+    for obj, pk_value in zip(objs, ids, strict=True):
+        obj.pk = pk_value
+
+
 def _model(objs):
     return objs.model if isinstance(objs, Rows) else type(objs[0])
 
@@ -180,6 +192,8 @@ def _preparer(field, add: bool):
     attname = field.attname
     if isinstance(field, (DateField, DateTimeField)) and (field.auto_now or field.auto_now_add):
         return lambda obj: field.pre_save(obj, add)
+    if _plain_json(field):
+        return lambda obj: _json_text(getattr(obj, attname))
 
     def prepare(obj):
         value = getattr(obj, attname)
@@ -190,6 +204,18 @@ def _preparer(field, add: bool):
     return prepare
 
 
+def _plain_json(field) -> bool:
+    """A JSON field Django would encode with the standard encoder: orjson writes the same
+    JSON several times faster (a batch writes thousands)."""
+    return isinstance(field, JSONField) and field.encoder is None
+
+
+def _json_text(value):
+    if value is None:
+        return None  # SQL NULL, as Django writes it
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def _row_preparer(field, add: bool, now):
     attname = field.attname
     if isinstance(field, (DateField, DateTimeField)) and (
@@ -198,6 +224,8 @@ def _row_preparer(field, add: bool, now):
         return lambda row: now
     # What Django would give an instance without it ("" for text, None for the rest).
     default = field.get_default()
+    if _plain_json(field):
+        return lambda row: _json_text(row.get(attname, default))
 
     def prepare(row):
         value = row.get(attname, default)

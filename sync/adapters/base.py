@@ -68,11 +68,13 @@ def moment(text: str | None) -> datetime.datetime | None:
     return parse_datetime(text) if text else None
 
 
+ZERO = Decimal("0")
+
+
 def amount(bag: dict | None, side: str = "shopMoney") -> Decimal:
     """An amount from a MoneyBag ({"shopMoney": {"amount": "1.50", …}}), exactly."""
-    if not bag or not bag.get(side):
-        return Decimal("0")
-    return Decimal(bag[side]["amount"])
+    money = bag.get(side) if bag else None
+    return Decimal(money["amount"]) if money else ZERO
 
 
 def currency(bag: dict | None, side: str = "shopMoney") -> str:
@@ -163,6 +165,10 @@ class Adapter:
 
     def after_save(self, store, crm_ids: list[int]) -> None:
         """Keep derived data current (customer totals, links) after a batch."""
+
+    def after_bulk(self, store) -> None:
+        """Bring the derived data the run's batches deferred up to date for the whole store
+        (sync.derived), after a bulk run's last batch. Runs again if the run resumes."""
 
     # Reading -------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from crm.models import (
 )
 from crm.services import refresh_first_orders
 from crm.signals import store_records_changed
-from sync import fieldmaps, writes
+from sync import derived, fieldmaps, writes
 from sync.adapters.base import (
     Adapter,
     Parsed,
@@ -38,7 +38,7 @@ from sync.adapters.base import (
 from sync.mappings import crm_ids, crm_ids_by_key
 from sync.models import VARIANTS, RecordMapping, SyncSetting
 from sync.stages import mapping_for, shopify_order_status, stage_for
-from sync.totals import recompute_contact_totals
+from sync.totals import recompute_contact_totals, refresh_store_contacts
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +250,12 @@ def contact_ids_for(store, records: list[Parsed]) -> dict[int, int | None]:
     """shopify id → contact, for orders and carts: the customer's contact; failing that, the
     contact with the customer's (or a guest's) email. None when the customer has no email."""
     by_customer = crm_ids(store, "contacts", [r.links.get("customer") for r in records])
-    emails = {lower(r.links.get("contact_email")) for r in records if r.links.get("contact_email")}
+    # Only the emails of records whose customer is no synced contact need looking up.
+    emails = {
+        lower(r.links.get("contact_email"))
+        for r in records
+        if r.links.get("contact_email") and r.links.get("customer") not in by_customer
+    }
     by_email = dict(
         Contact.objects.annotate(key=Lower("email"))
         .filter(key__any=emails)
@@ -349,14 +354,19 @@ class OrderAdapter(Adapter):
         """An order of this store with the same name and no mapping (an earlier import) is
         adopted."""
         names = {record.fields["name"] for record in records}
-        mapped = RecordMapping.objects.filter(
-            store=store, object_type="orders", crm_id__isnull=False
-        ).values("crm_id")
-        existing = dict(
-            Order.objects.filter(source_store=store.shop_domain, name__any=names)
-            .exclude(pk__in=mapped)
-            .values_list("name", "id")
+        named = list(
+            Order.objects.filter(source_store=store.shop_domain, name__any=names).values_list(
+                "name", "id"
+            )
         )
+        # Only the orders found are looked up in the mappings (not every mapping of the
+        # store, which grows with each batch of an initial sync).
+        mapped = set(
+            RecordMapping.objects.filter(
+                store=store, object_type="orders", crm_id__any=[pk for _, pk in named]
+            ).values_list("crm_id", flat=True)
+        )
+        existing = {name: order_id for name, order_id in named if order_id not in mapped}
         return {
             record.shopify_id: existing[record.fields["name"]]
             for record in records
@@ -382,43 +392,45 @@ class OrderAdapter(Adapter):
             ).values_list("id", "contact_id", "pipeline_stage_id", "properties", "processed_at")
         }
         previous_contacts = {row[0] for row in before.values()}
-        orders = []
+        # Rows, not Order instances: building thousands of instances cost more than writing.
+        orders = writes.Rows(Order)
         for record, crm_id in records:
             fields = record.fields
             orders.append(
-                Order(
-                    pk=crm_id,
-                    source_store=store.shop_domain,
-                    contact_id=contacts[record.shopify_id],
-                    company_id=companies.get(record.links["company"]),
-                    pipeline_stage_id=stage_for(
+                {
+                    "id": crm_id,
+                    "source_store": store.shop_domain,
+                    "contact_id": contacts[record.shopify_id],
+                    "company_id": companies.get(record.links["company"]),
+                    "pipeline_stage_id": stage_for(
                         stages,
                         financial_status=fields["financial_status"],
                         fulfillment_status=fields["fulfillment_status"],
                         delivered=record.links["delivered"],
                         cancelled=fields["cancelled_at"] is not None,
                     ),
-                    created_at=now,
-                    updated_at=now,
-                    properties=mapped_properties(
+                    "created_at": now,
+                    "updated_at": now,
+                    "properties": mapped_properties(
                         to_properties, record, before.get(crm_id, (None, None, {}, None))[2]
                     ),
                     **fields,
-                )
+                }
             )
-        saved = self._write(orders)
+        self._write(orders)
         result = {
-            record.shopify_id: order.pk for (record, _), order in zip(records, saved, strict=True)
+            record.shopify_id: order["id"]
+            for (record, _), order in zip(records, orders, strict=True)
         }
         record_stage_changes(
             [
                 (
-                    order.pk,
-                    before.get(order.pk, (None, None))[1],
-                    order.pipeline_stage_id,
-                    order.order_status,
+                    order["id"],
+                    before.get(order["id"], (None, None))[1],
+                    order["pipeline_stage_id"],
+                    order["order_status"],
                 )
-                for order in saved
+                for order in orders
             ],
             now,
         )
@@ -428,6 +440,10 @@ class OrderAdapter(Adapter):
         writes.insert(line_rows(store, OrderLineItem, "order_id", pairs), need_ids=False)
         self._recover_carts(store, pairs)
         touched_contacts = previous_contacts | {contacts[r.shopify_id] for r in parsed}
+        if derived.is_deferred():
+            # The run's end brings every contact with orders up to date; a contact an order
+            # left has none of these orders any more, so it is brought up to date now.
+            touched_contacts = previous_contacts - {contacts[r.shopify_id] for r in parsed}
         recompute_contact_totals(touched_contacts)
         moved = refresh_first_orders(store.shop_domain, touched_contacts)
         store_records_changed.send(
@@ -439,10 +455,11 @@ class OrderAdapter(Adapter):
         )
         return result
 
-    def _write(self, orders: list[Order]) -> list[Order]:
-        """Insert new orders and upsert existing ones by id, in two statements."""
-        new = [order for order in orders if order.pk is None]
-        old = [order for order in orders if order.pk is not None]
+    def _write(self, orders: writes.Rows) -> None:
+        """Insert new orders (their ids set in their rows) and upsert existing ones by id, in
+        two statements."""
+        new = writes.Rows(Order, [order for order in orders if order["id"] is None])
+        old = writes.Rows(Order, [order for order in orders if order["id"] is not None])
         writes.insert(new)
         if old:
             # Properties are the CRM's, except those the sync's mappings fill (merged above).
@@ -452,7 +469,6 @@ class OrderAdapter(Adapter):
                 if field.name not in ("id", "created_at")
             ]
             writes.upsert(old, unique_fields=["id"], update_fields=names)
-        return orders
 
     def _recover_carts(self, store, pairs):
         """A checkout that became this order: its cart is recovered and points at the order."""
@@ -463,6 +479,9 @@ class OrderAdapter(Adapter):
                 Cart.objects.filter(pk=cart_id).filter(
                     Q(recovered_order__isnull=True) | Q(recovered_order=order_id)
                 ).update(recovered_order=order_id, status=CartStatus.RECOVERED)
+
+    def after_bulk(self, store) -> None:
+        refresh_store_contacts(store.shop_domain)
 
     def delete(self, store, crm_ids_gone: list[int]) -> None:
         gone = Order.objects.filter(pk__in=crm_ids_gone)

@@ -273,9 +273,12 @@ class ProductAdapter(Adapter):
             variant.pk: variant
             for variant in ProductVariant.objects.filter(product__any=product_ids)
         }
+        by_product = {}
+        for variant in existing.values():
+            by_product.setdefault(variant.product_id, []).append(variant)
         keep, create, update, mappings = set(), [], [], []
         for record, product_id in records:
-            own = [v for v in existing.values() if v.product_id == product_id]
+            own = by_product.get(product_id, [])
             for child in record.children:
                 values = {
                     key: child[key] for key in ("title", "sku", "price", "options", "position")

@@ -54,8 +54,19 @@ def test_rows_given_as_dicts_take_the_defaults_of_what_they_leave_out():
         ("Tee", 2, Decimal("5.500"), ""),
         ("Mug", 1, Decimal("0.000"), ""),
     ]
-    with pytest.raises(TypeError):
-        writes.insert(writes.Rows(OrderLineItem, [{"order_id": order.pk}]))
+
+
+def test_rows_given_as_dicts_get_their_ids():
+    order = Order.objects.create(
+        source_store="a.myshopify.com", name="#1001", currency="SEK", processed_at=timezone.now()
+    )
+    rows = writes.Rows(OrderLineItem, [{"order_id": order.pk, "title": t} for t in ("A", "B")])
+
+    writes.insert(rows)
+
+    assert [row["id"] for row in rows] == list(
+        order.line_items.order_by("title").values_list("id", flat=True)
+    )
 
 
 def test_update_writes_only_the_named_fields_and_the_update_time():
