@@ -41,6 +41,26 @@ def refresh_records(setting_id: int, shopify_ids: list[int], force: bool = False
     engine.refresh(setting, shopify_ids, force=force)
 
 
+REFRESH_BATCH = 250
+REFRESH_BATCHES_PER_JOB = 20
+
+
+def refresh_pending(setting_id: int, pending_key: str | None = None):
+    """Re-read the records webhooks named (services.enqueue_refresh), a batch at a time, until
+    none wait (or enough batches ran: a trigger meanwhile queued the next job)."""
+    _started(pending_key)
+    setting = SyncSetting.objects.select_related("store").filter(pk=setting_id).first()
+    if setting is None or not setting.enabled or not setting.store.has_access_token:
+        services.forget_refreshes(setting_id)  # turning it on again reads everything anyway
+        return
+    for _ in range(REFRESH_BATCHES_PER_JOB):
+        taken = services.records_to_refresh(setting_id, REFRESH_BATCH)
+        if not taken:
+            return
+        engine.refresh(setting, list(taken))
+        services.refreshed(setting_id, taken)
+
+
 def run_bulk(run_id: int):
     try:
         runs.run_bulk(run_id)

@@ -177,20 +177,58 @@ def wake_bulk_runs(store, operation_id: str | None):
 
 
 def enqueue_refresh(store, object_type: str, shopify_id: int):
-    """Re-read one record soon. Coalesced: while a refresh of it is queued and not started,
-    more webhooks about it add nothing (the refresh reads whatever is newest)."""
+    """Re-read one record soon. The records named meanwhile join one job per sync, which
+    reads them together (one query per chunk): a burst of webhooks costs a few jobs, not a
+    job per record, and a record named twice is read once, as it is when the job runs."""
     setting = SyncSetting.objects.filter(store=store, object_type=object_type).first()
     if setting is None:
         return
+    # Counted, so a job that read the record before this trigger leaves it for the next job.
+    _redis().hincrby(_refresh_key(setting.pk), str(shopify_id), 1)
+    _enqueue_refresh_job(setting.pk)
+
+
+def _enqueue_refresh_job(setting_id: int):
     _enqueue_coalesced(
         "webhooks",
-        f"sync:refresh-pending:{setting.pk}:{shopify_id}",
-        jobs.refresh_records,
-        setting.pk,
-        [shopify_id],
-        False,
+        f"sync:refresh-pending:{setting_id}",
+        jobs.refresh_pending,
+        setting_id,
         job_timeout=600,
     )
+
+
+def _refresh_key(setting_id: int) -> str:
+    return f"sync:refresh-ids:{setting_id}"
+
+
+def records_to_refresh(setting_id: int, limit: int) -> dict[int, bytes]:
+    """Up to `limit` of the records waiting to be re-read, with their trigger counts."""
+    waiting = _redis().hgetall(_refresh_key(setting_id))
+    return {int(shopify_id): count for shopify_id, count in list(waiting.items())[:limit]}
+
+
+# Forget a record only if no trigger came since it was taken (its count is unchanged).
+_FORGET_UNCHANGED = """
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  end
+end
+"""
+
+
+def refreshed(setting_id: int, taken: dict[int, bytes]):
+    """These records were re-read: forget them, unless named again meanwhile. A job killed
+    before this leaves them waiting for the next job (or the sweep's)."""
+    if not taken:
+        return
+    arguments = [value for shopify_id, count in taken.items() for value in (str(shopify_id), count)]
+    _redis().eval(_FORGET_UNCHANGED, 1, _refresh_key(setting_id), *arguments)
+
+
+def forget_refreshes(setting_id: int):
+    _redis().delete(_refresh_key(setting_id))
 
 
 def crm_record_changed(object_type: str, crm_id: int):
@@ -268,6 +306,10 @@ def sweep():
         enqueue_delivery(delivery_id)
     # A CRM change whose push never finished (Shopify down past the retries, a lost job).
     _sweep_pushes(now)
+    # Records waiting to be re-read whose job was killed (coalesced: no second job if queued).
+    for setting_id in SyncSetting.objects.enabled().values_list("pk", flat=True):
+        if _redis().hlen(_refresh_key(setting_id)):
+            _enqueue_refresh_job(setting_id)
     # A reconciliation or drift check whose worker died would say "running" for ever; past
     # its job's time limit it surely is not. (The next sweep or night does its work again.)
     for kind, limit in (
