@@ -7,17 +7,34 @@ import redis
 from django.conf import settings
 
 from sync import deliveries, engine, push, runs, services
-from sync.models import SyncSetting, WebhookDelivery
+from sync.models import DeliveryState, SyncSetting, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
 
-def run_webhook_delivery(delivery_id: int, pending_key: str | None = None):
+DELIVERY_BATCH = 200
+DELIVERY_BATCHES_PER_JOB = 10
+
+
+def run_webhook_deliveries(store_id: int, pending_key: str | None = None):
+    """Every delivery of the store waiting to be processed, oldest first. One that fails is
+    left as it is (the sweep tries it again) and the others go on."""
     _started(pending_key)
-    delivery = WebhookDelivery.objects.select_related("store").filter(pk=delivery_id).first()
-    if delivery is None:
-        return
-    deliveries.process_delivery(delivery)
+    after = 0
+    for _ in range(DELIVERY_BATCHES_PER_JOB):
+        batch = list(
+            WebhookDelivery.objects.select_related("store")
+            .filter(store_id=store_id, state=DeliveryState.RECEIVED, pk__gt=after)
+            .order_by("pk")[:DELIVERY_BATCH]
+        )
+        if not batch:
+            return
+        for delivery in batch:
+            try:
+                deliveries.process_delivery(delivery)
+            except Exception:
+                log.exception("webhook delivery %s failed; the sweep will try again", delivery.pk)
+        after = batch[-1].pk
 
 
 def push_record(setting_id: int, crm_id: int, pending_key: str | None = None):

@@ -264,13 +264,14 @@ def enqueue_push(setting, crm_id: int):
     )
 
 
-def enqueue_delivery(delivery_id: int):
-    """Process a stored webhook delivery soon (once, however often this is called)."""
+def enqueue_deliveries(store_id: int):
+    """Process a store's stored webhook deliveries soon: one job takes every delivery waiting
+    (a burst of webhooks shares a job instead of queueing one each)."""
     _enqueue_coalesced(
         "webhooks",
-        f"sync:delivery-pending:{delivery_id}",
-        jobs.run_webhook_delivery,
-        delivery_id,
+        f"sync:deliveries-pending:{store_id}",
+        jobs.run_webhook_deliveries,
+        store_id,
         job_timeout=600,
     )
 
@@ -302,8 +303,8 @@ def sweep():
     waiting = WebhookDelivery.objects.filter(
         state=DeliveryState.RECEIVED, received_at__lt=now - timezone.timedelta(minutes=2)
     )
-    for delivery_id in waiting.order_by("pk").values_list("pk", flat=True)[:SWEEP_DELIVERIES]:
-        enqueue_delivery(delivery_id)
+    for store_id in waiting.order_by().values_list("store_id", flat=True).distinct():
+        enqueue_deliveries(store_id)
     # A CRM change whose push never finished (Shopify down past the retries, a lost job).
     _sweep_pushes(now)
     # Records waiting to be re-read whose job was killed (coalesced: no second job if queued).

@@ -60,7 +60,7 @@ def receive(request):
         return HttpResponse("The body is not UTF-8", status=400)
     try:
         with transaction.atomic():
-            delivery = WebhookDelivery.objects.create(
+            WebhookDelivery.objects.create(
                 webhook_id=webhook_id,
                 event_id=_header(request, "Event-Id"),
                 store=store,
@@ -70,7 +70,7 @@ def receive(request):
                 triggered_at=_moment(_header(request, "Triggered-At")),
             )
             # Sent when the delivery row is committed, not before.
-            services.enqueue_delivery(delivery.pk)
+            services.enqueue_deliveries(store.pk)
     except IntegrityError:
         log.info("webhook %s (%s) seen before: dropped", webhook_id, topic)
     return HttpResponse(status=200)

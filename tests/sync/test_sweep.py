@@ -147,7 +147,7 @@ def test_the_sweep_queues_deliveries_left_unprocessed_once(
         WebhookDelivery.objects.filter(pk=made.pk).update(received_at=minutes_ago(minutes))
         return made
 
-    lost = delivery("lost", 3)
+    delivery("lost", 3)
     delivery("arriving", 1)
     delivery("done", 3, DeliveryState.PROCESSED)
 
@@ -156,7 +156,7 @@ def test_the_sweep_queues_deliveries_left_unprocessed_once(
         services.sweep()
 
     assert queued("webhooks") == [
-        ("sync.jobs.run_webhook_delivery", lost.pk, f"sync:delivery-pending:{lost.pk}")
+        ("sync.jobs.run_webhook_deliveries", store.pk, f"sync:deliveries-pending:{store.pk}")
     ]
 
 

@@ -28,7 +28,7 @@ def test_a_signed_delivery_is_stored_and_queued(
     assert delivery.triggered_at.isoformat() == "2026-11-26T10:00:00+00:00"
     queued = [(job.func_name, *job.args) for job in django_rq.get_queue("webhooks").jobs]
     assert queued == [
-        ("sync.jobs.run_webhook_delivery", delivery.pk, f"sync:delivery-pending:{delivery.pk}")
+        ("sync.jobs.run_webhook_deliveries", store.pk, f"sync:deliveries-pending:{store.pk}")
     ]
 
 

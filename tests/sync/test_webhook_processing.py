@@ -138,13 +138,38 @@ def test_a_malformed_body_fails_without_stopping_others(deliver, store, redis_co
 def test_processing_twice_changes_nothing(deliver, store, redis_connection):
     deliver("app/uninstalled", {"id": 1})
     delivery = WebhookDelivery.objects.get()
-    jobs.run_webhook_delivery(delivery.pk)
+    jobs.run_webhook_deliveries(store.pk)
     store.refresh_from_db()
     first = (store.status, store.disconnected_at)
 
-    jobs.run_webhook_delivery(delivery.pk)
-    jobs.run_webhook_delivery(987654)  # gone: returns quietly
+    jobs.run_webhook_deliveries(store.pk)  # nothing waits any more
+    jobs.deliveries.process_delivery(WebhookDelivery.objects.get(pk=delivery.pk))  # processed
+    jobs.run_webhook_deliveries(987654)  # no such store: returns quietly
 
     store.refresh_from_db()
     assert (store.status, store.disconnected_at) == first
     assert json.loads(delivery.body) == {"id": 1}
+
+
+def test_one_job_takes_every_waiting_delivery_and_one_that_breaks_stops_none(
+    deliver, store, redis_connection, monkeypatch
+):
+    for number in (1, 2, 3):
+        deliver("customers/data_request", {"shop_domain": store.shop_domain, "n": number})
+    seen = []
+    real = jobs.deliveries.process_delivery
+
+    def process(delivery):
+        seen.append(json.loads(delivery.body)["n"])
+        if json.loads(delivery.body)["n"] == 2:
+            raise RuntimeError("a bug in one handler")
+        real(delivery)
+
+    monkeypatch.setattr(jobs.deliveries, "process_delivery", process)
+    jobs.run_webhook_deliveries(store.pk)
+
+    assert seen == [1, 2, 3]
+    states = [
+        state for _, state in WebhookDelivery.objects.order_by("pk").values_list("pk", "state")
+    ]
+    assert states == [DeliveryState.PROCESSED, DeliveryState.RECEIVED, DeliveryState.PROCESSED]
