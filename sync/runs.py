@@ -46,6 +46,8 @@ POLL_SECONDS = (0.5, 1, 2, 3, 5)
 # How often a run asks whether its bulk operation finished: every second at most, so the file
 # waits at most a second for the run (the question costs one point of Shopify's rate limit).
 EXPORT_POLL_SECONDS = (0.25, 0.5, 1)
+# Questions in a row that may fail (each after its own retries) while a run waits for its export.
+POLL_FAILURES = 3
 # How long a run waits inside its job for another bulk operation to finish before it hands
 # the worker back and retries later.
 BUSY_WAIT_SECONDS = 120
@@ -216,8 +218,20 @@ def _start_bulk(client, run, query) -> dict:
 
 
 def _wait_for(client, run, operation_id) -> dict:
+    failures = 0
     for attempt in range(50_000):
-        bulk = client.bulk_operation(operation_id)
+        try:
+            bulk = client.bulk_operation(operation_id)
+        except ShopifyError as error:
+            # Asking again is harmless: a question that failed through all its retries (a
+            # storm of errors) is asked again later, a few times, before the job gives up.
+            failures += 1
+            if not error.retryable or failures > POLL_FAILURES:
+                raise
+            heartbeat(run)
+            time.sleep(POLL_SECONDS[-1])
+            continue
+        failures = 0
         if bulk is None:
             raise ShopifyError(f"the bulk operation {operation_id} is gone")
         if bulk["status"] not in ("CREATED", "RUNNING", "CANCELING"):

@@ -26,6 +26,8 @@ from django.utils import timezone
 
 # Values psycopg writes as they are, faster than any field could prepare them.
 PLAIN = (str, int, bool, Decimal, datetime.date)
+# The same as exact types, with None: one set lookup tells most values apart.
+PLAIN_TYPES = frozenset({*PLAIN, datetime.datetime, type(None)})
 _names = itertools.count()
 
 
@@ -197,7 +199,7 @@ def _preparer(field, add: bool):
 
     def prepare(obj):
         value = getattr(obj, attname)
-        if value is None or type(value) in PLAIN or isinstance(value, PLAIN):
+        if type(value) in PLAIN_TYPES or isinstance(value, PLAIN):
             return value
         return field.get_db_prep_save(value, connection)
 
@@ -229,7 +231,7 @@ def _row_preparer(field, add: bool, now):
 
     def prepare(row):
         value = row.get(attname, default)
-        if value is None or type(value) in PLAIN or isinstance(value, PLAIN):
+        if type(value) in PLAIN_TYPES or isinstance(value, PLAIN):
             return value
         return field.get_db_prep_save(value, connection)
 
