@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from crm.models import Cart, CartLineItem, CartStatus
 from crm.signals import store_records_changed
-from sync import writes
+from sync import derived, writes
 from sync.adapters.base import Adapter, Parsed, amount, currency, moment, number, text
 from sync.adapters.orders import contact_ids_for, line_rows, parse_lines
 from sync.mappings import crm_ids_by_key
@@ -185,10 +185,14 @@ class CartAdapter(Adapter):
         pairs = [(record, result[record.shopify_id]) for record in parsed]
         CartLineItem.objects.filter(cart__any=list(result.values())).delete()
         writes.insert(line_rows(store, CartLineItem, "cart_id", pairs), need_ids=False)
-        store_records_changed.send(
-            sender=type(self), store=store.shop_domain, cart_ids=list(result.values())
-        )
+        if not derived.is_deferred():  # else announced at the run's end
+            store_records_changed.send(
+                sender=type(self), store=store.shop_domain, cart_ids=list(result.values())
+            )
         return result
+
+    def after_bulk(self, store) -> None:
+        derived.announce_store(Cart, store.shop_domain, "cart_ids")
 
     def delete(self, store, crm_ids_gone: list[int]) -> None:
         """A checkout Shopify dropped goes, but a recovered cart is history: it stays."""

@@ -446,13 +446,19 @@ class OrderAdapter(Adapter):
             touched_contacts = previous_contacts - {contacts[r.shopify_id] for r in parsed}
         recompute_contact_totals(touched_contacts)
         moved = refresh_first_orders(store.shop_domain, touched_contacts)
-        store_records_changed.send(
-            sender=type(self),
-            store=store.shop_domain,
-            order_ids=[*result.values(), *moved],
-            # Orders that left a day (their date changed) leave it to be counted again.
-            days=[row[3] for row in before.values() if row[3]],
-        )
+        # Orders that left a day (their date changed) leave it to be counted again.
+        left_days = [row[3] for row in before.values() if row[3]]
+        if not derived.is_deferred():
+            store_records_changed.send(
+                sender=type(self),
+                store=store.shop_domain,
+                order_ids=[*result.values(), *moved],
+                days=left_days,
+            )
+        elif moved or left_days:  # the orders themselves are announced at the run's end
+            store_records_changed.send(
+                sender=type(self), store=store.shop_domain, order_ids=moved, days=left_days
+            )
         return result
 
     def _write(self, orders: writes.Rows) -> None:
@@ -482,6 +488,7 @@ class OrderAdapter(Adapter):
 
     def after_bulk(self, store) -> None:
         refresh_store_contacts(store.shop_domain)
+        derived.announce_store(Order, store.shop_domain, "order_ids")
 
     def delete(self, store, crm_ids_gone: list[int]) -> None:
         gone = Order.objects.filter(pk__in=crm_ids_gone)
