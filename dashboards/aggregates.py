@@ -90,14 +90,26 @@ def rebuild_days(store: str, days, days_per_step: int = DAYS_PER_STEP) -> None:
     if days:
         # Once for all the steps: a week's or a month's rollup reads every day of it.
         with transaction.atomic():
+            _lock(store)
             _roll_up_weeks(store, {_monday(day) for day in days})
             _roll_up_months(store, {day.replace(day=1) for day in days})
 
 
 def _rebuild_step(store, days):
     with transaction.atomic():
+        _lock(store)
         _look_lines_up_by_order()
         _rebuild(store, days)
+
+
+def _lock(store: str) -> None:
+    """One writer of a store's aggregates at a time, until its transaction ends. A refresh job
+    and the nightly rebuild (or two refreshes, the second queued while the first ran) each
+    delete then insert the same rows: side by side, the second insert would find the first's
+    rows and fail on the unique keys. (SQLite's transactions take the whole file anyway.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"aggregates:{store}"])
 
 
 def _look_lines_up_by_order() -> None:
@@ -116,6 +128,7 @@ def rebuild_store(store: str) -> None:
     days = _days(Order.objects.filter(source_store=store))
     days |= _cart_days(Cart.objects.filter(source_store=store))
     with transaction.atomic():
+        _lock(store)
         for model in (DailyOrderStats, DailyProductStats, DailyCartStats):
             model.objects.filter(store=store).exclude(day__in=days).delete()
         weeks = {_monday(day) for day in days}
@@ -140,6 +153,7 @@ def rebuild_stages(store: str) -> None:
         .order_by()
     )
     with transaction.atomic():
+        _lock(store)
         StageStats.objects.filter(store=store).delete()
         StageStats.objects.bulk_create(
             StageStats(
