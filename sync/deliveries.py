@@ -28,9 +28,14 @@ def _rest_topic(enum_name: str) -> str:
 SUBSCRIBED_TOPICS = {_rest_topic(topic) for topic in TOPICS}
 
 
-def process_delivery(delivery: WebhookDelivery):
+def store_syncs(store_id: int) -> dict[str, SyncSetting]:
+    """The store's syncs by object, read once for a batch of its deliveries."""
+    return {s.object_type: s for s in SyncSetting.objects.filter(store_id=store_id)}
+
+
+def process_delivery(delivery: WebhookDelivery, syncs: dict[str, SyncSetting] | None = None):
     """Act on one stored delivery. Safe to run twice: a delivery already processed or ignored
-    is left alone."""
+    is left alone. `syncs`: the store's, when the caller read them already."""
     if delivery.state in (DeliveryState.PROCESSED, DeliveryState.IGNORED):
         return
     handler = HANDLERS.get(delivery.topic)
@@ -46,14 +51,14 @@ def process_delivery(delivery: WebhookDelivery):
         _finish(delivery, DeliveryState.FAILED, "The body is not a JSON object")
         return
     if handler is None:
-        _refresh_what_changed(delivery, body)
+        _refresh_what_changed(delivery, body, syncs)
         return
     with transaction.atomic():
         handler(delivery.store, body)
         _finish(delivery, DeliveryState.PROCESSED)
 
 
-def _refresh_what_changed(delivery: WebhookDelivery, body: dict):
+def _refresh_what_changed(delivery: WebhookDelivery, body: dict, syncs=None):
     """A webhook is a trigger: re-read the record it names (the body may be stale, repeated
     or out of order), once however many webhooks name it meanwhile."""
     if delivery.topic == "bulk_operations/finish":
@@ -64,16 +69,15 @@ def _refresh_what_changed(delivery: WebhookDelivery, body: dict):
     if not targets:
         _finish(delivery, DeliveryState.FAILED, "The body names no record")
         return
-    enabled = set(
-        SyncSetting.objects.filter(store=delivery.store, enabled=True).values_list(
-            "object_type", flat=True
-        )
-    )
+    if syncs is None:
+        syncs = store_syncs(delivery.store_id)
     wanted = [
-        (object_type, shopify_id) for object_type, shopify_id in targets if object_type in enabled
+        (syncs[object_type], shopify_id)
+        for object_type, shopify_id in targets
+        if object_type in syncs and syncs[object_type].enabled
     ]
-    for object_type, shopify_id in wanted:
-        services.enqueue_refresh(delivery.store, object_type, shopify_id)
+    for setting, shopify_id in wanted:
+        services.refresh_soon(setting, shopify_id)
     _finish(
         delivery,
         DeliveryState.PROCESSED,

@@ -29,9 +29,10 @@ def run_webhook_deliveries(store_id: int, pending_key: str | None = None):
         )
         if not batch:
             return
+        syncs = deliveries.store_syncs(store_id)
         for delivery in batch:
             try:
-                deliveries.process_delivery(delivery)
+                deliveries.process_delivery(delivery, syncs)
             except Exception:
                 log.exception("webhook delivery %s failed; the sweep will try again", delivery.pk)
         after = batch[-1].pk

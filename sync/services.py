@@ -181,8 +181,11 @@ def enqueue_refresh(store, object_type: str, shopify_id: int):
     reads them together (one query per chunk): a burst of webhooks costs a few jobs, not a
     job per record, and a record named twice is read once, as it is when the job runs."""
     setting = SyncSetting.objects.filter(store=store, object_type=object_type).first()
-    if setting is None:
-        return
+    if setting is not None:
+        refresh_soon(setting, shopify_id)
+
+
+def refresh_soon(setting: SyncSetting, shopify_id: int):
     # Counted, so a job that read the record before this trigger leaves it for the next job.
     _redis().hincrby(_refresh_key(setting.pk), str(shopify_id), 1)
     _enqueue_refresh_job(setting.pk)

@@ -159,11 +159,11 @@ def test_one_job_takes_every_waiting_delivery_and_one_that_breaks_stops_none(
     seen = []
     real = jobs.deliveries.process_delivery
 
-    def process(delivery):
+    def process(delivery, syncs=None):
         seen.append(json.loads(delivery.body)["n"])
         if json.loads(delivery.body)["n"] == 2:
             raise RuntimeError("a bug in one handler")
-        real(delivery)
+        real(delivery, syncs)
 
     monkeypatch.setattr(jobs.deliveries, "process_delivery", process)
     jobs.run_webhook_deliveries(store.pk)
