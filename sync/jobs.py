@@ -65,18 +65,29 @@ REFRESH_BATCHES_PER_JOB = 20
 
 def refresh_pending(setting_id: int, pending_key: str | None = None):
     """Re-read the records webhooks named (services.enqueue_refresh), a batch at a time, until
-    none wait (or enough batches ran: a trigger meanwhile queued the next job)."""
+    none wait (or enough batches ran: it queues its successor). One such job per sync at a
+    time: a second one would read the same records beside it and keep a worker from the
+    deliveries. The one running looks again after it lets go, so no record is left behind."""
     _started(pending_key)
     setting = SyncSetting.objects.select_related("store").filter(pk=setting_id).first()
     if setting is None or not setting.enabled or not setting.store.has_access_token:
         services.forget_refreshes(setting_id)  # turning it on again reads everything anyway
         return
-    for _ in range(REFRESH_BATCHES_PER_JOB):
-        taken = services.records_to_refresh(setting_id, REFRESH_BATCH)
-        if not taken:
+    batches = 0
+    while services.records_to_refresh(setting_id, 1):
+        with services.refreshing(setting_id) as mine:
+            if not mine:
+                return  # another job is at it, and looks again when it is done
+            while batches < REFRESH_BATCHES_PER_JOB:
+                taken = services.records_to_refresh(setting_id, REFRESH_BATCH)
+                if not taken:
+                    break
+                engine.refresh(setting, list(taken))
+                services.refreshed(setting_id, taken)
+                batches += 1
+        if batches >= REFRESH_BATCHES_PER_JOB:
+            services.requeue_refresh(setting_id)
             return
-        engine.refresh(setting, list(taken))
-        services.refreshed(setting_id, taken)
 
 
 def run_bulk(run_id: int):

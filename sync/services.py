@@ -3,6 +3,7 @@ management commands and the jobs call."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 
@@ -43,6 +44,8 @@ RECONCILE_JOB_TIMEOUT = 3600
 # A queued job's coalescing key outlives any normal queue wait; if the job is lost, the next
 # webhook or sweep after this long queues a new one.
 PENDING_KEY_TTL = 600
+# A killed refresh job holds its sync this long at most (duplicate reads past it are harmless).
+REFRESH_LOCK_SECONDS = 120
 # Unprocessed deliveries queued again per sweep (a minute's worth in a big backlog).
 SWEEP_DELIVERIES = 1000
 
@@ -228,6 +231,23 @@ def refreshed(setting_id: int, taken: dict[int, bytes]):
         return
     arguments = [value for shopify_id, count in taken.items() for value in (str(shopify_id), count)]
     _redis().eval(_FORGET_UNCHANGED, 1, _refresh_key(setting_id), *arguments)
+
+
+@contextlib.contextmanager
+def refreshing(setting_id: int):
+    """Whether this job is the one re-reading the sync's records (a lock that expires, in case
+    its worker is killed: the sweep's job takes over then)."""
+    key = f"sync:refreshing:{setting_id}"
+    mine = bool(_redis().set(key, 1, nx=True, ex=REFRESH_LOCK_SECONDS))
+    try:
+        yield mine
+    finally:
+        if mine:
+            _redis().delete(key)
+
+
+def requeue_refresh(setting_id: int):
+    _enqueue_refresh_job(setting_id)
 
 
 def forget_refreshes(setting_id: int):

@@ -74,3 +74,26 @@ def test_a_sync_turned_off_forgets_what_waited(
     setting.save()
     jobs.refresh_pending(setting.pk)
     assert services.records_to_refresh(setting.pk, 10) == {}
+
+
+def test_one_refresh_job_per_sync_at_a_time_and_it_looks_again_before_it_ends(
+    store, make_setting, redis_connection, django_capture_on_commit_callbacks, monkeypatch
+):
+    setting = make_setting("contacts")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enqueue_refresh(store, "contacts", 1)
+    read = []
+
+    def refresh(setting, ids, **kwargs):
+        read.append(sorted(ids))
+        if len(read) == 1:
+            # While this job reads, a webhook names 2, and its job finds this one at work.
+            with django_capture_on_commit_callbacks(execute=True):
+                services.enqueue_refresh(store, "contacts", 2)
+            jobs.refresh_pending(setting.pk)
+
+    monkeypatch.setattr(jobs.engine, "refresh", refresh)
+    jobs.refresh_pending(setting.pk)
+
+    assert read == [[1], [2]]
+    assert services.records_to_refresh(setting.pk, 10) == {}
