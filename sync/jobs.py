@@ -3,9 +3,6 @@ A job may run twice or be killed at any moment; what they call makes that harmle
 
 import logging
 
-import redis
-from django.conf import settings
-
 from sync import deliveries, engine, push, runs, services
 from sync.models import DeliveryState, SyncSetting, WebhookDelivery
 
@@ -48,7 +45,7 @@ def _started(pending_key: str | None):
     """From now on a new trigger queues a new job: this one may already have read what the
     trigger is about (services._enqueue_coalesced)."""
     if pending_key:
-        redis.Redis.from_url(settings.REDIS_URL).delete(pending_key)
+        services.redis_client().delete(pending_key)
 
 
 def refresh_records(setting_id: int, shopify_ids: list[int], force: bool = False, pending_key=None):

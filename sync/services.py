@@ -190,7 +190,7 @@ def enqueue_refresh(store, object_type: str, shopify_id: int):
 
 def refresh_soon(setting: SyncSetting, shopify_id: int):
     # Counted, so a job that read the record before this trigger leaves it for the next job.
-    _redis().hincrby(_refresh_key(setting.pk), str(shopify_id), 1)
+    redis_client().hincrby(_refresh_key(setting.pk), str(shopify_id), 1)
     _enqueue_refresh_job(setting.pk)
 
 
@@ -210,7 +210,7 @@ def _refresh_key(setting_id: int) -> str:
 
 def records_to_refresh(setting_id: int, limit: int) -> dict[int, bytes]:
     """Up to `limit` of the records waiting to be re-read, with their trigger counts."""
-    waiting = _redis().hgetall(_refresh_key(setting_id))
+    waiting = redis_client().hgetall(_refresh_key(setting_id))
     return {int(shopify_id): count for shopify_id, count in list(waiting.items())[:limit]}
 
 
@@ -230,7 +230,7 @@ def refreshed(setting_id: int, taken: dict[int, bytes]):
     if not taken:
         return
     arguments = [value for shopify_id, count in taken.items() for value in (str(shopify_id), count)]
-    _redis().eval(_FORGET_UNCHANGED, 1, _refresh_key(setting_id), *arguments)
+    redis_client().eval(_FORGET_UNCHANGED, 1, _refresh_key(setting_id), *arguments)
 
 
 @contextlib.contextmanager
@@ -238,12 +238,12 @@ def refreshing(setting_id: int):
     """Whether this job is the one re-reading the sync's records (a lock that expires, in case
     its worker is killed: the sweep's job takes over then)."""
     key = f"sync:refreshing:{setting_id}"
-    mine = bool(_redis().set(key, 1, nx=True, ex=REFRESH_LOCK_SECONDS))
+    mine = bool(redis_client().set(key, 1, nx=True, ex=REFRESH_LOCK_SECONDS))
     try:
         yield mine
     finally:
         if mine:
-            _redis().delete(key)
+            redis_client().delete(key)
 
 
 def requeue_refresh(setting_id: int):
@@ -251,7 +251,7 @@ def requeue_refresh(setting_id: int):
 
 
 def forget_refreshes(setting_id: int):
-    _redis().delete(_refresh_key(setting_id))
+    redis_client().delete(_refresh_key(setting_id))
 
 
 def crm_record_changed(object_type: str, crm_id: int):
@@ -332,7 +332,7 @@ def sweep():
     _sweep_pushes(now)
     # Records waiting to be re-read whose job was killed (coalesced: no second job if queued).
     for setting_id in SyncSetting.objects.enabled().values_list("pk", flat=True):
-        if _redis().hlen(_refresh_key(setting_id)):
+        if redis_client().hlen(_refresh_key(setting_id)):
             _enqueue_refresh_job(setting_id)
     # A reconciliation or drift check whose worker died would say "running" for ever; past
     # its job's time limit it surely is not. (The next sweep or night does its work again.)
@@ -401,7 +401,7 @@ def _enqueue_coalesced(
     would hold back the next one; the key expires in case a job is lost all the same."""
 
     def enqueue():
-        if not _redis().set(pending_key, 1, nx=True, ex=PENDING_KEY_TTL + delay_seconds):
+        if not redis_client().set(pending_key, 1, nx=True, ex=PENDING_KEY_TTL + delay_seconds):
             return
         queue = _queue(queue_name)
         if delay_seconds:
@@ -420,10 +420,11 @@ def _enqueue_coalesced(
 
 
 def _queue(name: str):
-    return django_rq.get_queue(name, connection=_redis())
+    return django_rq.get_queue(name, connection=redis_client())
 
 
-def _redis():
+def redis_client():
+    """This process's client (one connection pool) for the sync's keys."""
     return _client(settings.REDIS_URL)
 
 
