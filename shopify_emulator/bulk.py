@@ -27,13 +27,9 @@ from graphql import (
 from shopify_emulator import actions, connections, records
 from shopify_emulator.cost import is_connection
 from shopify_emulator.projector import Projector
-from shopify_emulator.resolvers import (
-    READ_SCOPES,
-    Context,
-    granted_scopes,
-    orders_visible,
-)
+from shopify_emulator.resolvers import Context
 from shopify_emulator.schema import load_schema
+from shopify_emulator.scopes import READ_SCOPES, granted_scopes, orders_visible
 from shopify_emulator.selections import fields_of, fragments_of, key_of
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from graphql import GraphQLError, execute, parse, validate
 
 from shopify_emulator.cost import MAX_QUERY_COST, CostCalculator
 from shopify_emulator.resolvers import Context, default_resolver
-from shopify_emulator.schema import API_VERSION, load_schema
+from shopify_emulator.schema import load_schema
+from shopify_emulator.version import API_VERSION
 
 UNAUTHORIZED = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 _random = random.Random()

@@ -6,7 +6,6 @@ value when the schema forbids null — never a made-up value.
 
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass, field
 
@@ -20,8 +19,9 @@ from graphql import (
     get_named_type,
 )
 
-from shopify_emulator import actions, connections, records, transitions
+from shopify_emulator import actions, connections, records, transitions, webhooks
 from shopify_emulator.cost import is_connection
+from shopify_emulator.scopes import READ_SCOPES, orders_visible, require
 
 
 @dataclass
@@ -275,48 +275,8 @@ FIELD_RESOLVERS = {
 }
 
 
-# Access scopes ------------------------------------------------------------------------------
-
-
-def granted_scopes(grant) -> set[str]:
-    """What a token may do; a write scope implies its read scope, as on Shopify."""
-    scopes = set(grant.scopes)
-    return scopes | {scope.replace("write_", "read_") for scope in scopes}
-
-
-def require(info, *scopes: str):
-    """Shopify's ACCESS_DENIED error unless the token holds one of `scopes`."""
-    granted = granted_scopes(info.context.grant)
-    if granted & set(scopes):
-        return
-    needed = f"`{scopes[0]}` access scope"
-    raise GraphQLError(
-        f"Access denied for {info.field_name} field. Required access: {needed}.",
-        extensions={
-            "code": "ACCESS_DENIED",
-            "documentation": "https://shopify.dev/api/usage/access-scopes",
-            "requiredAccess": f"{needed}.",
-        },
-    )
-
-
-def orders_visible(grant):
-    """Without `read_all_orders`, Shopify shows only the last 60 days of orders."""
-    if "read_all_orders" in grant.scopes:
-        return None
-    since = records.format_time(datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=60))
-    return lambda order: order["processedAt"] >= since
-
-
 # Root queries -------------------------------------------------------------------------------
 
-READ_SCOPES = {
-    "customers": ("read_customers",),
-    "products": ("read_products",),
-    "orders": ("read_orders",),
-    "checkouts": ("read_checkouts", "read_orders"),
-    "companies": ("read_companies", "read_customers"),
-}
 KINDS = {
     "Customer": "customers",
     "Product": "products",
@@ -652,15 +612,11 @@ def _company_location_create(info, companyId, input):
 
 
 def _webhook_create(info, topic, webhookSubscription):
-    from shopify_emulator import webhooks
-
     subscription = webhooks.subscribe(_shop(info), info.context.grant, topic, webhookSubscription)
     return {"webhookSubscription": subscription}
 
 
 def _webhook_delete(info, id):
-    from shopify_emulator import webhooks
-
     number = _number(id, "WebhookSubscription")
     webhooks.unsubscribe(_shop(info), info.context.grant.client_id, number)
     return {"deletedWebhookSubscriptionId": id}

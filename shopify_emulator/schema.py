@@ -10,8 +10,10 @@ from pathlib import Path
 
 from graphql import GraphQLSchema, build_client_schema
 
-SCHEMA_FILE = Path(__file__).parent / "data" / "admin-graphql-2026-10.introspection.json.gz"
-API_VERSION = "2026-10"
+from shopify_emulator import resolvers
+from shopify_emulator.version import API_VERSION
+
+SCHEMA_FILE = Path(__file__).parent / "data" / f"admin-graphql-{API_VERSION}.introspection.json.gz"
 
 
 def introspection() -> dict:
@@ -27,7 +29,5 @@ def load_schema() -> GraphQLSchema:
     # implementing non-deprecated interface fields). It is the real schema, so that self-check
     # is skipped; query validation is unaffected.
     schema._validation_errors = []
-    from shopify_emulator import resolvers
-
     resolvers.install(schema)
     return schema

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 import requests
 
 from shopify_emulator import actions, payloads, records
-from shopify_emulator.resolvers import granted_scopes
-from shopify_emulator.schema import API_VERSION
+from shopify_emulator.scopes import TOPIC_SCOPES, granted_scopes
+from shopify_emulator.version import API_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +40,6 @@ MAX_TRIES = len(RETRY_DELAYS) + 1
 TIMEOUT_SECONDS = 5
 # Deliveries each shop's log keeps (its newest), for the control API.
 LOG_SIZE = 5000
-# A topic's resource needs its read scope to be subscribed to, as on Shopify.
-TOPIC_SCOPES = {
-    "CUSTOMERS": ("read_customers",),
-    "PRODUCTS": ("read_products",),
-    "ORDERS": ("read_orders",),
-    "REFUNDS": ("read_orders",),
-    "FULFILLMENTS": ("read_fulfillments", "read_orders"),
-    "CHECKOUTS": ("read_checkouts", "read_orders"),
-    "COMPANIES": ("read_companies", "read_customers"),
-    "COMPANY": ("read_companies", "read_customers"),
-}
 
 
 def topic_enum(topic: str) -> str:
