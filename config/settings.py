@@ -106,14 +106,17 @@ TEMPLATES = [
     },
 ]
 
-# SQLite is the zero-setup default for `make run`; CI, benchmarks and production use PostgreSQL.
-DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and cron write to one file: wait for a lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+# PostgreSQL only, everywhere: the app relies on COPY, arrays, JSONB and advisory locks, and a
+# development database that behaved otherwise would hide bugs. Unset (or empty), the server on
+# this machine; `make run` sets it to a server that answers (config/localdb.py).
+_database_url = env.str("DATABASE_URL", default="") or "postgres://postgres@127.0.0.1:5432/crm"
+DATABASES = {"default": env.db_url_config(_database_url)}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "DATABASE_URL must name a PostgreSQL database (postgres://user:password@host:5432/name), "
+        f"not {_database_url.partition(':')[0] or 'nothing'}: the app runs on PostgreSQL only."
     )
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

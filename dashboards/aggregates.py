@@ -48,11 +48,9 @@ def days_touched(store: str, order_ids=(), cart_ids=()) -> set[datetime.date]:
 
 
 def _ids(ids):
-    """For `pk__in`: on PostgreSQL the ids go as one array, since preparing and sending ten
-    thousand placeholders costs more than looking the rows up."""
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
-    return list(ids)
+    """For `pk__in`: the ids go as one array, since preparing and sending ten thousand
+    placeholders costs more than looking the rows up."""
+    return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
 
 
 # Without order_by(), the models' default ordering would join DISTINCT and make it return
@@ -106,10 +104,9 @@ def _lock(store: str) -> None:
     """One writer of a store's aggregates at a time, until its transaction ends. A refresh job
     and the nightly rebuild (or two refreshes, the second queued while the first ran) each
     delete then insert the same rows: side by side, the second insert would find the first's
-    rows and fail on the unique keys. (SQLite's transactions take the whole file anyway.)"""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"aggregates:{store}"])
+    rows and fail on the unique keys."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"aggregates:{store}"])
 
 
 def _look_lines_up_by_order() -> None:
@@ -118,9 +115,8 @@ def _look_lines_up_by_order() -> None:
     few days scans every order line in the CRM to join the few it needs, instead of looking
     up each order's lines by index: twice as slow at 1M orders, and the scan grows with the
     history while the lookups do not. Over many days, scanning remains the plan it picks."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL random_page_cost = 1.1")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL random_page_cost = 1.1")
 
 
 def rebuild_store(store: str) -> None:

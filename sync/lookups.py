@@ -1,7 +1,7 @@
 """`field__any=values`: `field IN values`, sent to PostgreSQL as `field = ANY(%s)` with the
 values as one array parameter. The sync looks up hundreds of ids per batch, and Django
 compiling one placeholder per value (then psycopg rewriting them) cost more than the query.
-Elsewhere, and for a subquery, it is exactly `__in`."""
+For a subquery it is exactly `__in`."""
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignKey, ForeignObject, IntegerField
@@ -16,7 +16,7 @@ class AnyOf(In):
             return list(self.rhs)
         return super().get_prep_lookup()
 
-    def as_postgresql(self, compiler, connection):
+    def as_sql(self, compiler, connection):
         if not isinstance(self.rhs, (list, tuple, set, frozenset)):
             return super().as_sql(compiler, connection)
         values = [value for value in self.rhs if value is not None]

@@ -1,9 +1,8 @@
 """Writing a batch of model instances at once: the sync's hot path.
 
-On PostgreSQL the rows go in with COPY, the fastest way in (Django's bulk_create and
+The rows go in with PostgreSQL's COPY, the fastest way in (Django's bulk_create and
 bulk_update build and compile one SQL expression per value, which costs more than the writing
-itself); updates and upserts go through a temporary table that COPY fills. Elsewhere (SQLite
-under `make run`) Django's bulk methods do the same job.
+itself); updates and upserts go through a temporary table that COPY fills.
 
 Values are the instances' attributes, prepared as bulk_create would: auto_now fields are set,
 and a value that is not a plain str, int, bool, Decimal or date goes through its field's own
@@ -38,9 +37,6 @@ class Rows(list):
         super().__init__(rows)
         self.model = model
 
-    def instances(self) -> list:
-        return [self.model(**row) for row in self]
-
 
 def insert(objs: list, *, need_ids: bool = True) -> list:
     """INSERT new instances (or Rows); their primary keys are set (unless `need_ids` is
@@ -48,11 +44,6 @@ def insert(objs: list, *, need_ids: bool = True) -> list:
     if not objs:
         return objs
     model = _model(objs)
-    if connection.vendor != "postgresql":
-        instances = model.objects.bulk_create(_instances(objs), batch_size=500)
-        if need_ids and isinstance(objs, Rows):
-            _set_ids(objs, model, [instance.pk for instance in instances])
-        return objs
     fields = _fields(model, add=True, with_pk=need_ids)
     with transaction.atomic(), connection.cursor() as cursor:
         if need_ids:
@@ -75,9 +66,6 @@ def update(objs: list, field_names: list[str]) -> None:
         return
     model = _model(objs)
     names = _with_auto_now(model, field_names)
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(_instances(objs), names, batch_size=500)
-        return
     fields = [model._meta.pk, *(model._meta.get_field(name) for name in names)]
     table = model._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
@@ -96,15 +84,6 @@ def upsert(objs: list, *, unique_fields: list[str], update_fields: list[str]) ->
     if not objs:
         return
     model = _model(objs)
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(
-            _instances(objs),
-            update_conflicts=True,
-            unique_fields=unique_fields,
-            update_fields=update_fields,
-            batch_size=500,
-        )
-        return
     with_pk = all(_pk(obj, model) is not None for obj in objs)
     fields = _fields(model, add=True, with_pk=with_pk)
     table = model._meta.db_table
@@ -136,10 +115,6 @@ def _set_ids(objs, model, ids: list[int]) -> None:
 
 def _model(objs):
     return objs.model if isinstance(objs, Rows) else type(objs[0])
-
-
-def _instances(objs) -> list:
-    return objs.instances() if isinstance(objs, Rows) else objs
 
 
 def _pk(obj, model):
