@@ -20,7 +20,6 @@ urlpatterns = [
     path("crm/", include("crm.urls")),
     path("dashboards/", include("dashboards.urls")),
     # Shopify comes back to these: the OAuth callback and the webhook intake.
-    path("shopify/", include("integration.urls")),
     path("shopify/", include("sync.urls")),
     # The CRM as an OAuth2 provider (authorize with PKCE, token, revoke, introspect) for the
     # apps of its API; applications are registered in the admin, not by the apps themselves.

@@ -4,7 +4,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from crm import properties, stage_editor, triggers
+from crm import properties, services, stage_editor, triggers
 from crm.models import (
     Cart,
     CartLineItem,
@@ -70,6 +70,9 @@ class CompanyAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    """Contacts. Deleting one keeps its orders, which then belong to nobody
+    (crm.services.delete_contacts)."""
+
     list_display = ["__str__", "email", "company", "phone", "email_marketing_consent", "updated_at"]
     list_filter = ["email_marketing_consent", "sms_marketing_consent", "country_code"]
     list_select_related = ["company"]
@@ -86,6 +89,16 @@ class ContactAdmin(admin.ModelAdmin):
         ("Marketing", {"fields": ["email_marketing_consent", "sms_marketing_consent"]}),
         (None, {"fields": ["tags", "note", "created_at", "updated_at"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.contacts_saved([obj.pk])  # guest orders with its email become its own
+
+    def delete_model(self, request, obj):
+        services.delete_contacts([obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        services.delete_contacts(list(queryset.values_list("pk", flat=True)))
 
 
 class ProductVariantInline(admin.TabularInline):
@@ -179,10 +192,18 @@ class StoreRecordAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return can_change_orders_and_carts(request.user)
 
+    def delete_model(self, request, obj):
+        self.delete_records([obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        self.delete_records(list(queryset.values_list("pk", flat=True)))
+
 
 @admin.register(Order)
 class OrderAdmin(StoreRecordAdmin):
     property_object_type = PropertyObjectType.ORDER
+    # Its contact's totals and the reports follow.
+    delete_records = staticmethod(services.delete_orders)
     list_display = [
         "name",
         "source_store",
@@ -219,6 +240,7 @@ class CartLineItemInline(ReadOnlyLineItemInline):
 @admin.register(Cart)
 class CartAdmin(StoreRecordAdmin):
     property_object_type = PropertyObjectType.CART
+    delete_records = staticmethod(services.delete_carts)
     list_display = [
         "__str__",
         "source_store",

@@ -4,13 +4,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from integration import services, views
+from integration import services
 from integration.models import Store, StoreStatus
+
+
+def can_connect(user) -> bool:
+    return user.is_active and (user.is_superuser or user.has_perm("integration.connect_store"))
 
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    """The "Shopify" page: connected stores, and the way to connect more."""
+    """The "Shopify" page: connected stores, and the way to connect more (the app that uses
+    the stores adds the connect page, knowing what to ask Shopify for)."""
 
     list_display = ["__str__", "shop_domain", "status_column", "connected_at", "connected_by"]
     list_filter = ["status"]
@@ -48,7 +53,6 @@ class StoreAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         urls = [
-            path("connect/", self.admin_site.admin_view(views.connect), name="integration_connect"),
             path(
                 "<int:store_id>/disconnect/",
                 self.admin_site.admin_view(self.disconnect_view),
@@ -61,7 +65,7 @@ class StoreAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "title": "Shopify",
-            "can_connect": views.can_connect(request.user),
+            "can_connect": can_connect(request.user),
             "has_stores": Store.objects.exists(),
         }
         return super().changelist_view(request, extra_context)
@@ -69,7 +73,7 @@ class StoreAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "can_connect": views.can_connect(request.user),
+            "can_connect": can_connect(request.user),
             # Every field is read-only: a Save button would save nothing.
             "show_save": False,
             "show_save_and_continue": False,
@@ -79,13 +83,13 @@ class StoreAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        if not views.can_connect(request.user):
+        if not can_connect(request.user):
             actions.pop("disconnect_selected", None)
         return actions
 
     @admin.action(description="Disconnect selected stores")
     def disconnect_selected(self, request, queryset):
-        if not views.can_connect(request.user):
+        if not can_connect(request.user):
             raise PermissionDenied
         for store in queryset.filter(status__in=[StoreStatus.CONNECTED, StoreStatus.ERROR]):
             self.disconnect(store)
@@ -96,7 +100,7 @@ class StoreAdmin(admin.ModelAdmin):
         services.disconnect_store(store=store)
 
     def disconnect_view(self, request, store_id):
-        if not views.can_connect(request.user):
+        if not can_connect(request.user):
             raise PermissionDenied("Only administrators who may connect stores can do this.")
         store = get_object_or_404(Store, pk=store_id)
         if request.method == "POST":

@@ -1,5 +1,7 @@
 """Connecting and disconnecting Shopify stores: the OAuth authorization-code grant, a custom
-app's token, and what follows either (shop details, webhook subscriptions).
+app's token, and what follows either (shop details, webhook subscriptions). Which scopes to ask
+for and which topics to subscribe to are the caller's to say (the sync derives them from its
+object pairs).
 https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/authorization-code-grant
 """
 
@@ -17,7 +19,6 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 
 from integration import webhooks
 from integration.client import ShopifyClient, ShopifyError, shop_url
@@ -25,20 +26,6 @@ from integration.models import SHOP_DOMAIN, Store, StoreStatus
 
 log = logging.getLogger(__name__)
 
-# What the syncs need: customers, companies and products both ways, orders (all of them, not
-# only the last 60 days), abandoned checkouts and fulfilments to read.
-SCOPES = (
-    "read_customers",
-    "write_customers",
-    "read_products",
-    "write_products",
-    "read_orders",
-    "read_all_orders",
-    "read_checkouts",
-    "read_companies",
-    "write_companies",
-    "read_fulfillments",
-)
 # A callback older than this is refused: its code would be stale anyway, and an old URL replayed
 # from a browser history or a log must not connect anything.
 CALLBACK_MAX_AGE_SECONDS = 300
@@ -94,12 +81,9 @@ def _refuse_domain():
     )
 
 
-def callback_url() -> str:
-    return f"{settings.APP_URL}{reverse('integration:callback')}"
-
-
-def begin_authorization(session, shop_domain: str) -> str:
-    """Remember a fresh `state` for this browser session and return the shop's authorize URL."""
+def begin_authorization(session, shop_domain: str, *, scopes, redirect_uri: str) -> str:
+    """Remember a fresh `state` for this browser session and return the shop's authorize URL,
+    asking for `scopes` and for Shopify to come back to `redirect_uri`."""
     if not settings.SHOPIFY_API_KEY or not settings.SHOPIFY_API_SECRET:
         raise ConnectError("The Shopify app is not configured: set SHOPIFY_API_KEY and SECRET.")
     state = secrets.token_urlsafe(24)
@@ -107,8 +91,8 @@ def begin_authorization(session, shop_domain: str) -> str:
     query = urlencode(
         {
             "client_id": settings.SHOPIFY_API_KEY,
-            "scope": ",".join(SCOPES),
-            "redirect_uri": callback_url(),
+            "scope": ",".join(scopes),
+            "redirect_uri": redirect_uri,
             "state": state,
             # Empty: an offline token, which works while nobody is logged in (for the workers).
             "grant_options[]": "",
@@ -176,9 +160,9 @@ def exchange_code(shop_domain: str, code: str) -> tuple[str, list[str]]:
     return body["access_token"], [scope for scope in body.get("scope", "").split(",") if scope]
 
 
-def connect_store(*, shop_domain: str, access_token: str, scopes: list[str], user) -> Store:
+def connect_store(*, shop_domain: str, access_token: str, scopes: list[str], topics, user) -> Store:
     """What follows a token however it was obtained: check it with a `shop` query, save the
-    store (an existing one is updated, never duplicated), subscribe to the webhooks."""
+    store (an existing one is updated, never duplicated), subscribe to the webhook `topics`."""
     client = ShopifyClient(shop_domain, access_token)
     try:
         shop = client.execute(SHOP_QUERY)["shop"]
@@ -189,7 +173,7 @@ def connect_store(*, shop_domain: str, access_token: str, scopes: list[str], use
         store.mark_connected(user=user, token=access_token, scopes=scopes, shop=shop)
         store.save()
     try:
-        webhooks.sync_subscriptions(client)
+        webhooks.sync_subscriptions(client, topics)
     except ShopifyError as error:
         # Connected, but without webhooks the store would only sync on the reconciliation
         # sweep: say so on the store, and let a reconnect or a retry fix it.

@@ -1,5 +1,5 @@
 """Shopify webhooks on the app's side of the wire: checking a delivery's signature, and keeping
-the store's subscriptions to the topics the product listens to."""
+a store's subscriptions to the topics it is given (the sync says which)."""
 
 from __future__ import annotations
 
@@ -14,40 +14,9 @@ from integration.client import ShopifyClient, ShopifyUserError
 
 log = logging.getLogger(__name__)
 
-# The topics the syncs use, plus the app's own life cycle. The compliance topics
-# (customers/data_request, customers/redact, shop/redact) cannot be subscribed to through the
-# API: Shopify sends them to the compliance URL of the app's configuration, which is this same
-# address (see the README).
-TOPICS = (
-    "CUSTOMERS_CREATE",
-    "CUSTOMERS_UPDATE",
-    "CUSTOMERS_DELETE",
-    "CUSTOMERS_EMAIL_MARKETING_CONSENT_UPDATE",
-    "CUSTOMERS_MARKETING_CONSENT_UPDATE",
-    "COMPANIES_CREATE",
-    "COMPANIES_UPDATE",
-    "COMPANIES_DELETE",
-    "COMPANY_CONTACTS_CREATE",
-    "COMPANY_CONTACTS_UPDATE",
-    "COMPANY_CONTACTS_DELETE",
-    "COMPANY_LOCATIONS_CREATE",
-    "COMPANY_LOCATIONS_UPDATE",
-    "COMPANY_LOCATIONS_DELETE",
-    "PRODUCTS_CREATE",
-    "PRODUCTS_UPDATE",
-    "PRODUCTS_DELETE",
-    "ORDERS_CREATE",
-    "ORDERS_UPDATED",
-    "ORDERS_DELETE",
-    "FULFILLMENTS_CREATE",
-    "FULFILLMENTS_UPDATE",
-    "REFUNDS_CREATE",
-    "CHECKOUTS_CREATE",
-    "CHECKOUTS_UPDATE",
-    "CHECKOUTS_DELETE",
-    "BULK_OPERATIONS_FINISH",
-    "APP_UNINSTALLED",
-)
+# Compliance topics (customers/data_request, customers/redact, shop/redact) cannot be subscribed
+# to through the API: Shopify sends them to the compliance URL of the app's configuration, which
+# is this same address (see the README).
 
 SUBSCRIPTIONS_QUERY = """
 query WebhookSubscriptions($after: String) {
@@ -77,6 +46,12 @@ mutation Unsubscribe($id: ID!) {
 """
 
 
+def topic_enum(topic: str) -> str:
+    """A delivery's topic as the subscription API names it: "orders/updated" →
+    "ORDERS_UPDATED" (WebhookSubscriptionTopic)."""
+    return topic.upper().replace("/", "_")
+
+
 def webhook_address() -> str:
     return f"{settings.APP_URL}/shopify/webhooks"
 
@@ -92,10 +67,12 @@ def signature_is_valid(body: bytes, signature: str | None) -> bool:
     return hmac.compare_digest(expected, signature.strip())
 
 
-def sync_subscriptions(client: ShopifyClient, topics=TOPICS) -> dict:
-    """Make the store's subscriptions to this app's address exactly `topics`: create what is
-    missing, delete what is no longer wanted, keep the rest. Running it twice changes nothing.
-    Returns {"created": [...], "deleted": [...], "kept": [...]}."""
+def sync_subscriptions(client: ShopifyClient, topics) -> dict:
+    """Make the store's subscriptions to this app's address exactly `topics` (as deliveries name
+    them, "orders/updated"): create what is missing, delete what is no longer wanted, keep the
+    rest. Running it twice changes nothing. Returns {"created": [...], "deleted": [...],
+    "kept": [...]}, by WebhookSubscriptionTopic."""
+    topics = [topic_enum(topic) for topic in topics]
     address = webhook_address()
     existing = [
         node

@@ -18,13 +18,12 @@ from django.utils.text import Truncator
 
 from integration.admin import StoreAdmin
 from integration.models import Store, StoreStatus
-from sync import health, services, setup_views
+from sync import connect, health, services, setup_views
+from sync.adapters import ADAPTERS
 from sync.exports import issues_csv
 from sync.models import (
-    VARIANTS,
     IssueDirection,
     MappingState,
-    ObjectType,
     RecordMapping,
     RunStatus,
     SyncIssue,
@@ -32,6 +31,7 @@ from sync.models import (
     SyncSetting,
     WebhookDelivery,
 )
+from sync.registry import object_choices
 
 ACTIVE = (RunStatus.PENDING, RunStatus.RUNNING)
 MAX_BIGINT = 2**63 - 1
@@ -66,6 +66,7 @@ class SyncedStoreAdmin(StoreAdmin):
         base = "<int:store_id>/syncs/"
         each = f"{base}<str:object_type>/"
         steps = [
+            path("connect/", view(connect.connect), name="integration_connect"),
             path(f"{base}new/", view(setup_views.choose), name="sync_setup_choose"),
             path(f"{each}configure/", view(setup_views.configure), name="sync_setup_configure"),
             path(f"{each}limit/", view(setup_views.limit), name="sync_setup_limit"),
@@ -383,17 +384,20 @@ class ObjectTypeFilter(admin.SimpleListFilter):
 
     title = "object"
     parameter_name = "object_type"
-    object_types = ObjectType.choices
 
     def lookups(self, request, model_admin):
-        return self.object_types
+        return object_choices()
 
     def queryset(self, request, queryset):
         return queryset.filter(object_type=self.value()) if self.value() else queryset
 
 
 class MappedObjectTypeFilter(ObjectTypeFilter):
-    object_types = [*ObjectType.choices, (VARIANTS, "Product variants")]
+    """Beside the pairs' records, the mappings they keep of their rows (a product's variants)."""
+
+    def lookups(self, request, model_admin):
+        children = [item for a in ADAPTERS.values() for item in a.child_mappings.items()]
+        return [*object_choices(), *children]
 
 
 class ResolvedFilter(admin.SimpleListFilter):
@@ -439,14 +443,14 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
                 if setting is None or record.crm_id is None:
                     refused[f"no {record.object_type} sync exists for {record.store}"] += 1
                     continue
-                services.enqueue_push(setting, record.crm_id)
+                services.queue_push(setting, record.crm_id)
                 started += 1
                 continue
             if record.shopify_id is None:
                 refused["it has no Shopify id"] += 1
                 continue
-            if record.object_type == VARIANTS:
-                refused["product variants are resynced with their product"] += 1
+            if record.object_type not in ADAPTERS:  # a product's variant, say
+                refused[f"{record.object_type} are resynced with the record they belong to"] += 1
                 continue
             try:
                 services.resync_record(

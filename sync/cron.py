@@ -1,8 +1,9 @@
-"""Periodic work, run by exactly one `manage.py rqcron sync.cron` process.
+"""Periodic work, run by exactly one `manage.py rqcron sync.cron` process: named entries, one job
+each.
 
-Cron only enqueues cheap jobs onto the queues; the workers do the work, so more workers never
-mean more cron runs. Per-sync schedules (the reconciliation interval) are columns, checked by
-the sweep.
+Cron only runs cheap jobs that queue the real work; the workers do it, so more workers never
+mean more cron runs. Per-sync schedules (the reconciliation interval) are columns, read by the
+entry that queues the reconciliations.
 """
 
 from django.core.management import call_command
@@ -10,15 +11,32 @@ from rq import cron
 
 from crm import triggers
 from dashboards import refresh
-from sync import jobs
+from sync import deliveries, push, runs
 
-# Reconciliation of every due sync, and the restart of bulk runs whose worker died.
-cron.register(jobs.sweep, queue_name="default", interval=60)
+EVERY_MINUTE = 60
+
+
+def every_minute(function, name: str):
+    cron.register(function, queue_name="default", interval=EVERY_MINUTE, name=name)
+
+
+def nightly(function, name: str, at: str, *args):
+    cron.register(function, queue_name="default", cron=at, args=args or None, name=name)
+
+
+# The syncs: reconciliation of every sync whose interval is due; bulk runs whose worker died,
+# or that waited for Shopify, go on; runs whose worker died are marked failed.
+every_minute(runs.reconcile_due, "reconcile due syncs")
+every_minute(runs.restart_stalled, "restart stalled bulk runs")
+every_minute(runs.fail_abandoned, "fail abandoned runs")
+# Webhook deliveries and CRM changes whose job was lost (Redis down, a worker killed).
+every_minute(deliveries.requeue_waiting, "requeue waiting webhook deliveries")
+every_minute(push.requeue_waiting, "requeue waiting pushes")
 # Every id and count compared with Shopify, at night.
-cron.register(jobs.nightly_drift_check, queue_name="default", cron="23 2 * * *")
+nightly(runs.check_drift_everywhere, "drift check", "23 2 * * *")
 # Follow-up triggers: orders that entered a stage, carts abandoned long enough.
-cron.register(triggers.scan, queue_name="default", interval=60)
+every_minute(triggers.scan, "follow-up triggers")
 # The report aggregates, rebuilt from scratch (the incremental path must give the same rows).
-cron.register(refresh.rebuild_everything, queue_name="default", cron="41 3 * * *")
+nightly(refresh.rebuild_everything, "rebuild report aggregates", "41 3 * * *")
 # Housekeeping: expired login sessions pile up in the database table otherwise.
-cron.register(call_command, queue_name="default", args=("clearsessions",), cron="17 3 * * *")
+nightly(call_command, "clear expired sessions", "17 3 * * *", "clearsessions")

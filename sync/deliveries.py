@@ -1,5 +1,12 @@
-"""What the sync does with the webhooks Shopify delivers: sync topics are triggers to read
-the record again; app/uninstalled and the compliance topics are acted on here."""
+"""What the sync does with the webhooks Shopify delivers, once the intake stored them. A topic
+that names records of an object pair is a trigger to read those records again (the body may be
+stale, repeated or out of order); the app's life cycle and the compliance topics are acted on.
+
+One job per store takes every delivery waiting, oldest first, a batch at a time: the records a
+batch names are read from Shopify once each, together, and applied, so a burst of webhooks
+costs a few reads, not one per webhook. A delivery is marked done only once what it triggered
+is committed: a job killed midway leaves its deliveries for the next job, or the sweep's.
+"""
 
 from __future__ import annotations
 
@@ -10,122 +17,174 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config import queues
+from crm import services as crm
 from crm.models import Cart, Contact, Order
 from integration.models import Store, StoreStatus
-from integration.webhooks import TOPICS
-from sync import services
+from sync import engine, services
+from sync.adapters import OWN_TOPICS, for_topic
 from sync.models import DeliveryState, SyncSetting, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
-
-def _rest_topic(enum_name: str) -> str:
-    """APP_UNINSTALLED → app/uninstalled, COMPANY_CONTACTS_CREATE → company_contacts/create."""
-    resource, _, event = enum_name.lower().rpartition("_")
-    return f"{resource}/{event}"
-
-
-SUBSCRIBED_TOPICS = {_rest_topic(topic) for topic in TOPICS}
-
-
-def store_syncs(store_id: int) -> dict[str, SyncSetting]:
-    """The store's syncs by object, read once for a batch of its deliveries."""
-    return {s.object_type: s for s in SyncSetting.objects.filter(store_id=store_id)}
+BATCH = 200
+BATCHES_PER_JOB = 10
+# One job per store at a time; a killed one holds its store this long at most.
+LOCK_SECONDS = 120
+# A delivery still waiting after this long lost its job (Redis was down when it arrived, or
+# the job was lost): the sweep queues one again.
+STALE_AFTER = timezone.timedelta(minutes=2)
+SYNC_OFF = "The sync of this object is off: nothing to do"
 
 
-def process_delivery(delivery: WebhookDelivery, syncs: dict[str, SyncSetting] | None = None):
-    """Act on one stored delivery. Safe to run twice: a delivery already processed or ignored
-    is left alone. `syncs`: the store's, when the caller read them already."""
-    if delivery.state in (DeliveryState.PROCESSED, DeliveryState.IGNORED):
+def process_store(store_id: int) -> None:
+    """The job: every delivery of the store waiting, oldest first, until none is left (or
+    enough batches ran: a successor goes on, so other stores get their turn). One such job per
+    store at a time; the one at work looks again after it lets go, so none is left behind. A
+    delivery that fails stops none of the others and is tried again by the sweep."""
+    after = 0
+    while _waiting(store_id, after).exists():
+        with queues.lock(f"sync:deliveries:{store_id}", LOCK_SECONDS) as held:
+            if not held:
+                return  # the job at work looks again when it lets go
+            for _ in range(BATCHES_PER_JOB):
+                batch = list(_waiting(store_id, after).select_related("store")[:BATCH])
+                if not batch:
+                    break
+                process(batch)
+                after = batch[-1].pk
+            else:
+                queues.enqueue("process_deliveries", store_id, once=True)
+                return
+
+
+def _waiting(store_id: int, after: int):
+    return WebhookDelivery.objects.filter(
+        store_id=store_id, state=DeliveryState.RECEIVED, pk__gt=after
+    ).order_by("pk")
+
+
+def process(deliveries: list[WebhookDelivery]) -> None:
+    """Act on deliveries of one store, in order. The records they name wait together until
+    the batch ends, or until a topic that must be acted on in order (the app's removal) comes."""
+    if not deliveries:
+        return
+    store = deliveries[0].store
+    syncs = {
+        setting.object_type: setting
+        for setting in SyncSetting.objects.filter(store=store).select_related("store")
+    }
+    triggers: list[tuple[WebhookDelivery, list]] = []
+    for delivery in deliveries:
+        if delivery.state in (DeliveryState.PROCESSED, DeliveryState.IGNORED):
+            continue
+        try:
+            _act(delivery, store, syncs, triggers)
+        except Exception:  # a bug, or a store gone meanwhile: this one waits for the sweep
+            log.exception("webhook delivery %s failed; the sweep will try again", delivery.pk)
+    _refresh(triggers)
+
+
+def _act(delivery, store, syncs, triggers) -> None:
+    try:
+        body = _body(delivery)
+    except ValueError as error:
+        _finish([delivery], DeliveryState.FAILED, str(error))
         return
     handler = HANDLERS.get(delivery.topic)
-    if handler is None and delivery.topic not in SUBSCRIBED_TOPICS:
-        _finish(delivery, DeliveryState.IGNORED, "Unknown topic: recorded and ignored")
-        return
+    if handler is not None:
+        _refresh(triggers)  # what came before it first
+        with transaction.atomic():
+            handler(store, body)
+            _finish([delivery], DeliveryState.PROCESSED)
+    elif delivery.topic == "bulk_operations/finish":
+        services.wake_bulk_runs(store, body.get("admin_graphql_api_id"))
+        _finish([delivery], DeliveryState.PROCESSED)
+    else:
+        _trigger(delivery, body, syncs, triggers)
+
+
+def _body(delivery: WebhookDelivery) -> dict:
     try:
         body = json.loads(delivery.body)
     except ValueError:
-        _finish(delivery, DeliveryState.FAILED, "The body is not JSON")
-        return
+        raise ValueError("The body is not JSON") from None
     if not isinstance(body, dict):
-        _finish(delivery, DeliveryState.FAILED, "The body is not a JSON object")
-        return
-    if handler is None:
-        _refresh_what_changed(delivery, body, syncs)
-        return
-    with transaction.atomic():
-        handler(delivery.store, body)
-        _finish(delivery, DeliveryState.PROCESSED)
+        raise ValueError("The body is not a JSON object")
+    return body
 
 
-def _refresh_what_changed(delivery: WebhookDelivery, body: dict, syncs=None):
-    """A webhook is a trigger: re-read the record it names (the body may be stale, repeated
-    or out of order), once however many webhooks name it meanwhile."""
-    if delivery.topic == "bulk_operations/finish":
-        services.wake_bulk_runs(delivery.store, body.get("admin_graphql_api_id"))
-        _finish(delivery, DeliveryState.PROCESSED)
+def _trigger(delivery, body: dict, syncs: dict, triggers: list) -> None:
+    """A delivery about records of object pairs: the records to read again, of syncs that are
+    on (a delivery of an unknown topic is recorded and ignored)."""
+    adapters = for_topic(delivery.topic)
+    if not adapters:
+        if delivery.topic in OWN_TOPICS:
+            _finish([delivery], DeliveryState.PROCESSED)
+        else:
+            _finish([delivery], DeliveryState.IGNORED, "Unknown topic: recorded and ignored")
         return
-    targets = topic_targets(delivery.topic, body)
-    if not targets:
-        _finish(delivery, DeliveryState.FAILED, "The body names no record")
+    named = [(a, shopify_id) for a in adapters for shopify_id in a.record_ids(delivery.topic, body)]
+    if not named:
+        _finish([delivery], DeliveryState.FAILED, "The body names no record")
         return
-    if syncs is None:
-        syncs = store_syncs(delivery.store_id)
     wanted = [
-        (syncs[object_type], shopify_id)
-        for object_type, shopify_id in targets
-        if object_type in syncs and syncs[object_type].enabled
+        (syncs[adapter.object_type], shopify_id)
+        for adapter, shopify_id in named
+        if _listening(syncs.get(adapter.object_type))
     ]
-    for setting, shopify_id in wanted:
-        services.refresh_soon(setting, shopify_id)
-    _finish(
-        delivery,
-        DeliveryState.PROCESSED,
-        "" if wanted else "The sync of this object is off: nothing to do",
-    )
-
-
-def topic_targets(topic: str, body: dict) -> list[tuple[str, int]]:
-    """(object type, Shopify id) of the records a webhook is about."""
-    resource = topic.split("/", 1)[0]
-    if resource in (
-        "customers",
-        "customers_email_marketing_consent",
-        "customers_marketing_consent",
-    ):
-        ids = [("contacts", body.get("customer_id") or body.get("id"))]
-    elif resource == "products":
-        ids = [("products", body.get("id"))]
-    elif resource == "orders":
-        ids = [("orders", body.get("id"))]
-    elif resource in ("refunds", "fulfillments"):
-        ids = [("orders", body.get("order_id"))]
-    elif resource == "checkouts":
-        ids = [("carts", body.get("id"))]
-    elif resource == "companies":
-        ids = [("companies", _gid_number(body.get("admin_graphql_api_id")))]
-    elif resource in ("company_contacts", "company_locations"):
-        company = (body.get("company") or {}).get("admin_graphql_api_id")
-        ids = [("companies", _gid_number(company))]
-        if body.get("customer_admin_graphql_api_id"):
-            ids.append(("contacts", _gid_number(body["customer_admin_graphql_api_id"])))
+    if wanted:
+        triggers.append((delivery, wanted))
     else:
-        ids = []
-    return [(object_type, int(shopify_id)) for object_type, shopify_id in ids if shopify_id]
+        _finish(
+            [delivery], DeliveryState.PROCESSED, "The sync of this object is off: nothing to do"
+        )
 
 
-def _gid_number(gid: str | None) -> int | None:
-    if not gid:
-        return None
-    tail = str(gid).rsplit("/", 1)[-1].split("?", 1)[0]
-    return int(tail) if tail.isdigit() else None
+def _listening(setting) -> bool:
+    return setting is not None and setting.enabled and setting.store.has_access_token
 
 
-def _finish(delivery: WebhookDelivery, state: str, error: str = ""):
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+def _refresh(triggers: list) -> None:
+    """Read every record the waiting deliveries name, once each, per sync; then mark the
+    deliveries done, except those of a sync whose read failed (the sweep tries them again)."""
+    by_sync: dict[int, tuple[SyncSetting, set]] = {}
+    for _, wanted in triggers:
+        for setting, shopify_id in wanted:
+            by_sync.setdefault(setting.pk, (setting, set()))[1].add(shopify_id)
+    failed = set()
+    for setting_id, (setting, shopify_ids) in by_sync.items():
+        try:
+            engine.refresh(setting, shopify_ids)
+        except Exception:
+            log.exception("reading records of %s failed; the sweep will try again", setting)
+            failed.add(setting_id)
+    done = [
+        delivery
+        for delivery, wanted in triggers
+        if not any(setting.pk in failed for setting, _ in wanted)
+    ]
+    _finish(done, DeliveryState.PROCESSED)
+    triggers.clear()
+
+
+def _finish(deliveries: list[WebhookDelivery], state: str, error: str = "") -> None:
+    if not deliveries:
+        return
+    WebhookDelivery.objects.filter(pk__in=[delivery.pk for delivery in deliveries]).update(
         state=state, processed_at=timezone.now(), error=error
     )
-    delivery.state = state
+    for delivery in deliveries:
+        delivery.state = state
+
+
+def requeue_waiting() -> None:
+    """Cron, every minute: a store whose deliveries wait with no job at them gets one."""
+    waiting = WebhookDelivery.objects.filter(
+        state=DeliveryState.RECEIVED, received_at__lt=timezone.now() - STALE_AFTER
+    )
+    for store_id in waiting.order_by().values_list("store_id", flat=True).distinct():
+        queues.enqueue("process_deliveries", store_id, once=True)
 
 
 def handle_app_uninstalled(store: Store, body: dict):
@@ -150,8 +209,16 @@ def handle_customers_redact(store: Store, body: dict):
     carts = Cart.objects.filter(source_store=store.shop_domain).filter(
         Q(contact__in=contacts) | Q(email__iexact=email) if email else Q(contact__in=contacts)
     )
+    redacted = list(orders.values_list("pk", flat=True))
     orders.update(email="", contact=None)
     carts.update(email="", contact=None, recovery_url="")
+    # The contacts' totals and first orders no longer count these orders.
+    crm.orders_saved(
+        store.shop_domain,
+        redacted,
+        contact_ids=[],
+        previous_contact_ids=[contact.pk for contact in contacts],
+    )
     for contact in contacts:
         elsewhere = (
             contact.orders.exclude(source_store=store.shop_domain).exists()
@@ -186,8 +253,11 @@ def handle_shop_redact(store: Store, body: dict):
     """48 hours after an uninstall Shopify asks to erase the store's data: its orders and
     carts go, with the deliveries it sent. Contacts, companies and products are the CRM's own
     records (the merchant's, often from more than one store) and stay."""
-    Order.objects.filter(source_store=store.shop_domain).delete()
-    Cart.objects.filter(source_store=store.shop_domain).delete()
+    orders = Order.objects.filter(source_store=store.shop_domain)
+    crm.delete_orders(orders.values_list("pk", flat=True))
+    crm.delete_carts(
+        Cart.objects.filter(source_store=store.shop_domain).values_list("pk", flat=True)
+    )
     WebhookDelivery.objects.filter(store=store).exclude(topic="shop/redact").delete()
 
 

@@ -8,7 +8,8 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from integration.models import Store
-from sync.models import MappingState, ObjectType, RecordMapping, SyncRun, SyncState
+from sync.adapters import ADAPTERS
+from sync.models import MappingState, RecordMapping, SyncRun, SyncState
 
 # The counts a sync shows, by the annotation (and JSON key) that holds each.
 COUNTED_STATES = {
@@ -70,14 +71,13 @@ def excluded_reasons(setting, limit: int = 10) -> list[dict]:
 
 def store_health(store) -> dict:
     """The health of every sync of a store, as `sync_status --json` prints it (a stable
-    interface): all five objects, a sync never turned on being "off" with zeros."""
+    interface): every object, a sync never turned on being "off" with zeros."""
     settings = attach_last_runs(with_health(store.sync_settings.all()))
     by_object = {setting.object_type: setting for setting in settings}
     return {
         "shop": store.shop_domain,
         "objects": {
-            object_type: _object_health(by_object.get(object_type))
-            for object_type in ObjectType.values
+            object_type: _object_health(by_object.get(object_type)) for object_type in ADAPTERS
         },
     }
 

@@ -1,25 +1,23 @@
-"""The "Open in Shopify" link of a synced order or cart, for the CRM's record pages (which
-know no Shopify: crm.links asks whoever registered)."""
+"""The "Open in Shopify" link of a synced record, for the CRM's record pages (which know no
+Shopify: crm.links asks whoever registered). Each pair says where its records live in Shopify's
+admin."""
 
-from crm.models import Cart, Order
 from integration.client import shop_url
 from integration.models import Store
-from sync.models import RecordMapping
-
-ADMIN_PATHS = {Order: ("orders", "orders"), Cart: ("carts", "checkouts")}
+from sync import mappings
+from sync.adapters import for_model
 
 
 def shopify_links(record) -> list[tuple[str, str]]:
-    kind = ADMIN_PATHS.get(type(record))
-    if kind is None:
+    adapter = for_model(type(record))
+    store_domain = getattr(record, "source_store", None)
+    if adapter is None or not store_domain:
         return []
-    object_type, path = kind
-    store = Store.objects.filter(shop_domain=record.source_store).first()
+    store = Store.objects.filter(shop_domain=store_domain).first()
     if store is None:
         return []
-    mapping = RecordMapping.objects.filter(
-        store=store, object_type=object_type, crm_id=record.pk
-    ).first()
+    mapping = mappings.of_store(store, adapter.object_type).filter(crm_id=record.pk).first()
     if mapping is None:
         return []
-    return [("Open in Shopify", f"{shop_url(store.shop_domain)}/admin/{path}/{mapping.shopify_id}")]
+    url = f"{shop_url(store.shop_domain)}/admin/{adapter.admin_path}/{mapping.shopify_id}"
+    return [("Open in Shopify", url)]

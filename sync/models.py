@@ -5,19 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from integration.models import Store
-from sync import fieldmaps
-
-
-class ObjectType(models.TextChoices):
-    CONTACTS = "contacts", "Contacts"
-    COMPANIES = "companies", "Companies"
-    PRODUCTS = "products", "Products"
-    ORDERS = "orders", "Orders"
-    CARTS = "carts", "Carts"
-
-
-# Mapped alongside products: each Shopify variant is a CRM ProductVariant.
-VARIANTS = "variants"
+from sync.registry import ADAPTERS, object_choices
 
 
 class SyncState(models.TextChoices):
@@ -48,7 +36,7 @@ class SyncSetting(models.Model):
     """One object pair of one store: whether it syncs, how, and how far reconciliation got."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="sync_settings")
-    object_type = models.CharField(max_length=16, choices=ObjectType)
+    object_type = models.CharField(max_length=16, choices=object_choices)
     enabled = models.BooleanField(default=False)
     state = models.CharField(max_length=16, choices=SyncState, default=SyncState.OFF)
     direction = models.CharField(max_length=16, choices=Direction, default=Direction.TO_CRM)
@@ -86,6 +74,19 @@ class SyncSetting(models.Model):
 
     def __str__(self):
         return f"{self.store}: {self.get_object_type_display()}"
+
+    @property
+    def pushes(self) -> bool:
+        """Whether CRM changes of this sync's records go to Shopify."""
+        adapter = ADAPTERS.get(self.object_type)
+        return (
+            adapter is not None
+            and adapter.two_way
+            and self.enabled
+            and self.state != SyncState.OFF
+            and self.direction in (Direction.TWO_WAY, Direction.TO_SHOPIFY)
+            and self.store.has_access_token
+        )
 
 
 class MappingState(models.TextChoices):
@@ -160,7 +161,7 @@ class RunStatus(models.TextChoices):
 
 class SyncRun(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="sync_runs")
-    object_type = models.CharField(max_length=16, choices=ObjectType)
+    object_type = models.CharField(max_length=16, choices=object_choices)
     kind = models.CharField(max_length=16, choices=RunKind)
     status = models.CharField(max_length=16, choices=RunStatus, default=RunStatus.PENDING)
     seen = models.PositiveIntegerField(default=0)
@@ -231,7 +232,13 @@ class SyncIssue(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["store", "object_type", "shopify_id"], name="sync_issue_one_per_record"
-            )
+            ),
+            # A refused push has no Shopify id: one issue per CRM record.
+            models.UniqueConstraint(
+                fields=["store", "object_type", "crm_id"],
+                condition=Q(direction="outbound"),
+                name="sync_issue_one_per_pushed_record",
+            ),
         ]
 
     def __str__(self):
@@ -274,16 +281,32 @@ class WebhookDelivery(models.Model):
         return f"{self.topic} from {self.store_id} ({self.webhook_id})"
 
 
+class MapDirection(models.TextChoices):
+    BOTH = "both", "Both ways"
+    TO_CRM = "to_crm", "Shopify → CRM"
+    TO_SHOPIFY = "to_shopify", "CRM → Shopify"
+
+    @property
+    def inbound(self) -> bool:
+        return self in (MapDirection.BOTH, MapDirection.TO_CRM)
+
+    @property
+    def outbound(self) -> bool:
+        return self in (MapDirection.BOTH, MapDirection.TO_SHOPIFY)
+
+    @property
+    def arrow(self) -> str:
+        return {"both": "⇄", "to_crm": "←", "to_shopify": "→"}[self.value]
+
+
 class FieldMapping(models.Model):
-    """One CRM field ⇄ one Shopify field of a sync, and which way it flows. The defaults
-    (fieldmaps.DEFAULTS) are rows too: they can be turned off, not deleted."""
+    """One CRM field ⇄ one Shopify field of a sync, and which way it flows. The defaults (the
+    pair's `default_maps`) are rows too: they can be turned off, not deleted."""
 
     setting = models.ForeignKey(SyncSetting, on_delete=models.CASCADE, related_name="field_maps")
     crm_field = models.CharField(max_length=64)
     shopify_field = models.CharField(max_length=64)
-    direction = models.CharField(
-        max_length=16, choices=fieldmaps.DIRECTIONS, default=fieldmaps.BOTH
-    )
+    direction = models.CharField(max_length=16, choices=MapDirection, default=MapDirection.BOTH)
     enabled = models.BooleanField(default=True)
     is_default = models.BooleanField(default=False)
 
@@ -296,5 +319,4 @@ class FieldMapping(models.Model):
         ]
 
     def __str__(self):
-        arrow = {fieldmaps.BOTH: "⇄", fieldmaps.TO_CRM: "←", fieldmaps.TO_SHOPIFY: "→"}
-        return f"{self.crm_field} {arrow[self.direction]} {self.shopify_field}"
+        return f"{self.crm_field} {MapDirection(self.direction).arrow} {self.shopify_field}"

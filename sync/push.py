@@ -1,6 +1,7 @@
 """CRM → Shopify for contacts, companies and products.
 
-A CRM change queues a push of that record (services.enqueue_push, coalesced per record). The
+A CRM change queues a push of that record (services.crm_record_changed, coalesced per record
+and store). The
 push reads the Shopify record, merges both sides field by field against the values they held
 after the last sync (`RecordMapping.synced_values`), writes what the CRM lacks, sends Shopify
 only the fields that differ and go that way, and keeps the fingerprint of the record Shopify
@@ -20,20 +21,17 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from config import queues
 from integration.client import ShopifyClient, ShopifyUserError
-from sync import fieldmaps
+from sync import fieldmaps, issues, mappings
 from sync.adapters import ADAPTERS
 from sync.adapters.base import digest
-from sync.models import (
-    ConflictRule,
-    Direction,
-    IssueDirection,
-    MappingState,
-    RecordMapping,
-    SyncIssue,
-    SyncSetting,
-    SyncState,
-)
+from sync.models import ConflictRule, MapDirection, MappingState, SyncSetting
+
+# A push still pending after this long never finished (Shopify down past the retries, a lost
+# job): the sweep queues it again, this many at a time.
+STALE_AFTER = timezone.timedelta(minutes=2)
+SWEEP_LIMIT = 1000
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +50,9 @@ def merge(maps, crm: dict, shopify: dict, base: dict, *, crm_wins_conflicts: boo
     for mapping in maps:
         ours, theirs = crm.get(mapping.crm_field, ""), shopify.get(mapping.shopify_field, "")
         last = base.get(mapping.shopify_field)
-        can_pull = fieldmaps.inbound(mapping.direction)
-        can_push = fieldmaps.outbound(mapping.direction) and _writable(mapping)
+        direction = MapDirection(mapping.direction)
+        can_pull = direction.inbound
+        can_push = direction.outbound and _writable(mapping)
         if ours == theirs:
             value = ours
         elif _crm_side_wins(can_pull, can_push, ours, theirs, last, crm_wins_conflicts):
@@ -85,40 +84,29 @@ def _winner(winner, other):
 
 
 def _writable(mapping) -> bool:
-    spec = fieldmaps.SHOPIFY_FIELDS[mapping.setting.object_type].get(mapping.shopify_field)
-    return bool(spec and spec.input_key)
-
-
-def pushes(setting: SyncSetting) -> bool:
-    return (
-        setting.enabled
-        and setting.state != SyncState.OFF
-        and setting.direction in (Direction.TWO_WAY, Direction.TO_SHOPIFY)
-        and setting.object_type in fieldmaps.DEFAULTS
-        and setting.store.has_access_token
-    )
+    return bool(ADAPTERS[mapping.setting.object_type].input_key(mapping.shopify_field))
 
 
 def push_record(setting_id: int, crm_id: int) -> str:
-    """Push one CRM record to one store. Returns what happened, for logs and tests."""
+    """The job: push one CRM record to one store. Returns what happened, for logs and
+    tests."""
+    outcome = _push(setting_id, crm_id)
+    log.info("push of record %s (sync %s): %s", crm_id, setting_id, outcome)
+    return outcome
+
+
+def _push(setting_id: int, crm_id: int) -> str:
     setting = SyncSetting.objects.select_related("store").filter(pk=setting_id).first()
-    if setting is None or not pushes(setting):
+    if setting is None or not setting.pushes:
         _done(setting, crm_id)
         return "not pushed: the sync does not push"
     adapter = ADAPTERS[setting.object_type]
     record = adapter.model.objects.filter(pk=crm_id).first()
     if record is None:
         return "not pushed: deleted in the CRM (Shopify keeps its record)"
-    maps = fieldmaps.active(setting)
+    maps = adapter.active_maps(setting)
     crm_values = {m.crm_field: fieldmaps.normal(getattr(record, m.crm_field)) for m in maps}
-    mapping = (
-        RecordMapping.objects.filter(
-            store=setting.store, object_type=setting.object_type, crm_id=crm_id
-        )
-        .exclude(state=MappingState.DELETED)
-        .order_by("-is_primary", "id")
-        .first()
-    )
+    mapping = mappings.push_target(setting.store, setting.object_type, crm_id)
     client = ShopifyClient.for_store(setting.store)
     try:
         if mapping is None:
@@ -134,25 +122,25 @@ def _create(setting, adapter, client, maps, record, crm_values) -> str:
     if reason:
         return f"not created in Shopify: {reason}"
     values = {
-        _input_key(m): crm_values[m.crm_field]
+        adapter.input_key(m.shopify_field): crm_values[m.crm_field]
         for m in maps
-        if fieldmaps.outbound(m.direction)
+        if MapDirection(m.direction).outbound
         and _writable(m)
         and not fieldmaps.blank(crm_values[m.crm_field])
     }
     node = adapter.push(client, None, values)
     parsed = adapter.parse(node)
-    shopify = fieldmaps.shopify_values(setting.object_type, parsed.fields)
+    shopify = adapter.shopify_values(parsed.fields)
     result = merge(maps, crm_values, shopify, {}, crm_wins_conflicts=True)
     with transaction.atomic():
         _write_crm(adapter, record, result.to_crm)
-        RecordMapping.objects.update_or_create(
-            store=setting.store,
-            object_type=setting.object_type,
-            shopify_id=parsed.shopify_id,
-            defaults=_synced(parsed, result, values, crm_id=record.pk),
+        mappings.save_pushed(
+            setting.store,
+            setting.object_type,
+            parsed.shopify_id,
+            _synced(parsed, result, values, crm_id=record.pk),
         )
-        _resolve(setting, record.pk)
+        issues.resolve_outbound(setting, record.pk)
     return f"created in Shopify as {parsed.shopify_id}"
 
 
@@ -162,14 +150,14 @@ def _update(setting, adapter, client, maps, record, crm_values, mapping) -> str:
         _done(setting, record.pk)
         return "not pushed: gone from Shopify"
     parsed = adapter.parse(node)
-    shopify = fieldmaps.shopify_values(setting.object_type, parsed.fields)
+    shopify = adapter.shopify_values(parsed.fields)
     crm_newer = bool(parsed.updated_at and record.updated_at > parsed.updated_at)
     rule = setting.conflict_rule
     crm_wins = rule == ConflictRule.CRM_WINS or (rule == ConflictRule.MOST_RECENT and crm_newer)
     result = merge(maps, crm_values, shopify, mapping.synced_values, crm_wins_conflicts=crm_wins)
     sent = {}
     if result.to_shopify:
-        sent = {_input_key_for(setting, key): value for key, value in result.to_shopify.items()}
+        sent = {adapter.input_key(key): value for key, value in result.to_shopify.items()}
         node = adapter.push(client, mapping.shopify_id, sent)
         parsed = adapter.parse(node)
     children = adapter.push_children(client, setting.store, record, node)
@@ -177,10 +165,13 @@ def _update(setting, adapter, client, maps, record, crm_values, mapping) -> str:
         node, parsed = children, adapter.parse(children)
     with transaction.atomic():
         _write_crm(adapter, record, result.to_crm)
-        RecordMapping.objects.filter(pk=mapping.pk).update(
-            **_synced(parsed, result, sent, crm_id=record.pk, previous=mapping)
+        mappings.save_pushed(
+            setting.store,
+            setting.object_type,
+            mapping.shopify_id,
+            _synced(parsed, result, sent, crm_id=record.pk, previous=mapping),
         )
-        _resolve(setting, record.pk)
+        issues.resolve_outbound(setting, record.pk)
     if not result.to_shopify and not result.to_crm and children is None:
         return "in sync already"
     return f"sent {sorted(result.to_shopify)}, took {sorted(result.to_crm)}"
@@ -212,55 +203,33 @@ def _write_crm(adapter, record, values: dict):
     adapter.model.objects.filter(pk=record.pk).update(**converted, updated_at=timezone.now())
 
 
-def _input_key(mapping) -> str:
-    return fieldmaps.SHOPIFY_FIELDS[mapping.setting.object_type][mapping.shopify_field].input_key
-
-
-def _input_key_for(setting, shopify_field: str) -> str:
-    return fieldmaps.SHOPIFY_FIELDS[setting.object_type][shopify_field].input_key
-
-
 def _done(setting, crm_id):
     if setting is not None:
-        RecordMapping.objects.filter(
-            store=setting.store, object_type=setting.object_type, crm_id=crm_id
-        ).update(push_pending=False)
+        mappings.push_settled(setting.store, setting.object_type, crm_id)
 
 
 def _failed(setting, crm_id, shopify_id, message, values):
     """Shopify refused the change: a failing record with Shopify's words, visible in the
     admin; the next change (or a resync) tries again."""
     log.info("push of %s %s refused: %s", setting, crm_id, message)
-    issue = SyncIssue.objects.filter(
-        store=setting.store,
-        object_type=setting.object_type,
-        crm_id=crm_id,
-        direction=IssueDirection.OUTBOUND,
-    ).first()
-    if issue is None:
-        SyncIssue.objects.create(
-            store=setting.store,
-            object_type=setting.object_type,
-            crm_id=crm_id,
-            shopify_id=None,
-            direction=IssueDirection.OUTBOUND,
-            error=message[:2000],
-            payload=values,
-        )
-    else:
-        issue.error, issue.payload, issue.resolved_at = message[:2000], values, None
-        issue.attempts += 1
-        issue.save(update_fields=["error", "payload", "resolved_at", "attempts", "last_seen_at"])
-    RecordMapping.objects.filter(
-        store=setting.store, object_type=setting.object_type, crm_id=crm_id
-    ).update(push_pending=False, state=MappingState.FAILING, reason=message[:2000])
+    issues.record_outbound(setting, crm_id, message, values)
+    mappings.push_settled(
+        setting.store,
+        setting.object_type,
+        crm_id,
+        state=MappingState.FAILING,
+        reason=message[: issues.MAX_ERROR_LENGTH],
+    )
 
 
-def _resolve(setting, crm_id):
-    SyncIssue.objects.filter(
-        store=setting.store,
-        object_type=setting.object_type,
-        crm_id=crm_id,
-        direction=IssueDirection.OUTBOUND,
-        resolved_at__isnull=True,
-    ).update(resolved_at=timezone.now())
+def requeue_waiting() -> None:
+    """Cron, every minute: a CRM change whose push never finished is queued again."""
+    waiting = mappings.waiting_pushes(timezone.now() - STALE_AFTER, SWEEP_LIMIT)
+    syncs = {
+        (setting.store_id, setting.object_type): setting
+        for setting in SyncSetting.objects.enabled()
+    }
+    for store_id, object_type, crm_id in waiting:
+        setting = syncs.get((store_id, object_type))
+        if setting is not None:
+            queues.enqueue("push_record", setting.pk, crm_id, once=True)

@@ -1,5 +1,6 @@
 """Runs over a whole object: the initial sync (and resyncs) through a bulk operation, the
-reconciliation sweep over recent changes, and the nightly drift check.
+reconciliation of recent changes, the nightly drift check, re-staging the orders; and the cron
+entries that start them and restart those whose worker died.
 
 A bulk run saves its checkpoint — the bulk operation and the JSONL line to resume from — in
 the same transaction as each batch it applies, so a worker killed at any moment resumes where
@@ -16,24 +17,16 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from config import queues
+from crm import services as crm
 from crm.models import Order
-from crm.signals import store_records_changed
+from integration import ids
 from integration.client import ShopifyClient, ShopifyError, ShopifyUserError
 from integration.documents import operation
-from sync import derived, engine, stages
+from sync import engine, mappings, stages
 from sync.adapters import ADAPTERS
-from sync.adapters.orders import record_stage_changes
-from sync.models import (
-    MappingState,
-    RecordMapping,
-    RunKind,
-    RunStatus,
-    SyncRun,
-    SyncSetting,
-    SyncState,
-)
+from sync.models import MappingState, RunKind, RunStatus, SyncRun, SyncSetting, SyncState
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +47,9 @@ BUSY_WAIT_SECONDS = 120
 # What bulkOperationRunQuery answers while the app's bulk queries on the shop are at their limit
 # (OPERATION_IN_PROGRESS is what versions before 2026-01 said).
 BUSY_CODES = {"LIMIT_REACHED", "OPERATION_IN_PROGRESS"}
+# A run that waits for Shopify to have room goes on this much later; a drift check likewise.
+DEFERRED_RUN_DELAY = 30
+DEFERRED_DRIFT_DELAY = 60
 
 
 class RunTakenOver(Exception):
@@ -81,7 +77,17 @@ def heartbeat(run: SyncRun):
 
 
 def run_bulk(run_id: int):
-    """An initial sync or a resync: the whole object through one bulk operation."""
+    """The job of a bulk run: an initial sync or a resync (the whole object through one bulk
+    operation), or a re-staging of the orders. Waits for Shopify in a later job when Shopify
+    runs as many bulk queries as it allows."""
+    try:
+        _run(run_id)
+    except RunDeferred as deferred:
+        log.info("sync run %s waits for Shopify: %s", run_id, deferred)
+        queues.enqueue("run_bulk", run_id, delay=DEFERRED_RUN_DELAY)
+
+
+def _run(run_id: int):
     run = claim(run_id)
     if run is None:
         return
@@ -132,13 +138,13 @@ def _run_bulk(run: SyncRun, setting: SyncSetting):
         run.checkpoint = checkpoint
     SyncRun.objects.filter(pk=run.pk).update(total=int(bulk["rootObjectCount"]))
     if bulk["url"]:  # no url: the object has no records at all
-        with derived.deferred():
-            _apply_file(run, setting, client, bulk["url"], checkpoint)
+        _apply_file(run, setting, client, bulk["url"], checkpoint)
+    # The derived data the batches left to the end (defer=True), for the whole store.
     adapter.after_bulk(run.store)
     finished_at = timezone.now()
     with transaction.atomic():
         _finish(run, RunStatus.SUCCEEDED)
-        watermark = _moment(bulk.get("createdAt")) or run.started_at or finished_at
+        watermark = ids.moment(bulk.get("createdAt")) or run.started_at or finished_at
         SyncSetting.objects.filter(pk=setting.pk).update(
             state=SyncState.ON, error="", watermark=watermark, last_reconciled_at=finished_at
         )
@@ -179,9 +185,9 @@ def _restage(run: SyncRun, setting: SyncSetting):
             by_stage = {}
             for order_id, _, stage, _ in moves:
                 by_stage.setdefault(stage, []).append(order_id)
-            for stage, ids in by_stage.items():
-                Order.objects.filter(pk__any=ids).update(pipeline_stage_id=stage)
-            record_stage_changes(moves, timezone.now())
+            for stage, order_ids in by_stage.items():
+                Order.objects.filter(pk__any=order_ids).update(pipeline_stage_id=stage)
+            crm.record_stage_changes(moves, timezone.now())
             moved = SyncRun.objects.filter(
                 pk=run.pk, status=RunStatus.RUNNING, checkpoint=run.checkpoint
             ).update(
@@ -194,7 +200,7 @@ def _restage(run: SyncRun, setting: SyncSetting):
             if not moved:
                 raise RunTakenOver(f"{run} moved on without this worker")
         run.checkpoint = {"last_id": last}
-    store_records_changed.send(sender=SyncRun, store=run.store.shop_domain)  # stage counts
+    crm.orders_restaged(run.store.shop_domain)
     _finish(run, RunStatus.SUCCEEDED)
 
 
@@ -267,7 +273,9 @@ def _apply(run: SyncRun, setting: SyncSetting, nodes: list[dict], next_line: int
     dead), this batch is rolled back and this worker stops."""
     with transaction.atomic():
         _commit_without_waiting_for_disk()
-        counts = engine.apply_batch(setting, engine.parse_nodes(setting, nodes), force=_forced(run))
+        counts = engine.apply_batch(
+            setting, engine.parse_nodes(setting, nodes), force=_forced(run), defer=True
+        )
         moved = SyncRun.objects.filter(
             pk=run.pk, status=RunStatus.RUNNING, checkpoint=run.checkpoint
         ).update(
@@ -284,9 +292,8 @@ def _commit_without_waiting_for_disk():
     """A batch and its checkpoint commit together, so a batch PostgreSQL loses in a crash
     (at most a fraction of a second of commits) is lost with its checkpoint and simply read
     again: the run need not wait for each commit to reach the disk."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _forced(run: SyncRun) -> bool:
@@ -311,14 +318,10 @@ def _fail(run: SyncRun, setting: SyncSetting, error: str):
     SyncSetting.objects.filter(pk=setting.pk).update(state=SyncState.ERROR, error=error)
 
 
-def _moment(text: str | None):
-    return parse_datetime(text) if text else None
-
-
 def reconcile(setting_id: int):
-    """Read what changed in Shopify since the watermark (minus an overlap) and apply what the
-    CRM does not already have. An unchanged store costs one query and writes nothing but the
-    time of the sweep."""
+    """The job: read what changed in Shopify since the watermark (minus an overlap) and apply
+    what the CRM does not already have. An unchanged store costs one query and writes nothing
+    but the time of the sweep."""
     setting = SyncSetting.objects.select_related("store").filter(pk=setting_id).first()
     if setting is None or not setting.enabled or setting.state != SyncState.ON:
         return None
@@ -329,17 +332,12 @@ def reconcile(setting_id: int):
     since = setting.watermark - OVERLAP
     query = f"updated_at:>='{since.astimezone(datetime.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
     seen = {
-        int(node["id"].rsplit("/", 1)[1]): _moment(node["updatedAt"])
+        ids.number(node["id"]): ids.moment(node["updatedAt"])
         for node in client.paginate(
             adapter.document, {"query": query}, (adapter.root_field,), adapter.changes_operation
         )
     }
-    applied = {
-        mapping.shopify_id: mapping
-        for mapping in RecordMapping.objects.filter(
-            store=setting.store, object_type=setting.object_type, shopify_id__in=list(seen)
-        )
-    }
+    applied = mappings.by_shopify_id(setting.store, setting.object_type, seen)
     stale = [
         shopify_id
         for shopify_id, updated_at in seen.items()
@@ -370,9 +368,20 @@ def reconcile(setting_id: int):
 
 
 def check_drift(setting_id: int):
-    """Compare every id and update time in Shopify with the CRM's mappings (a bulk query of ids
-    only) and repair the differences: missing or stale records are read again, records Shopify
-    no longer has get the deletion rule. Records what it found."""
+    """The job: compare every id and update time in Shopify with the CRM's mappings (a bulk
+    query of ids only) and repair the differences. Waits for Shopify in a later job when Shopify
+    runs as many bulk queries as it allows."""
+    try:
+        return _check_drift(setting_id)
+    except RunDeferred as deferred:
+        log.info("drift check of sync %s waits for Shopify: %s", setting_id, deferred)
+        queues.enqueue("check_drift", setting_id, once=True, delay=DEFERRED_DRIFT_DELAY)
+        return None
+
+
+def _check_drift(setting_id: int):
+    """Missing or stale records are read again, records Shopify no longer has get the
+    deletion rule. Records what it found."""
     setting = SyncSetting.objects.select_related("store").filter(pk=setting_id).first()
     if setting is None or not setting.enabled or setting.state != SyncState.ON:
         return None
@@ -391,7 +400,7 @@ def check_drift(setting_id: int):
         shopify = {}
         if bulk["status"] == "COMPLETED" and bulk["url"]:
             for _, line in client.stream_jsonl(bulk["url"]):
-                shopify[int(line["id"].rsplit("/", 1)[1])] = _moment(line.get("updatedAt"))
+                shopify[ids.number(line["id"])] = ids.moment(line.get("updatedAt"))
         elif bulk["status"] != "COMPLETED":
             raise ShopifyError(f"the bulk operation ended {bulk['status']}")
     except RunDeferred:
@@ -403,9 +412,9 @@ def check_drift(setting_id: int):
         return run
     mapped = {
         mapping.shopify_id: mapping
-        for mapping in RecordMapping.objects.filter(
-            store=setting.store, object_type=setting.object_type
-        ).exclude(state=MappingState.DELETED)
+        for mapping in mappings.of_store(setting.store, setting.object_type).exclude(
+            state=MappingState.DELETED
+        )
     }
     missing = [
         shopify_id
@@ -425,3 +434,51 @@ def check_drift(setting_id: int):
     _add_counts(run, counts, total=len(shopify), summary=summary)
     _finish(run, RunStatus.SUCCEEDED)
     return run
+
+
+# Cron entries (sync.cron) ---------------------------------------------------------------------
+
+
+def reconcile_due() -> None:
+    """Every minute: reconcile each sync that is on whose interval has passed."""
+    now = timezone.now()
+    for setting in SyncSetting.objects.enabled().filter(state=SyncState.ON):
+        last = setting.last_reconciled_at
+        if last is None or (now - last).total_seconds() >= setting.reconcile_interval:
+            queues.enqueue("reconcile", setting.pk, once=True)
+
+
+def restart_stalled() -> None:
+    """Every minute: bulk runs waiting for Shopify, or whose worker died (no heartbeat), go
+    on. A second job for a run is harmless: only one can claim it."""
+    stale = timezone.now() - STALE_AFTER
+    for run in SyncRun.objects.filter(
+        kind__in=[RunKind.INITIAL, RunKind.RESYNC, RunKind.RESTAGE],
+        status__in=[RunStatus.PENDING, RunStatus.RUNNING],
+    ):
+        if run.status == RunStatus.PENDING or (run.heartbeat_at or run.created_at) < stale:
+            queues.enqueue("run_bulk", run.pk)
+
+
+def fail_abandoned() -> None:
+    """Every minute: a reconciliation or drift check whose worker died would say "running"
+    for ever; past its job's time limit it surely is not. (The next sweep or night does its
+    work again.)"""
+    now = timezone.now()
+    for kind, job in ((RunKind.RECONCILE, "reconcile"), (RunKind.DRIFT, "check_drift")):
+        limit = timezone.timedelta(seconds=queues.JOBS[job].timeout)
+        SyncRun.objects.filter(
+            kind=kind, status=RunStatus.RUNNING, started_at__lt=now - limit
+        ).update(
+            status=RunStatus.FAILED,
+            finished_at=now,
+            error="The worker stopped before the run finished.",
+        )
+
+
+def check_drift_everywhere() -> None:
+    """Every night: compare every sync that is on with Shopify, ids and counts."""
+    for setting_id in (
+        SyncSetting.objects.enabled().filter(state=SyncState.ON).values_list("pk", flat=True)
+    ):
+        queues.enqueue("check_drift", setting_id, once=True)

@@ -8,65 +8,41 @@ it up again creates nothing twice.
 
 from __future__ import annotations
 
-import datetime
-
 from django.db import transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
-from crm.models import FinancialStatus, Order, OrderStatus, Pipeline, PipelineStage
+from crm.models import Order, OrderStatus, Pipeline, PipelineStage
 from integration.client import ShopifyClient, ShopifyError
-from sync import fieldmaps, services, stages
-from sync.models import (
-    ConflictRule,
-    Direction,
-    FieldMapping,
-    MappingState,
-    ObjectType,
-    RecordMapping,
-    SyncSetting,
-)
+from sync import fieldmaps, mappings, services, stages
+from sync.adapters import ADAPTERS
+from sync.models import ConflictRule, Direction, FieldMapping, MappingState, SyncSetting
 
-TWO_WAY = set(fieldmaps.DEFAULTS)
-FINANCIAL_STATUSES = FinancialStatus.choices
 ORDER_STATUS_LABELS = dict(OrderStatus.choices)
-CART_STATUSES = [("abandoned", "Abandoned"), ("recovered", "Recovered")]
-COUNT_QUERIES = {
-    "contacts": "customersCount",
-    "companies": "companiesCount",
-    "products": "productsCount",
-    "orders": "ordersCount",
-    "carts": "abandonedCheckoutsCount",
-}
-
-
-def directions(object_type: str) -> list[tuple[str, str]]:
-    if object_type in TWO_WAY:
-        return list(Direction.choices)
-    return [(Direction.TO_CRM, Direction.TO_CRM.label)]
 
 
 def start_draft(store, object_type: str) -> dict:
     """The choices to start from: the sync's own, or a new sync's defaults."""
+    adapter = ADAPTERS[object_type]
     setting = SyncSetting.objects.filter(store=store, object_type=object_type).first()
     if setting is None:
         setting = SyncSetting(
             store=store,
             object_type=object_type,
-            direction=Direction.TWO_WAY if object_type in TWO_WAY else Direction.TO_CRM,
-            filters=dict(services.DEFAULT_FILTERS.get(object_type, {})),
+            direction=adapter.default_direction(),
+            filters=adapter.default_filters(),
         )
         maps = [
             {
                 "crm_field": crm_field,
                 "shopify_field": shopify_field,
-                "direction": fieldmaps.default_direction(object_type, shopify_field),
+                "direction": adapter.map_direction(shopify_field),
                 "enabled": True,
                 "is_default": True,
             }
-            for crm_field, shopify_field in fieldmaps.DEFAULTS.get(object_type, [])
+            for crm_field, shopify_field in adapter.default_maps
         ]
     else:
-        fieldmaps.ensure_defaults(setting)
+        adapter.ensure_default_maps(setting)
         maps = [
             {
                 "crm_field": m.crm_field,
@@ -85,7 +61,7 @@ def start_draft(store, object_type: str) -> dict:
         "maps": maps,
         "existing": setting.pk is not None,
     }
-    if object_type == ObjectType.ORDERS:
+    if object_type == "orders":
         pipeline = stages.pipeline_of(setting if setting.pk else None)
         mapping = stages.mapping_for(setting if setting.pk else None)
         draft["pipeline"] = pipeline.pk if pipeline else None
@@ -162,17 +138,17 @@ def restage_preview(store, draft: dict) -> list[tuple[str, int]]:
 
 def map_problems(object_type: str, maps: list[dict]) -> list[str]:
     """What is wrong with a set of field mappings, one sentence each (empty: nothing)."""
+    adapter = ADAPTERS[object_type]
     problems = []
-    required = fieldmaps.REQUIRED.get(object_type, set())
     kept = []
     for item in maps:
-        if item["is_default"] and item["crm_field"] in required and not item["enabled"]:
-            label = fieldmaps.crm_fields(object_type)[item["crm_field"]].label
+        if item["is_default"] and item["crm_field"] in adapter.matched_by and not item["enabled"]:
+            label = adapter.crm_fields[item["crm_field"]].label
             problems.append(f"{label} cannot be turned off: records are matched by it.")
         if not item["enabled"]:
             continue
         found = fieldmaps.problem(
-            object_type, item["crm_field"], item["shopify_field"], item["direction"], kept
+            adapter, item["crm_field"], item["shopify_field"], item["direction"], kept
         )
         if found:
             problems.append(found)
@@ -181,31 +157,30 @@ def map_problems(object_type: str, maps: list[dict]) -> list[str]:
 
 
 def filter_problems(object_type: str, filters: dict) -> list[str]:
-    since = filters.get("created_since")
-    if since:
-        try:
-            day = datetime.date.fromisoformat(since)
-        except ValueError:
-            return [f"{since!r} is not a date (YYYY-MM-DD)."]
-        if day > datetime.date.today():
-            return [f"Created since {since} is in the future: nothing would sync."]
-    return []
+    problems = (f.problem(filters.get(f.key)) for f in ADAPTERS[object_type].filters)
+    return [problem for problem in problems if problem]
+
+
+def describe_filters(object_type: str, filters: dict) -> list[str]:
+    """The filters as the Review page says them."""
+    adapter = ADAPTERS[object_type]
+    described = (f.describe(filters.get(f.key, f.default)) for f in adapter.filters)
+    return [line for line in described if line] or ["Everything"]
 
 
 def count_in_shopify(store, object_type: str, filters: dict) -> int | None:
     """How many records Shopify has that the date filter lets through (one cheap count
     query); None when Shopify cannot say now."""
-    field = COUNT_QUERIES[object_type]
-    query = ""
-    if filters.get("created_since") and object_type in ("orders", "carts"):
-        query = f"created_at:>={filters['created_since']}"
-    arguments = "(query: $query)" if object_type != "companies" else ""
-    variables = "($query: String)" if object_type != "companies" else ""
-    document = f"query Count{variables} {{ {field}{arguments} {{ count precision }} }}"
+    adapter = ADAPTERS[object_type]
+    field = adapter.count_field
+    if adapter.count_takes_query:
+        since = filters.get("created_since")
+        document = f"query Count($query: String) {{ {field}(query: $query) {{ count precision }} }}"
+        variables = {"query": f"created_at:>={since}" if since else ""}
+    else:
+        document, variables = f"query Count {{ {field} {{ count precision }} }}", {}
     try:
-        data = ShopifyClient.for_store(store).execute(
-            document, {"query": query} if object_type != "companies" else {}
-        )
+        data = ShopifyClient.for_store(store).execute(document, variables)
     except ShopifyError:
         return None
     return int(data[field]["count"])
@@ -214,7 +189,7 @@ def count_in_shopify(store, object_type: str, filters: dict) -> int | None:
 def review(store, draft: dict) -> dict:
     object_type = draft["object_type"]
     in_shopify = count_in_shopify(store, object_type, draft["filters"])
-    mapped = RecordMapping.objects.filter(store=store, object_type=object_type)
+    mapped = mappings.of_store(store, object_type)
     return {
         "in_shopify": in_shopify,
         "already_synced": mapped.filter(state=MappingState.SYNCED).count(),
@@ -235,7 +210,8 @@ def save(store, draft: dict):
     )
     if problems:
         raise ValueError(" ".join(problems))
-    allowed = {value for value, _ in directions(object_type)}
+    adapter = ADAPTERS[object_type]
+    allowed = {value for value, _ in adapter.directions()}
     direction = draft["direction"] if draft["direction"] in allowed else Direction.TO_CRM
     setting, _ = SyncSetting.objects.select_for_update().get_or_create(
         store=store, object_type=object_type
@@ -245,14 +221,14 @@ def save(store, draft: dict):
     setting.conflict_rule = draft["conflict_rule"] or ConflictRule.MOST_RECENT
     setting.filters = draft["filters"]
     fields = ["direction", "conflict_rule", "filters", "updated_at"]
-    if object_type == ObjectType.ORDERS:
+    if object_type == "orders":
         setting.pipeline_id = draft.get("pipeline")
         setting.stage_mapping = stage_mapping_of(draft)
         fields += ["pipeline", "stage_mapping"]
     setting.save(update_fields=fields)
-    if object_type in fieldmaps.SHOPIFY_FIELDS:
-        _save_maps(setting, draft["maps"])
-    if object_type == ObjectType.ORDERS:
+    if adapter.shopify_fields:
+        _save_maps(adapter, setting, draft["maps"])
+    if object_type == "orders":
         # The orders already in the CRM move to their stages now, with progress.
         services.restage_orders(store=store)
         if setting.enabled and not filters_changed:
@@ -262,8 +238,8 @@ def save(store, draft: dict):
     return services.turn_on(store=store, object_type=object_type)
 
 
-def _save_maps(setting, maps: list[dict]):
-    fieldmaps.ensure_defaults(setting)
+def _save_maps(adapter, setting, maps: list[dict]):
+    adapter.ensure_default_maps(setting)
     setting.field_maps.filter(is_default=False).delete()
     for item in maps:
         if item["is_default"]:
@@ -289,4 +265,4 @@ def delete(store, object_type: str):
 def object_choices(store) -> list[tuple[str, str, bool]]:
     """(object, label, set up already) for the "Set up your sync" step."""
     existing = set(SyncSetting.objects.filter(store=store).values_list("object_type", flat=True))
-    return [(value, label, value in existing) for value, label in ObjectType.choices]
+    return [(a.object_type, a.label, a.object_type in existing) for a in ADAPTERS.values()]

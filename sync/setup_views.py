@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 from crm.models import OrderStatus, Pipeline
 from integration.models import Store, StoreStatus
 from sync import fieldmaps, services, setup
-from sync.models import ConflictRule, ObjectType, SyncSetting
+from sync.adapters import ADAPTERS
+from sync.models import ConflictRule, MapDirection, SyncSetting
 
 STEPS = [("configure", "Configure"), ("limit", "Limit"), ("review", "Review")]
 
@@ -29,7 +30,7 @@ def _store(request, store_id) -> Store:
 
 
 def _object_type(object_type: str) -> str:
-    if object_type not in ObjectType.values:
+    if object_type not in ADAPTERS:
         raise Http404("No such object")
     return object_type
 
@@ -78,6 +79,7 @@ def choose(request, store_id):
 def configure(request, store_id, object_type):
     store = _store(request, store_id)
     object_type = _object_type(object_type)
+    adapter = ADAPTERS[object_type]
     fresh = request.method == "GET" and request.GET.get("edit") == "1"
     draft = _draft(request, store, object_type, fresh=fresh)
     problems = []
@@ -100,30 +102,30 @@ def configure(request, store_id, object_type):
             f"Configure the {object_type} sync",
             draft=draft,
             step="configure",
-            object_label=ObjectType(object_type).label,
+            object_label=adapter.label,
             problems=problems,
-            directions=setup.directions(object_type),
+            directions=adapter.directions(),
             conflict_rules=ConflictRule.choices,
-            map_rows=_map_rows(object_type, draft["maps"]),
-            map_directions=fieldmaps.DIRECTIONS
-            if object_type in setup.TWO_WAY
-            else [(fieldmaps.TO_CRM, "Shopify → CRM")],
-            crm_fields=sorted(fieldmaps.crm_fields(object_type).items()),
-            shopify_fields=sorted(fieldmaps.SHOPIFY_FIELDS.get(object_type, {}).items()),
-            two_way=object_type in setup.TWO_WAY,
-            mappable=object_type in fieldmaps.SHOPIFY_FIELDS,
+            map_rows=_map_rows(adapter, draft["maps"]),
+            map_directions=MapDirection.choices
+            if adapter.two_way
+            else [(MapDirection.TO_CRM, MapDirection.TO_CRM.label)],
+            crm_fields=sorted(adapter.mappable_crm_fields().items()),
+            shopify_fields=sorted(adapter.shopify_fields.items()),
+            two_way=adapter.two_way,
+            mappable=bool(adapter.shopify_fields),
         ),
     )
 
 
 def _read_configure(post, draft) -> dict:
     draft = {**draft}
-    allowed = {value for value, _ in setup.directions(draft["object_type"])}
+    allowed = {value for value, _ in ADAPTERS[draft["object_type"]].directions()}
     if post.get("direction") in allowed:
         draft["direction"] = post["direction"]
     if post.get("conflict_rule") in ConflictRule.values:
         draft["conflict_rule"] = post["conflict_rule"]
-    directions = {value for value, _ in fieldmaps.DIRECTIONS}
+    directions = set(MapDirection.values)
     maps = []
     for index, item in enumerate(draft["maps"]):
         if not item["is_default"] and post.get(f"map-{index}-delete"):
@@ -142,13 +144,16 @@ def _read_configure(post, draft) -> dict:
 
 def _add_mapping(post, draft) -> tuple[dict, str]:
     crm_field, shopify_field = post.get("new-crm_field", ""), post.get("new-shopify_field", "")
-    direction = post.get("new-direction", fieldmaps.BOTH)
+    direction = post.get("new-direction", MapDirection.BOTH)
+    if direction not in MapDirection.values:
+        return draft, "Choose which way the field flows."
     if not crm_field or not shopify_field:
         return draft, "Choose a CRM field and a Shopify field to map."
     others = [
         (m["crm_field"], m["shopify_field"], m["direction"]) for m in draft["maps"] if m["enabled"]
     ]
-    problem = fieldmaps.problem(draft["object_type"], crm_field, shopify_field, direction, others)
+    adapter = ADAPTERS[draft["object_type"]]
+    problem = fieldmaps.problem(adapter, crm_field, shopify_field, direction, others)
     if problem:
         return draft, problem
     new = {
@@ -161,10 +166,9 @@ def _add_mapping(post, draft) -> tuple[dict, str]:
     return {**draft, "maps": [*draft["maps"], new]}, ""
 
 
-def _map_rows(object_type, maps):
-    crm = fieldmaps.crm_fields(object_type)
-    shop = fieldmaps.SHOPIFY_FIELDS.get(object_type, {})
-    required = fieldmaps.REQUIRED.get(object_type, set())
+def _map_rows(adapter, maps):
+    crm = adapter.mappable_crm_fields()
+    shop = adapter.shopify_fields
     rows = []
     for index, item in enumerate(maps):
         spec = shop.get(item["shopify_field"])
@@ -175,7 +179,7 @@ def _map_rows(object_type, maps):
                 "crm_label": crm[item["crm_field"]].label if item["crm_field"] in crm else "?",
                 "shopify_label": spec.label if spec else "?",
                 "writable": bool(spec and spec.input_key),
-                "required": item["is_default"] and item["crm_field"] in required,
+                "required": item["is_default"] and item["crm_field"] in adapter.matched_by,
             }
         )
     return rows
@@ -184,11 +188,12 @@ def _map_rows(object_type, maps):
 def limit(request, store_id, object_type):
     store = _store(request, store_id)
     object_type = _object_type(object_type)
+    adapter = ADAPTERS[object_type]
     draft = _draft(request, store, object_type)
     problems = []
     if request.method == "POST":
-        draft = {**draft, "filters": _read_filters(request.POST, object_type)}
-        if object_type == ObjectType.ORDERS:
+        draft = {**draft, "filters": _read_filters(request.POST, adapter)}
+        if object_type == "orders":
             draft = _read_stages(request.POST, draft)
         problems = setup.filter_problems(object_type, draft["filters"])
         problems += setup.stage_problems(draft)
@@ -206,10 +211,13 @@ def limit(request, store_id, object_type):
             f"Limit the {object_type} sync",
             draft=draft,
             step="limit",
-            object_label=ObjectType(object_type).label,
+            object_label=adapter.label,
             problems=problems,
-            financial_statuses=setup.FINANCIAL_STATUSES,
-            cart_statuses=setup.CART_STATUSES,
+            filters=[
+                {"filter": f, "value": draft["filters"].get(f.key, f.default)}
+                for f in adapter.filters
+            ],
+            everything=adapter.unfiltered,
             pipelines=Pipeline.objects.all(),
             stage_rows=[
                 {"stage": stage, "status": draft.get("stage_statuses", {}).get(str(stage.pk), "")}
@@ -234,21 +242,9 @@ def _read_stages(post, draft) -> dict:
     return draft
 
 
-def _read_filters(post, object_type) -> dict:
-    if object_type == ObjectType.CONTACTS:
-        return {"require_email": bool(post.get("require_email"))}
-    if object_type == ObjectType.COMPANIES:
-        return {"require_name_or_domain": bool(post.get("require_name_or_domain"))}
-    filters = {}
-    if object_type in (ObjectType.ORDERS, ObjectType.CARTS):
-        since = post.get("created_since", "").strip()
-        if since:
-            filters["created_since"] = since
-        key = "financial_statuses" if object_type == ObjectType.ORDERS else "statuses"
-        chosen = post.getlist(key)
-        if chosen:
-            filters[key] = chosen
-    return filters
+def _read_filters(post, adapter) -> dict:
+    read = {f.key: f.read(post) for f in adapter.filters}
+    return {key: value for key, value in read.items() if value is not None}
 
 
 def review(request, store_id, object_type):
@@ -267,13 +263,11 @@ def review(request, store_id, object_type):
         request.session.pop(_key(store, object_type), None)
         messages.success(request, f"The {object_type} sync of {store} is saved; it is syncing now.")
         return redirect("admin:integration_store_change", store.pk)
-    crm, shop = (
-        fieldmaps.crm_fields(object_type),
-        fieldmaps.SHOPIFY_FIELDS.get(object_type, {}),
-    )
-    arrows = {fieldmaps.BOTH: "⇄", fieldmaps.TO_CRM: "←", fieldmaps.TO_SHOPIFY: "→"}
+    adapter = ADAPTERS[object_type]
+    crm, shop = adapter.mappable_crm_fields(), adapter.shopify_fields
     mapped = [
-        f"{crm[m['crm_field']].label} {arrows[m['direction']]} {shop[m['shopify_field']].label}"
+        f"{crm[m['crm_field']].label} {MapDirection(m['direction']).arrow} "
+        f"{shop[m['shopify_field']].label}"
         for m in draft["maps"]
         if m["enabled"] and m["crm_field"] in crm and m["shopify_field"] in shop
     ]
@@ -286,11 +280,13 @@ def review(request, store_id, object_type):
             f"Review the {object_type} sync",
             draft=draft,
             step="review",
-            object_label=ObjectType(object_type).label,
+            object_label=adapter.label,
             summary=setup.review(store, draft),
             mapped=mapped,
-            filters=_describe_filters(object_type, draft["filters"]),
-            direction_label=dict(setup.directions(object_type)).get(draft["direction"]),
+            filters=setup.describe_filters(object_type, draft["filters"]),
+            protected=sorted(set(adapter.protected_fields.values())),
+            matching_rule=adapter.matching_rule,
+            direction_label=dict(adapter.directions()).get(draft["direction"]),
             restage=setup.restage_preview(store, draft) if object_type == "orders" else None,
             stage_lines=_describe_stages(draft) if object_type == "orders" else [],
             conflict_label=ConflictRule(draft["conflict_rule"]).label,
@@ -307,28 +303,6 @@ def _describe_stages(draft) -> list[str]:
             for stage in setup.pipeline_stages(draft)
         )
     ]
-
-
-def _describe_filters(object_type, filters) -> list[str]:
-    lines = []
-    if object_type == ObjectType.CONTACTS:
-        lines.append(
-            "Only contacts with an email address"
-            if filters.get("require_email", True)
-            else "Contacts with or without an email address"
-        )
-    if object_type == ObjectType.COMPANIES:
-        lines.append(
-            "Only companies with a name or a domain"
-            if filters.get("require_name_or_domain", True)
-            else "Companies with or without a name"
-        )
-    if filters.get("created_since"):
-        lines.append(f"Created since {filters['created_since']}")
-    for key in ("financial_statuses", "statuses"):
-        if filters.get(key):
-            lines.append("Statuses: " + ", ".join(filters[key]))
-    return lines or ["Everything"]
 
 
 @require_POST
@@ -363,6 +337,6 @@ def store_syncs(store) -> list[dict]:
     """The rows of the store page's sync table: every object, set up or not."""
     settings = {setting.object_type: setting for setting in store.sync_settings.all()}
     return [
-        {"object_type": value, "label": label, "setting": settings.get(value)}
-        for value, label in ObjectType.choices
+        {"object_type": key, "label": adapter.label, "setting": settings.get(key)}
+        for key, adapter in ADAPTERS.items()
     ]

@@ -4,13 +4,13 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from config import queues
+from integration.ids import moment
 from integration.models import Store
 from integration.webhooks import signature_is_valid
-from sync import services
 from sync.models import WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -22,13 +22,6 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 def _header(request, name: str) -> str:
     """A Shopify header, with or without its `X-` prefix (newer deliveries drop it)."""
     return request.headers.get(f"X-Shopify-{name}") or request.headers.get(f"Shopify-{name}") or ""
-
-
-def _moment(text: str):
-    try:
-        return parse_datetime(text) if text else None
-    except ValueError:
-        return None
 
 
 @csrf_exempt
@@ -67,10 +60,11 @@ def receive(request):
                 topic=topic,
                 api_version=_header(request, "API-Version"),
                 body=text,
-                triggered_at=_moment(_header(request, "Triggered-At")),
+                triggered_at=moment(_header(request, "Triggered-At")),
             )
-            # Sent when the delivery row is committed, not before.
-            services.enqueue_deliveries(store.pk)
+            # One job takes every delivery of the store waiting (sync.deliveries); it is sent
+            # when the delivery row is committed, not before.
+            queues.enqueue("process_deliveries", store.pk, once=True)
     except IntegrityError:
         log.info("webhook %s (%s) seen before: dropped", webhook_id, topic)
     return HttpResponse(status=200)

@@ -1,9 +1,15 @@
 import importlib
 
+import django_rq
 import pytest
 import redis
 from django.apps import apps
 from django.conf import settings
+
+
+def queued(queue_name: str) -> list[tuple]:
+    """The jobs waiting in a queue, as (job name, *its arguments) (config.queues.JOBS)."""
+    return [(job.args[0], *job.args[2:]) for job in django_rq.get_queue(queue_name).jobs]
 
 
 @pytest.fixture

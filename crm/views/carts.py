@@ -7,9 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from crm import links, properties
+from crm import links, properties, services
 from crm.models import Cart, PropertyObjectType
-from crm.signals import store_records_changed
 from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
 from crm.views.filters import CartFilters
 from crm.views.listing import csv_response, page_of, query_without, sorted_by
@@ -88,9 +87,7 @@ def delete(request, cart_id):
     cart = get_object_or_404(Cart, pk=cart_id)
     if request.POST.get("confirm") != "delete":
         raise PermissionDenied("Confirm the deletion.")
-    # Reports derived from it are told before it goes (as for orders).
-    store_records_changed.send(sender=Cart, store=cart.source_store, cart_ids=[cart.pk])
-    cart.delete()
+    services.delete_carts([cart.pk])  # the reports follow
     messages.success(request, "The cart is deleted from the CRM (not from the store).")
     return redirect("crm:carts")
 

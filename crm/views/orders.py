@@ -8,10 +8,8 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from crm import links, properties
+from crm import links, properties, services
 from crm.models import Cart, Order, OrderLineItem, Pipeline, PropertyObjectType
-from crm.services import refresh_first_orders
-from crm.signals import store_records_changed
 from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
 from crm.views.filters import OrderFilters
 from crm.views.listing import csv_response, page_of, query_without, sorted_by
@@ -155,14 +153,8 @@ def delete(request, order_id):
     order = get_object_or_404(Order, pk=order_id)
     if request.POST.get("confirm") != order.name:
         raise PermissionDenied("Type the order's name to confirm.")
-    store = order.source_store
-    # Reports derived from it are told before it goes, and of any order that becomes its
-    # contact's first after.
-    store_records_changed.send(sender=Order, store=store, order_ids=[order.pk])
-    order.delete()
-    moved = refresh_first_orders(store, [order.contact_id])
-    if moved:
-        store_records_changed.send(sender=Order, store=store, order_ids=moved)
+    # Its contact's totals and the reports follow.
+    services.delete_orders([order.pk])
     messages.success(request, f"Order {order.name} is deleted from the CRM (not from the store).")
     return redirect("crm:orders")
 

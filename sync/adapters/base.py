@@ -1,23 +1,35 @@
-"""What every object pair's adapter provides, and the pieces they share.
+"""What an object pair is, and the pieces every pair shares.
 
-An adapter knows one Shopify object and the CRM record it becomes: its GraphQL document (a bulk
-query for the initial sync, a page of ids and update times for reconciliation, a read by ids for
-webhooks and resyncs), one parser from a GraphQL node to the CRM's fields (bulk lines and single
-reads alike), its filters, its matching rule for new records, how it writes a batch, and its
-deletion rule. The engine (engine.py) does the rest the same way for all five.
+An object pair is one adapter class: everything about one Shopify object and the CRM record it
+becomes is declared on it — the CRM model, the Shopify type, the webhook topics that name its
+records, the access scopes it needs, the protected customer data it reads, whether it syncs both
+ways, its filters, its field table, its matching rule, its page in Shopify's admin — together
+with its GraphQL document (a bulk query for the initial sync, a page of ids and update times for
+reconciliation, a read by ids for webhooks and resyncs), one parser from a GraphQL node to the
+CRM's fields (bulk lines and single reads alike), how it writes a batch and its deletion rule.
+The rest of the product derives from these declarations (`sync.registry`); the engine
+(`sync.engine`) applies records the same way for every pair.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import orjson
-from django.utils.dateparse import parse_datetime
+from django.db.models.functions import Lower
 
+from integration import ids
 from integration.client import ShopifyClient, ShopifyUserError
+from sync import fieldmaps
+from sync.models import Direction, FieldMapping, MapDirection
+
+# The kinds of protected customer data Shopify approves one by one (level 2).
+# https://shopify.dev/docs/apps/launch/protected-customer-data
+NAME, EMAIL, PHONE, ADDRESS = "name", "email", "phone", "address"
 
 
 @dataclass
@@ -34,8 +46,8 @@ class Parsed:
     # A second key Shopify uses for the record (a checkout's token).
     external_key: str = ""
     digest: str = ""
-    # Two-way objects: the record's values by Shopify field (fieldmaps), kept as the last
-    # synced values once applied.
+    # Two-way objects: the record's values by Shopify field (the field table), kept as the
+    # last synced values once applied.
     shopify_values: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -55,17 +67,6 @@ def _plain(value):
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
     raise TypeError(f"cannot fingerprint {type(value).__name__}")
-
-
-def number(gid: str | None) -> int | None:
-    """The number at the end of a GID: gid://shopify/Customer/123 → 123."""
-    if not gid:
-        return None
-    return int(gid.rsplit("/", 1)[1].split("?", 1)[0])
-
-
-def moment(text: str | None) -> datetime.datetime | None:
-    return parse_datetime(text) if text else None
 
 
 ZERO = Decimal("0")
@@ -89,20 +90,51 @@ def lower(value: str | None) -> str:
     return (value or "").lower()
 
 
+def merge(record, fields: dict):
+    """Shopify's values onto a CRM record, except that a blank never erases a value."""
+    for name, value in fields.items():
+        if value in ("", None, []) and getattr(record, name) not in ("", None, []):
+            continue
+        setattr(record, name, value)
+
+
 def updates_by_record(records: list[tuple[Parsed, int | None]]):
     """(record, crm id) of the records that update an existing CRM record."""
     return [(record, crm_id) for record, crm_id in records if crm_id is not None]
 
 
 class Adapter:
-    object_type: str
-    model: type
-    gid_type: str  # Shopify's type name, as in its GIDs
-    document: str  # operations named "<X>Bulk", "<X>Changes", "<X>ByIds"
+    # The pair ------------------------------------------------------------------------------
+    object_type: str  # the key everywhere: settings, mappings, URLs ("orders")
+    label: str  # as the screens name it ("Orders")
+    model: type  # the CRM model
+    gid_type: str  # Shopify's type name, as in its GIDs ("Order")
+    two_way = False  # contacts, companies and products sync both ways
+    # Shopify's admin page of a record: https://{shop}/admin/{admin_path}/{id}.
+    admin_path: str
+    # Mappings this pair keeps beside its records' own (object type → label): a product's
+    # variants.
+    child_mappings: dict[str, str] = {}
+
+    # Shopify access ------------------------------------------------------------------------
+    read_scopes: tuple[str, ...] = ()
+    write_scopes: tuple[str, ...] = ()
+    # The protected customer data the pair reads: the GraphQL field → its kind (NAME, EMAIL,
+    # PHONE, ADDRESS).
+    protected_fields: dict[str, str] = {}
+    # Webhook topics that name the pair's records → where their body says which: the keys to
+    # try in turn, dots going into objects ("company.admin_graphql_api_id"); a number or a GID.
+    topics: dict[str, tuple[str, ...]] = {}
+
+    # GraphQL -------------------------------------------------------------------------------
+    document: str  # operations named "<X>Bulk", "<X>Changes", "<X>ByIds", "<X>Ids"
     bulk_operation: str
     changes_operation: str
     ids_operation: str
+    ids_list_operation: str
     root_field: str  # the root connection, e.g. "customers"
+    count_field: str  # the root count, e.g. "customersCount"
+    count_takes_query = True  # whether the count takes `query:` (created_at filters)
     # Bulk child lines, by the GID type of their id: which connection of the parent they are.
     child_connections: dict[str, str] = {}
     # Connections a single read may need to page through: key → (operation, path in data).
@@ -110,67 +142,117 @@ class Adapter:
     # Nodes per read-by-ids request, so one request stays under Shopify's 1000-point limit.
     ids_per_request = 50
     # Two-way objects: (operation in `document`, mutation field, field of the record in its
-    # payload) for creating and updating the Shopify record; None for one-way objects.
+    # payload) for creating and updating the Shopify record.
     create_operation: tuple[str, str, str] | None = None
     update_operation: tuple[str, str, str] | None = None
 
+    # Set-up ---------------------------------------------------------------------------------
+    filters: tuple = ()  # sync.filters.Filter, in the Limit step's order
+    unfiltered = ""  # what the Limit step says of a pair without filters
+    # The field table: Shopify's fields and the CRM's that mappings may name, and what a new
+    # sync maps (CRM field, Shopify field).
+    shopify_fields: dict[str, fieldmaps.ShopifyField] = {}
+    crm_fields: dict[str, fieldmaps.CrmField] = {}
+    default_maps: tuple[tuple[str, str], ...] = ()
+    # The matching rule: which existing CRM record a record never seen joins, in words, and the
+    # CRM fields it reads (their mappings cannot be turned off).
+    matching_rule = ""
+    matched_by: frozenset[str] = frozenset()
+    # CRM models whose saves change this pair's records (pushed when it syncs both ways): model
+    # → the attribute that holds the record's id.
+    changed_by: dict = {}
+
+    # Derived facts -------------------------------------------------------------------------
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return (*self.read_scopes, *self.write_scopes)
+
+    def directions(self) -> list[tuple[str, str]]:
+        if self.two_way:
+            return list(Direction.choices)
+        return [(Direction.TO_CRM, Direction.TO_CRM.label)]
+
+    def default_direction(self) -> str:
+        return Direction.TWO_WAY if self.two_way else Direction.TO_CRM
+
+    def default_filters(self) -> dict:
+        return {f.key: f.default for f in self.filters if f.default is not None}
+
     def gid(self, shopify_id: int) -> str:
-        return f"gid://shopify/{self.gid_type}/{shopify_id}"
+        return ids.gid(self.gid_type, shopify_id)
 
-    def push_variables(self, shopify_id: int | None, values: dict) -> dict:
-        """The create (no id) or update mutation's variables, from values by input key."""
-        raise NotImplementedError
+    def record_ids(self, topic: str, body: dict) -> list[int]:
+        """The records of this pair a webhook body names (none when the topic is not one of
+        its own, or the body says no number)."""
+        found = []
+        for path in self.topics.get(topic, ()):
+            value = body
+            for key in path.split("."):
+                value = value.get(key) if isinstance(value, dict) else None
+            number = ids.number_or_none(value)
+            if number is not None:
+                found.append(number)
+                break
+        return found
 
-    def outbound_exclusion(self, values: dict, filters: dict) -> str | None:
-        """Why a CRM record (its values by CRM field) must not be created in Shopify."""
-        return None
+    # The field table -----------------------------------------------------------------------
 
-    def push_children(self, client: ShopifyClient, store, record, node: dict) -> dict | None:
-        """Send rows the record owns (a product's variants) that changed in the CRM; the
-        record's node afterwards, or None when nothing was sent."""
-        return None
+    def mappable_crm_fields(self) -> dict[str, fieldmaps.CrmField]:
+        """The CRM fields a mapping may name (orders add their custom properties)."""
+        return self.crm_fields
 
-    def push(self, client: ShopifyClient, shopify_id: int | None, values: dict) -> dict:
-        """Create or update the Shopify record; returns its node as a read by id would.
-        Shopify's userErrors raise ShopifyUserError with its messages."""
-        operation, field, key = self.update_operation if shopify_id else self.create_operation
-        data = client.execute(self.document, self.push_variables(shopify_id, values), operation)
-        result = data[field]
-        if result["userErrors"]:
-            message = "; ".join(
-                f"{'.'.join(error['field'] or [])}: {error['message']}".lstrip(": ")
-                for error in result["userErrors"]
-            )
-            raise ShopifyUserError(message, errors=result["userErrors"])
-        return self._complete(client, result[key])
+    def map_direction(self, shopify_field: str) -> str:
+        """A default mapping's direction: both ways when Shopify's field can be written."""
+        writable = self.shopify_fields[shopify_field].input_key
+        return MapDirection.BOTH if writable else MapDirection.TO_CRM
+
+    def ensure_default_maps(self, setting) -> None:
+        """Give a sync the pair's default mappings (once; turned-off ones stay off)."""
+        if not self.default_maps:
+            return
+        FieldMapping.objects.bulk_create(
+            [
+                FieldMapping(
+                    setting=setting,
+                    crm_field=crm_field,
+                    shopify_field=shopify_field,
+                    direction=self.map_direction(shopify_field),
+                    is_default=True,
+                )
+                for crm_field, shopify_field in self.default_maps
+            ],
+            ignore_conflicts=True,
+        )
+
+    def active_maps(self, setting) -> list[FieldMapping]:
+        """The sync's mappings that are on (the defaults made on first use)."""
+        maps = list(setting.field_maps.all())
+        if self.default_maps and not any(m.is_default for m in maps):
+            self.ensure_default_maps(setting)
+            maps = list(setting.field_maps.all())
+        return [m for m in maps if m.enabled]
+
+    def shopify_values(self, fields: dict) -> dict:
+        """A parsed record's values by Shopify field (parsers give them by CRM field)."""
+        return {
+            shopify_field: fieldmaps.normal(fields.get(crm_field))
+            for crm_field, shopify_field in self.default_maps
+        }
+
+    @functools.cache  # noqa: B019 (adapters live as long as the process; a batch converts thousands)
+    def converter(self, crm_field: str):
+        """What turns a Shopify value into the CRM field's type, looked up once."""
+        return fieldmaps.converter(self.model, self.crm_fields[crm_field].kind, crm_field)
+
+    def input_key(self, shopify_field: str) -> str | None:
+        spec = self.shopify_fields.get(shopify_field)
+        return spec.input_key if spec else None
+
+    # Reading -------------------------------------------------------------------------------
 
     def parse(self, node: dict) -> Parsed:
         raise NotImplementedError
-
-    def exclusion_reason(self, parsed: Parsed, filters: dict) -> str | None:
-        """Why the filters keep this record out of the CRM, or None when it syncs."""
-        return None
-
-    def match_existing(self, store, records: list[Parsed]) -> dict[int, int]:
-        """For records the CRM has never seen from this store: the existing CRM records they
-        are (shopify id → crm id), by the object's matching rule."""
-        return {}
-
-    def save(self, store, records: list[tuple[Parsed, int | None]]) -> dict[int, int]:
-        """Create or update the CRM records (crm id None: create). Returns shopify id → crm id."""
-        raise NotImplementedError
-
-    def delete(self, store, crm_ids: list[int]) -> None:
-        """Apply the object's deletion rule to CRM records whose Shopify record is gone."""
-
-    def after_save(self, store, crm_ids: list[int]) -> None:
-        """Keep derived data current (customer totals, links) after a batch."""
-
-    def after_bulk(self, store) -> None:
-        """Bring the derived data the run's batches deferred up to date for the whole store
-        (sync.derived), after a bulk run's last batch. Runs again if the run resumes."""
-
-    # Reading -------------------------------------------------------------------------------
 
     def read_nodes(self, client: ShopifyClient, shopify_ids: list[int]) -> dict[int, dict | None]:
         """The current nodes of these records (None: gone from Shopify), complete with every
@@ -178,8 +260,8 @@ class Adapter:
         found: dict[int, dict | None] = {}
         for start in range(0, len(shopify_ids), self.ids_per_request):
             chunk = shopify_ids[start : start + self.ids_per_request]
-            ids = [f"gid://shopify/{self.gid_type}/{shopify_id}" for shopify_id in chunk]
-            nodes = client.execute(self.document, {"ids": ids}, self.ids_operation)["nodes"]
+            gids = [self.gid(shopify_id) for shopify_id in chunk]
+            nodes = client.execute(self.document, {"ids": gids}, self.ids_operation)["nodes"]
             for shopify_id, node in zip(chunk, nodes, strict=True):
                 found[shopify_id] = self._complete(client, node) if node else None
         return found
@@ -219,3 +301,75 @@ class Adapter:
             current[self.child_connections[kind]]["nodes"].append(line)
         if current is not None:
             yield current_line, current
+
+    # Applying ------------------------------------------------------------------------------
+
+    def exclusion_reason(self, parsed: Parsed, filters: dict) -> str | None:
+        """Why the filters keep this record out of the CRM, or None when it syncs."""
+        return None
+
+    def match_existing(self, store, records: list[Parsed]) -> dict[int, int]:
+        """For records the CRM has never seen from this store: the existing CRM records they
+        are (shopify id → crm id), by the pair's matching rule — by default the oldest CRM
+        record whose `matched_by` field holds the same value, whatever its case."""
+        if not self.matched_by:
+            return {}
+        [name] = self.matched_by
+        wanted = {lower(record.fields[name]) for record in records if record.fields[name]}
+        existing: dict[str, int] = {}
+        for key, crm_id in (
+            self.model.objects.annotate(key=Lower(name))
+            .filter(key__any=wanted)
+            .order_by("id")
+            .values_list("key", "id")
+        ):
+            existing.setdefault(key, crm_id)
+        return {
+            record.shopify_id: existing[lower(record.fields[name])]
+            for record in records
+            if lower(record.fields[name]) in existing
+        }
+
+    def save(
+        self, store, records: list[tuple[Parsed, int | None]], *, defer: bool = False
+    ) -> dict[int, int]:
+        """Create or update the CRM records (crm id None: create) and what the CRM derives from
+        them. Returns shopify id → crm id. `defer`: a bulk run is writing the whole object and
+        brings the derived data up to date once, at its end (`after_bulk`)."""
+        raise NotImplementedError
+
+    def after_bulk(self, store) -> None:
+        """After a bulk run's last batch: the derived data its batches deferred, for the whole
+        store. Runs again if the run resumes."""
+
+    def delete(self, store, crm_ids: list[int]) -> None:
+        """Apply the pair's deletion rule to CRM records whose Shopify record is gone."""
+
+    # Pushing (two-way pairs) ---------------------------------------------------------------
+
+    def push_variables(self, shopify_id: int | None, values: dict) -> dict:
+        """The create (no id) or update mutation's variables, from values by input key."""
+        raise NotImplementedError
+
+    def outbound_exclusion(self, values: dict, filters: dict) -> str | None:
+        """Why a CRM record (its values by CRM field) must not be created in Shopify."""
+        return None
+
+    def push_children(self, client: ShopifyClient, store, record, node: dict) -> dict | None:
+        """Send rows the record owns (a product's variants) that changed in the CRM; the
+        record's node afterwards, or None when nothing was sent."""
+        return None
+
+    def push(self, client: ShopifyClient, shopify_id: int | None, values: dict) -> dict:
+        """Create or update the Shopify record; returns its node as a read by id would.
+        Shopify's userErrors raise ShopifyUserError with its messages."""
+        operation, key, record_key = self.update_operation if shopify_id else self.create_operation
+        data = client.execute(self.document, self.push_variables(shopify_id, values), operation)
+        result = data[key]
+        if result["userErrors"]:
+            message = "; ".join(
+                f"{'.'.join(error['field'] or [])}: {error['message']}".lstrip(": ")
+                for error in result["userErrors"]
+            )
+            raise ShopifyUserError(message, errors=result["userErrors"])
+        return self._complete(client, result[record_key])

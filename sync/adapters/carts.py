@@ -8,12 +8,13 @@ import re
 
 from django.utils import timezone
 
+from crm import services as crm
 from crm.models import Cart, CartLineItem, CartStatus
-from crm.signals import store_records_changed
-from sync import derived, writes
-from sync.adapters.base import Adapter, Parsed, amount, currency, moment, number, text
+from integration.ids import moment, number
+from sync import mappings, writes
+from sync.adapters.base import EMAIL, Adapter, Parsed, amount, currency, text
 from sync.adapters.orders import contact_ids_for, line_rows, parse_lines
-from sync.mappings import crm_ids_by_key
+from sync.filters import created_since_and_statuses
 
 DOCUMENT = """
 query CheckoutsBulk {
@@ -99,17 +100,31 @@ TOKEN_IN_URL = re.compile(r"/checkouts/(?:ac/)?([A-Za-z0-9]+)/recover")
 
 class CartAdapter(Adapter):
     object_type = "carts"
+    label = "Carts"
     model = Cart
     gid_type = "AbandonedCheckout"
+    admin_path = "checkouts"
+
+    read_scopes = ("read_checkouts",)
+    protected_fields = {"customer.defaultEmailAddress": EMAIL}
+    topics = {
+        "checkouts/create": ("id",),
+        "checkouts/update": ("id",),
+        "checkouts/delete": ("id",),
+    }
+
     document = DOCUMENT
     bulk_operation = "CheckoutsBulk"
     changes_operation = "CheckoutsChanges"
     ids_operation = "CheckoutsByIds"
     ids_list_operation = "CheckoutsIds"
     root_field = "abandonedCheckouts"
+    count_field = "abandonedCheckoutsCount"
     child_connections = {"AbandonedCheckoutLineItem": "lineItems"}
     child_pages = {"lineItems": ("CheckoutLineItemsPage", ("node", "lineItems"))}
     ids_per_request = 4
+
+    filters = created_since_and_statuses("statuses", CartStatus.choices)
 
     def parse(self, node: dict) -> Parsed:
         customer = node.get("customer") or {}
@@ -150,11 +165,11 @@ class CartAdapter(Adapter):
             return f"Status {parsed.fields['status']} is not synced"
         return None
 
-    def save(self, store, records: list[tuple[Parsed, int | None]]) -> dict[int, int]:
+    def save(self, store, records, *, defer=False) -> dict[int, int]:
         now = timezone.now()
         parsed = [record for record, _ in records]
         contacts = contact_ids_for(store, parsed)
-        orders = crm_ids_by_key(store, "orders", [record.external_key for record in parsed])
+        orders = mappings.crm_ids_by_key(store, "orders", [r.external_key for r in parsed])
         carts = [
             Cart(
                 pk=crm_id,
@@ -185,22 +200,16 @@ class CartAdapter(Adapter):
         pairs = [(record, result[record.shopify_id]) for record in parsed]
         CartLineItem.objects.filter(cart__any=list(result.values())).delete()
         writes.insert(line_rows(store, CartLineItem, "cart_id", pairs), need_ids=False)
-        if not derived.is_deferred():  # else announced at the run's end
-            store_records_changed.send(
-                sender=type(self), store=store.shop_domain, cart_ids=list(result.values())
-            )
+        crm.carts_saved(store.shop_domain, result.values(), defer=defer)
         return result
 
     def after_bulk(self, store) -> None:
-        derived.announce_store(Cart, store.shop_domain, "cart_ids")
+        crm.store_carts_settled(store.shop_domain)
 
     def delete(self, store, crm_ids_gone: list[int]) -> None:
         """A checkout Shopify dropped goes, but a recovered cart is history: it stays."""
-        gone = Cart.objects.filter(pk__in=crm_ids_gone, recovered_order__isnull=True)
-        # Said before deleting: what is derived from them can still see them.
-        store_records_changed.send(
-            sender=type(self),
-            store=store.shop_domain,
-            cart_ids=list(gone.values_list("pk", flat=True)),
+        crm.delete_carts(
+            Cart.objects.filter(pk__in=crm_ids_gone, recovered_order__isnull=True).values_list(
+                "pk", flat=True
+            )
         )
-        gone.delete()

@@ -1,15 +1,24 @@
-"""Companies ⇐ Shopify B2B companies, with their contacts and locations. Matched by name or
-domain. Deleting either side deletes nothing on the other."""
+"""Companies ⇄ Shopify B2B companies, both ways, with their contacts and locations. Matched by
+name or domain. Deleting either side deletes nothing on the other."""
 
 from __future__ import annotations
 
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from crm.models import Company, Contact
+from integration.ids import moment, number
 from sync import writes
-from sync.adapters.base import Adapter, Parsed, lower, moment, number, text, updates_by_record
-from sync.adapters.contacts import merge
+from sync.adapters.base import (
+    ADDRESS,
+    PHONE,
+    Adapter,
+    Parsed,
+    merge,
+    text,
+    updates_by_record,
+)
+from sync.fieldmaps import CRM_ADDRESS, TEXT, CrmField, ShopifyField
+from sync.filters import Checkbox
 from sync.mappings import crm_ids
 
 DOCUMENT = """
@@ -137,19 +146,84 @@ FIELDS = (
 )
 
 
+# Where a webhook body names the company: a company's own, and its contacts' and locations'.
+COMPANY = ("admin_graphql_api_id",)
+ITS_COMPANY = ("company.admin_graphql_api_id",)
+
+
 class CompanyAdapter(Adapter):
     object_type = "companies"
+    label = "Companies"
     model = Company
     gid_type = "Company"
+    two_way = True
+    admin_path = "companies"
+
+    read_scopes = ("read_companies",)
+    write_scopes = ("write_companies",)
+    # A location's phone and addresses are the company's (see parse).
+    protected_fields = {"locations.phone": PHONE, "locations.billingAddress": ADDRESS}
+    topics = {
+        "companies/create": COMPANY,
+        "companies/update": COMPANY,
+        "companies/delete": COMPANY,
+        "company_contacts/create": ITS_COMPANY,
+        "company_contacts/update": ITS_COMPANY,
+        "company_contacts/delete": ITS_COMPANY,
+        "company_locations/create": ITS_COMPANY,
+        "company_locations/update": ITS_COMPANY,
+        "company_locations/delete": ITS_COMPANY,
+    }
+
     document = DOCUMENT
     bulk_operation = "CompaniesBulk"
     changes_operation = "CompaniesChanges"
     ids_operation = "CompaniesByIds"
     ids_list_operation = "CompaniesIds"
     root_field = "companies"
+    count_field = "companiesCount"
+    count_takes_query = False
     child_connections = {"CompanyContact": "contacts", "CompanyLocation": "locations"}
     create_operation = ("CompanyCreate", "companyCreate", "company")
     update_operation = ("CompanyUpdate", "companyUpdate", "company")
+
+    filters = (
+        Checkbox(
+            "require_name_or_domain",
+            "Sync only companies with a name or a domain",
+            on_label="Only companies with a name or a domain",
+            off_label="Companies with or without a name",
+        ),
+    )
+    shopify_fields = {
+        "name": ShopifyField("Name", TEXT, "name"),
+        "location.phone": ShopifyField("Phone", TEXT),
+        "location.address1": ShopifyField("Address", TEXT),
+        "location.address2": ShopifyField("Apartment, suite", TEXT),
+        "location.city": ShopifyField("City", TEXT),
+        "location.zoneCode": ShopifyField("Province", TEXT),
+        "location.zip": ShopifyField("Postal code", TEXT),
+        "location.countryCode": ShopifyField("Country", TEXT),
+    }
+    crm_fields = {
+        "name": CrmField("Name", TEXT),
+        "domain": CrmField("Domain", TEXT),
+        "phone": CrmField("Phone", TEXT),
+        **CRM_ADDRESS,
+    }
+    default_maps = (
+        ("name", "name"),
+        ("phone", "location.phone"),
+        ("address1", "location.address1"),
+        ("address2", "location.address2"),
+        ("city", "location.city"),
+        ("province", "location.zoneCode"),
+        ("postal_code", "location.zip"),
+        ("country_code", "location.countryCode"),
+    )
+    matching_rule = "the same name, whatever its case"
+    matched_by = frozenset({"name"})
+    changed_by = {Company: "pk"}
 
     def push_variables(self, shopify_id: int | None, values: dict) -> dict:
         if shopify_id is None:
@@ -201,23 +275,7 @@ class CompanyAdapter(Adapter):
             return "No name or domain"
         return None
 
-    def match_existing(self, store, records: list[Parsed]) -> dict[int, int]:
-        names = {lower(record.fields["name"]) for record in records if record.fields["name"]}
-        existing = {}
-        for key, crm_id in (
-            Company.objects.annotate(key=Lower("name"))
-            .filter(key__any=names)
-            .order_by("id")
-            .values_list("key", "id")
-        ):
-            existing.setdefault(key, crm_id)
-        return {
-            record.shopify_id: existing[lower(record.fields["name"])]
-            for record in records
-            if lower(record.fields["name"]) in existing
-        }
-
-    def save(self, store, records: list[tuple[Parsed, int | None]]) -> dict[int, int]:
+    def save(self, store, records, *, defer=False) -> dict[int, int]:
         now = timezone.now()
         created = {
             record.shopify_id: Company(**record.fields, created_at=now, updated_at=now)

@@ -1,18 +1,29 @@
-"""Contacts ⇐ Shopify customers. Matched by email (trimmed, any case); two customers with one
-email are one contact. Deleting either side deletes nothing on the other."""
+"""Contacts ⇄ Shopify customers, both ways. Matched by email (trimmed, any case); two customers
+with one email are one contact. Deleting either side deletes nothing on the other."""
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models.functions import Lower
 from django.utils import timezone
 
+from crm import services as crm
 from crm.models import Contact
-from sync import derived, writes
-from sync.adapters.base import Adapter, Parsed, lower, moment, number, text, updates_by_record
+from integration.ids import moment, number
+from sync import writes
+from sync.adapters.base import (
+    ADDRESS,
+    EMAIL,
+    NAME,
+    PHONE,
+    Adapter,
+    Parsed,
+    lower,
+    merge,
+    text,
+    updates_by_record,
+)
+from sync.fieldmaps import BOOLEAN, CRM_ADDRESS, LIST, TEXT, CrmField, ShopifyField
+from sync.filters import Checkbox
 from sync.mappings import crm_ids
-from sync.models import MappingState
-from sync.totals import recompute_contact_totals, refresh_store_contacts
 
 DOCUMENT = """
 query CustomersBulk {
@@ -79,21 +90,105 @@ FIELDS = (
     "tags",
     "note",
 )
+# A company contact's webhooks name the customer as a GID.
+COMPANY_CONTACT_CUSTOMER = ("customer_admin_graphql_api_id",)
 
 
 class ContactAdapter(Adapter):
     object_type = "contacts"
+    label = "Contacts"
     model = Contact
     gid_type = "Customer"
+    two_way = True
+    admin_path = "customers"
+
+    read_scopes = ("read_customers",)
+    write_scopes = ("write_customers",)
+    protected_fields = {
+        "firstName": NAME,
+        "lastName": NAME,
+        "defaultEmailAddress": EMAIL,
+        "defaultPhoneNumber": PHONE,
+        "defaultAddress": ADDRESS,
+    }
+    topics = {
+        "customers/create": ("id",),
+        "customers/update": ("id",),
+        "customers/delete": ("id",),
+        "customers_email_marketing_consent/update": ("customer_id", "id"),
+        "customers_marketing_consent/update": ("customer_id", "id"),
+        # A customer who joins or leaves a company: its contact's company changes.
+        "company_contacts/create": COMPANY_CONTACT_CUSTOMER,
+        "company_contacts/update": COMPANY_CONTACT_CUSTOMER,
+        "company_contacts/delete": COMPANY_CONTACT_CUSTOMER,
+    }
+
     document = DOCUMENT
     bulk_operation = "CustomersBulk"
     changes_operation = "CustomersChanges"
     ids_operation = "CustomersByIds"
     ids_list_operation = "CustomersIds"
     root_field = "customers"
+    count_field = "customersCount"
     ids_per_request = 100
     create_operation = ("CustomerCreate", "customerCreate", "customer")
     update_operation = ("CustomerUpdate", "customerUpdate", "customer")
+
+    filters = (
+        Checkbox(
+            "require_email",
+            "Sync only contacts with an email address",
+            help="Customers without one stay in Shopify and are listed as excluded.",
+            on_label="Only contacts with an email address",
+            off_label="Contacts with or without an email address",
+        ),
+    )
+    shopify_fields = {
+        "email": ShopifyField("Email", TEXT, "email"),
+        "firstName": ShopifyField("First name", TEXT, "firstName"),
+        "lastName": ShopifyField("Last name", TEXT, "lastName"),
+        "phone": ShopifyField("Phone", TEXT, "phone"),
+        "note": ShopifyField("Note", TEXT, "note"),
+        "tags": ShopifyField("Tags", LIST, "tags"),
+        "defaultAddress.address1": ShopifyField("Address", TEXT),
+        "defaultAddress.address2": ShopifyField("Apartment, suite", TEXT),
+        "defaultAddress.city": ShopifyField("City", TEXT),
+        "defaultAddress.province": ShopifyField("Province", TEXT),
+        "defaultAddress.zip": ShopifyField("Postal code", TEXT),
+        "defaultAddress.countryCodeV2": ShopifyField("Country", TEXT),
+        "emailMarketingConsent": ShopifyField("Email marketing", BOOLEAN),
+        "smsMarketingConsent": ShopifyField("SMS marketing", BOOLEAN),
+    }
+    crm_fields = {
+        "email": CrmField("Email", TEXT),
+        "first_name": CrmField("First name", TEXT),
+        "last_name": CrmField("Last name", TEXT),
+        "phone": CrmField("Phone", TEXT),
+        "note": CrmField("Note", TEXT),
+        "tags": CrmField("Tags", LIST),
+        **CRM_ADDRESS,
+        "email_marketing_consent": CrmField("Email marketing consent", BOOLEAN),
+        "sms_marketing_consent": CrmField("SMS marketing consent", BOOLEAN),
+    }
+    default_maps = (
+        ("email", "email"),
+        ("first_name", "firstName"),
+        ("last_name", "lastName"),
+        ("phone", "phone"),
+        ("note", "note"),
+        ("tags", "tags"),
+        ("address1", "defaultAddress.address1"),
+        ("address2", "defaultAddress.address2"),
+        ("city", "defaultAddress.city"),
+        ("province", "defaultAddress.province"),
+        ("postal_code", "defaultAddress.zip"),
+        ("country_code", "defaultAddress.countryCodeV2"),
+        ("email_marketing_consent", "emailMarketingConsent"),
+        ("sms_marketing_consent", "smsMarketingConsent"),
+    )
+    matching_rule = "the same email address, whatever its case"
+    matched_by = frozenset({"email"})
+    changed_by = {Contact: "pk"}
 
     def push_variables(self, shopify_id: int | None, values: dict) -> dict:
         if shopify_id is None:
@@ -143,21 +238,7 @@ class ContactAdapter(Adapter):
             return "No email address"
         return None
 
-    def match_existing(self, store, records: list[Parsed]) -> dict[int, int]:
-        emails = {lower(record.fields["email"]) for record in records if record.fields["email"]}
-        existing = dict(
-            Contact.objects.alias(email_lower=Lower("email"))
-            .filter(email_lower__any=emails)
-            .annotate(key=Lower("email"))
-            .values_list("key", "id")
-        )
-        return {
-            record.shopify_id: existing[lower(record.fields["email"])]
-            for record in records
-            if lower(record.fields["email"]) in existing
-        }
-
-    def save(self, store, records: list[tuple[Parsed, int | None]]) -> dict[int, int]:
+    def save(self, store, records, *, defer=False) -> dict[int, int]:
         companies = crm_ids(
             store, "companies", [r.links["company"] for r, _ in records if r.links["company"]]
         )
@@ -197,80 +278,8 @@ class ContactAdapter(Adapter):
             contact.updated_at = now
         writes.update(contacts, [*FIELDS, "company"])
         result.update({record.shopify_id: crm_id for record, crm_id in updates_by_record(records)})
+        crm.contacts_saved(result.values(), store=store.shop_domain, defer=defer)
         return result
 
-    def after_save(self, store, crm_ids_saved: list[int]) -> None:
-        if not derived.is_deferred():
-            link_orders_by_email(store.shop_domain, crm_ids_saved)
-
     def after_bulk(self, store) -> None:
-        if link_store_orders_by_email(store):
-            refresh_store_contacts(store.shop_domain)
-
-
-def merge(record, fields: dict):
-    """Shopify's values onto a CRM record, except that a blank never erases a value."""
-    for name, value in fields.items():
-        if value in ("", None, []) and getattr(record, name) not in ("", None, []):
-            continue
-        setattr(record, name, value)
-
-
-def link_orders_by_email(shop_domain: str, contact_ids: list[int]):
-    """Orders and carts of the store that name a contact's email but have no contact yet (a
-    guest checkout, or the customer synced later) get that contact, and its totals."""
-    if not contact_ids:
-        return
-    # One array parameter on PostgreSQL: a placeholder per id cost more than the query.
-    if connection.vendor == "postgresql":
-        among, ids = "= ANY(%s)", [list(contact_ids)]
-    else:
-        among, ids = f"IN ({', '.join(['%s'] * len(contact_ids))})", list(contact_ids)
-    linked = set()
-    with connection.cursor() as cursor:
-        for table in ("crm_order", "crm_cart"):
-            cursor.execute(
-                f"""
-                UPDATE {table} SET contact_id = (
-                    SELECT c.id FROM crm_contact c
-                    WHERE lower(c.email) = lower({table}.email) AND c.id {among}
-                )
-                WHERE contact_id IS NULL AND source_store = %s AND email <> ''
-                  AND lower(email) IN (
-                    SELECT lower(c.email) FROM crm_contact c WHERE c.id {among}
-                  )
-                """,  # noqa: S608 (table names are constants; values are parameters)
-                [*ids, shop_domain, *ids],
-            )
-            linked.add(cursor.rowcount)
-    if any(linked):
-        recompute_contact_totals(contact_ids)
-
-
-def link_store_orders_by_email(store) -> bool:
-    """What `link_orders_by_email` does, for every contact the store's customers are, in one
-    pass over the store's orders and carts. Whether any was linked."""
-    linked = 0
-    with connection.cursor() as cursor:
-        for table in ("crm_order", "crm_cart"):
-            cursor.execute(
-                f"""
-                UPDATE {table} SET contact_id = synced.id
-                FROM (
-                    SELECT lower(c.email) AS email, min(c.id) AS id
-                    FROM crm_contact c JOIN sync_recordmapping m ON m.crm_id = c.id
-                    WHERE m.store_id = %(store_id)s AND m.object_type = 'contacts'
-                      AND m.state <> %(deleted)s AND c.email <> ''
-                    GROUP BY lower(c.email)
-                ) AS synced
-                WHERE {table}.contact_id IS NULL AND {table}.source_store = %(store)s
-                  AND {table}.email <> '' AND lower({table}.email) = synced.email
-                """,  # noqa: S608 (table names are constants; values are parameters)
-                {
-                    "store_id": store.pk,
-                    "store": store.shop_domain,
-                    "deleted": MappingState.DELETED,
-                },
-            )
-            linked += cursor.rowcount
-    return linked > 0
+        crm.store_contacts_settled(store.shop_domain)

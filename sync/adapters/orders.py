@@ -12,33 +12,24 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from crm import services as crm
 from crm.models import (
     Cart,
     CartStatus,
     Contact,
+    FinancialStatus,
     Order,
     OrderLineItem,
-    OrderStageChange,
-    PipelineStage,
     PropertyDefinition,
 )
-from crm.services import refresh_first_orders
-from crm.signals import store_records_changed
-from sync import derived, fieldmaps, writes
-from sync.adapters.base import (
-    Adapter,
-    Parsed,
-    amount,
-    currency,
-    lower,
-    moment,
-    number,
-    text,
-)
-from sync.mappings import crm_ids, crm_ids_by_key
-from sync.models import VARIANTS, RecordMapping, SyncSetting
+from integration.ids import moment, number
+from sync import mappings, writes
+from sync.adapters.base import EMAIL, Adapter, Parsed, amount, currency, lower, text
+from sync.adapters.products import VARIANTS
+from sync.fieldmaps import LIST, TEXT, CrmField, ShopifyField
+from sync.filters import created_since_and_statuses
+from sync.models import SyncSetting
 from sync.stages import mapping_for, shopify_order_status, stage_for
-from sync.totals import recompute_contact_totals, refresh_store_contacts
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +123,11 @@ fragment LineItemFields on LineItem {
 }
 """
 
+# A CRM field named so is the order's custom property of that internal name.
+PROPERTY_PREFIX = "properties."
+# Where a fulfilment's or a refund's webhook names its order.
+ITS_ORDER = ("order_id",)
+
 # CRM amount field → Shopify MoneyBag field; each is kept in both currencies.
 AMOUNTS = {
     "subtotal": "subtotalPriceSet",
@@ -164,8 +160,9 @@ def parse_lines(nodes: list[dict]) -> list[dict]:
 
 def line_rows(store, model, parent_field: str, records: list[tuple[Parsed, int]]):
     """Line rows of saved records, their products and variants resolved through mappings."""
-    products = crm_ids(store, "products", [c["product"] for r, _ in records for c in r.children])
-    variants = crm_ids(store, VARIANTS, [c["variant"] for r, _ in records for c in r.children])
+    children = [child for record, _ in records for child in record.children]
+    products = mappings.crm_ids(store, "products", [child["product"] for child in children])
+    variants = mappings.crm_ids(store, VARIANTS, [child["variant"] for child in children])
     rows = writes.Rows(model)
     for record, crm_id in records:
         for child in record.children:
@@ -177,23 +174,21 @@ def line_rows(store, model, parent_field: str, records: list[tuple[Parsed, int]]
     return rows
 
 
-def property_mappings(setting) -> list[tuple[str, object]]:
+def property_mappings(adapter, setting) -> list[tuple[str, object]]:
     """(Shopify field, property definition) for each mapping of the order sync that fills a
     custom property."""
     if setting is None:
         return []
-    maps = [
-        m for m in fieldmaps.active(setting) if m.crm_field.startswith(fieldmaps.PROPERTY_PREFIX)
-    ]
-    names = {m.crm_field.removeprefix(fieldmaps.PROPERTY_PREFIX) for m in maps}
+    maps = [m for m in adapter.active_maps(setting) if m.crm_field.startswith(PROPERTY_PREFIX)]
+    names = {m.crm_field.removeprefix(PROPERTY_PREFIX) for m in maps}
     definitions = {
         d.internal_name: d
         for d in PropertyDefinition.objects.filter(object_type="order", internal_name__in=names)
     }
     return [
-        (m.shopify_field, definitions[m.crm_field.removeprefix(fieldmaps.PROPERTY_PREFIX)])
+        (m.shopify_field, definitions[m.crm_field.removeprefix(PROPERTY_PREFIX)])
         for m in maps
-        if m.crm_field.removeprefix(fieldmaps.PROPERTY_PREFIX) in definitions
+        if m.crm_field.removeprefix(PROPERTY_PREFIX) in definitions
     ]
 
 
@@ -218,38 +213,10 @@ def mapped_properties(to_properties, record: Parsed, current: dict) -> dict:
     return properties
 
 
-def record_stage_changes(moves: list[tuple[int, int | None, int | None, str]], when) -> None:
-    """History rows for orders that moved: (order id, stage it had, stage it has now, the
-    order status that moved it). Rows whose stage did not change are skipped."""
-    moved = [move for move in moves if move[1] != move[2]]
-    if not moved:
-        return
-    ids = {old for _, old, _, _ in moved} | {new for _, _, new, _ in moved}
-    labels = dict(PipelineStage.objects.filter(pk__any=list(ids)).values_list("id", "label"))
-    writes.insert(
-        writes.Rows(
-            OrderStageChange,
-            [
-                {
-                    "order_id": order_id,
-                    "from_stage_id": old,
-                    "to_stage_id": new,
-                    "from_label": labels.get(old, ""),
-                    "to_label": labels.get(new, ""),
-                    "order_status": status,
-                    "changed_at": when,
-                }
-                for order_id, old, new, status in moved
-            ],
-        ),
-        need_ids=False,
-    )
-
-
 def contact_ids_for(store, records: list[Parsed]) -> dict[int, int | None]:
     """shopify id → contact, for orders and carts: the customer's contact; failing that, the
     contact with the customer's (or a guest's) email. None when the customer has no email."""
-    by_customer = crm_ids(store, "contacts", [r.links.get("customer") for r in records])
+    by_customer = mappings.crm_ids(store, "contacts", [r.links.get("customer") for r in records])
     # Only the emails of records whose customer is no synced contact need looking up.
     emails = {
         lower(r.links.get("contact_email"))
@@ -275,17 +242,50 @@ def contact_ids_for(store, records: list[Parsed]) -> dict[int, int | None]:
 
 class OrderAdapter(Adapter):
     object_type = "orders"
+    label = "Orders"
     model = Order
     gid_type = "Order"
+    admin_path = "orders"
+
+    # Every order, not only the last 60 days; fulfilments say whether an order was delivered.
+    read_scopes = ("read_orders", "read_all_orders", "read_fulfillments")
+    protected_fields = {"email": EMAIL, "customer.defaultEmailAddress": EMAIL}
+    topics = {
+        "orders/create": ("id",),
+        "orders/updated": ("id",),
+        "orders/delete": ("id",),
+        "fulfillments/create": ITS_ORDER,
+        "fulfillments/update": ITS_ORDER,
+        "refunds/create": ITS_ORDER,
+    }
+
     document = DOCUMENT
     bulk_operation = "OrdersBulk"
     changes_operation = "OrdersChanges"
     ids_operation = "OrdersByIds"
     ids_list_operation = "OrdersIds"
     root_field = "orders"
+    count_field = "ordersCount"
     child_connections = {"LineItem": "lineItems"}
     child_pages = {"lineItems": ("OrderLineItemsPage", ("order", "lineItems"))}
     ids_per_request = 4
+
+    filters = created_since_and_statuses("financial_statuses", FinancialStatus.choices)
+    # Orders flow to the CRM only; these Shopify fields can fill an order's custom properties.
+    shopify_fields = {
+        "note": ShopifyField("Note", TEXT),
+        "tags": ShopifyField("Tags", LIST),
+        "sourceName": ShopifyField("Sales channel", TEXT),
+        "poNumber": ShopifyField("PO number", TEXT),
+    }
+    matching_rule = "the same name in the same store (an earlier import)"
+
+    def mappable_crm_fields(self) -> dict[str, CrmField]:
+        """The orders' custom properties (`properties.<internal name>`)."""
+        return {
+            f"{PROPERTY_PREFIX}{d.internal_name}": CrmField(d.label, d.type)
+            for d in PropertyDefinition.objects.filter(object_type="order")
+        }
 
     def parse(self, node: dict) -> Parsed:
         customer = node.get("customer") or {}
@@ -361,11 +361,7 @@ class OrderAdapter(Adapter):
         )
         # Only the orders found are looked up in the mappings (not every mapping of the
         # store, which grows with each batch of an initial sync).
-        mapped = set(
-            RecordMapping.objects.filter(
-                store=store, object_type="orders", crm_id__any=[pk for _, pk in named]
-            ).values_list("crm_id", flat=True)
-        )
+        mapped = mappings.mapped_crm_ids(store, self.object_type, [pk for _, pk in named])
         existing = {name: order_id for name, order_id in named if order_id not in mapped}
         return {
             record.shopify_id: existing[record.fields["name"]]
@@ -373,25 +369,24 @@ class OrderAdapter(Adapter):
             if record.fields["name"] in existing
         }
 
-    def save(self, store, records: list[tuple[Parsed, int | None]]) -> dict[int, int]:
+    def save(self, store, records, *, defer=False) -> dict[int, int]:
         now = timezone.now()
         parsed = [record for record, _ in records]
         contacts = contact_ids_for(store, parsed)
-        companies = crm_ids(store, "companies", [record.links["company"] for record in parsed])
+        companies = mappings.crm_ids(store, "companies", [r.links["company"] for r in parsed])
         setting = (
             SyncSetting.objects.filter(store=store, object_type="orders")
             .select_related("pipeline")
             .first()
         )
         stages = mapping_for(setting)
-        to_properties = property_mappings(setting)
+        to_properties = property_mappings(self, setting)
         before = {
             order_id: (contact_id, stage_id, properties, processed_at.date())
             for order_id, contact_id, stage_id, properties, processed_at in Order.objects.filter(
                 pk__any=[crm_id for _, crm_id in records if crm_id]
             ).values_list("id", "contact_id", "pipeline_stage_id", "properties", "processed_at")
         }
-        previous_contacts = {row[0] for row in before.values()}
         # Rows, not Order instances: building thousands of instances cost more than writing.
         orders = writes.Rows(Order)
         for record, crm_id in records:
@@ -422,7 +417,7 @@ class OrderAdapter(Adapter):
             record.shopify_id: order["id"]
             for (record, _), order in zip(records, orders, strict=True)
         }
-        record_stage_changes(
+        crm.record_stage_changes(
             [
                 (
                     order["id"],
@@ -439,26 +434,15 @@ class OrderAdapter(Adapter):
         OrderLineItem.objects.filter(order__any=list(result.values())).delete()
         writes.insert(line_rows(store, OrderLineItem, "order_id", pairs), need_ids=False)
         self._recover_carts(store, pairs)
-        touched_contacts = previous_contacts | {contacts[r.shopify_id] for r in parsed}
-        if derived.is_deferred():
-            # The run's end brings every contact with orders up to date; a contact an order
-            # left has none of these orders any more, so it is brought up to date now.
-            touched_contacts = previous_contacts - {contacts[r.shopify_id] for r in parsed}
-        recompute_contact_totals(touched_contacts)
-        moved = refresh_first_orders(store.shop_domain, touched_contacts)
-        # Orders that left a day (their date changed) leave it to be counted again.
-        left_days = [row[3] for row in before.values() if row[3]]
-        if not derived.is_deferred():
-            store_records_changed.send(
-                sender=type(self),
-                store=store.shop_domain,
-                order_ids=[*result.values(), *moved],
-                days=left_days,
-            )
-        elif moved or left_days:  # the orders themselves are announced at the run's end
-            store_records_changed.send(
-                sender=type(self), store=store.shop_domain, order_ids=moved, days=left_days
-            )
+        crm.orders_saved(
+            store.shop_domain,
+            result.values(),
+            contact_ids=[contacts[record.shopify_id] for record in parsed],
+            previous_contact_ids=[row[0] for row in before.values()],
+            # Orders that left a day (their date changed) leave it to be counted again.
+            previous_days=[row[3] for row in before.values() if row[3]],
+            defer=defer,
+        )
         return result
 
     def _write(self, orders: writes.Rows) -> None:
@@ -478,7 +462,9 @@ class OrderAdapter(Adapter):
 
     def _recover_carts(self, store, pairs):
         """A checkout that became this order: its cart is recovered and points at the order."""
-        carts = crm_ids_by_key(store, "carts", [record.external_key for record, _ in pairs])
+        carts = mappings.crm_ids_by_key(
+            store, "carts", [record.external_key for record, _ in pairs]
+        )
         for record, order_id in pairs:
             cart_id = carts.get(record.external_key)
             if cart_id:
@@ -487,18 +473,7 @@ class OrderAdapter(Adapter):
                 ).update(recovered_order=order_id, status=CartStatus.RECOVERED)
 
     def after_bulk(self, store) -> None:
-        refresh_store_contacts(store.shop_domain)
-        derived.announce_store(Order, store.shop_domain, "order_ids")
+        crm.store_orders_settled(store.shop_domain)
 
     def delete(self, store, crm_ids_gone: list[int]) -> None:
-        gone = Order.objects.filter(pk__in=crm_ids_gone)
-        contacts = set(gone.values_list("contact_id", flat=True))
-        # Said before deleting: what is derived from them can still see them.
-        store_records_changed.send(
-            sender=type(self), store=store.shop_domain, order_ids=list(crm_ids_gone)
-        )
-        gone.delete()
-        recompute_contact_totals(contacts)
-        moved = refresh_first_orders(store.shop_domain, contacts)
-        if moved:  # another order became its contact's first
-            store_records_changed.send(sender=type(self), store=store.shop_domain, order_ids=moved)
+        crm.delete_orders(crm_ids_gone)

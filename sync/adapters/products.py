@@ -1,20 +1,22 @@
-"""Products ⇐ Shopify products, with their variants. Matched by product name; a product
-deleted in Shopify is deleted in the CRM (unless another store still sells it)."""
+"""Products ⇄ Shopify products, both ways, with their variants. Matched by product name; a
+product deleted in Shopify is deleted in the CRM (unless another store still sells it)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from crm.models import Product, ProductVariant
+from integration import ids
 from integration.client import ShopifyUserError
-from sync import writes
-from sync.adapters.base import Adapter, Parsed, lower, moment, number, text, updates_by_record
-from sync.adapters.contacts import merge
-from sync.mappings import crm_ids, save_mappings
-from sync.models import VARIANTS, RecordMapping
+from integration.ids import moment, number
+from sync import mappings, writes
+from sync.adapters.base import Adapter, Parsed, lower, merge, text, updates_by_record
+from sync.fieldmaps import ENUMERATION, LIST, NUMBER, TEXT, CrmField, ShopifyField
+
+# Mapped alongside products: each Shopify variant is a CRM ProductVariant.
+VARIANTS = "variants"
 
 DOCUMENT = """
 query ProductsBulk {
@@ -115,17 +117,69 @@ FIELDS = ("name", "description", "sku", "price", "status", "vendor", "product_ty
 
 class ProductAdapter(Adapter):
     object_type = "products"
+    label = "Products"
     model = Product
     gid_type = "Product"
+    two_way = True
+    admin_path = "products"
+    child_mappings = {VARIANTS: "Product variants"}
+
+    read_scopes = ("read_products",)
+    write_scopes = ("write_products",)
+    topics = {
+        "products/create": ("id",),
+        "products/update": ("id",),
+        "products/delete": ("id",),
+    }
+
     document = DOCUMENT
     bulk_operation = "ProductsBulk"
     changes_operation = "ProductsChanges"
     ids_operation = "ProductsByIds"
     ids_list_operation = "ProductsIds"
     root_field = "products"
+    count_field = "productsCount"
     child_connections = {"ProductVariant": "variants"}
+    child_pages = {"variants": ("ProductVariantsPage", ("product", "variants"))}
+    ids_per_request = 8
     create_operation = ("ProductCreate", "productCreate", "product")
     update_operation = ("ProductUpdate", "productUpdate", "product")
+
+    unfiltered = "Every product syncs, with its variants."
+    shopify_fields = {
+        "title": ShopifyField("Title", TEXT, "title"),
+        "descriptionHtml": ShopifyField("Description", TEXT, "descriptionHtml"),
+        "vendor": ShopifyField("Vendor", TEXT, "vendor"),
+        "productType": ShopifyField("Product type", TEXT, "productType"),
+        "status": ShopifyField("Status", ENUMERATION, "status"),
+        "tags": ShopifyField("Tags", LIST, "tags"),
+        "variants.first.sku": ShopifyField("SKU (first variant)", TEXT),
+        "variants.first.price": ShopifyField("Price (first variant)", NUMBER),
+    }
+    crm_fields = {
+        "name": CrmField("Name", TEXT),
+        "description": CrmField("Description", TEXT),
+        "vendor": CrmField("Vendor", TEXT),
+        "product_type": CrmField("Product type", TEXT),
+        "status": CrmField("Status", ENUMERATION),
+        "tags": CrmField("Tags", LIST),
+        "sku": CrmField("SKU", TEXT),
+        "price": CrmField("Price", NUMBER),
+    }
+    default_maps = (
+        ("name", "title"),
+        ("description", "descriptionHtml"),
+        ("vendor", "vendor"),
+        ("product_type", "productType"),
+        ("status", "status"),
+        ("tags", "tags"),
+        ("sku", "variants.first.sku"),
+        ("price", "variants.first.price"),
+    )
+    matching_rule = "the same name, whatever its case"
+    matched_by = frozenset({"name"})
+    # A variant's SKU or price changed in the CRM: its product is pushed.
+    changed_by = {Product: "pk", ProductVariant: "product_id"}
 
     def push_variables(self, shopify_id: int | None, values: dict) -> dict:
         values = dict(values)
@@ -148,15 +202,15 @@ class ProductAdapter(Adapter):
             number(variant["id"]): variant
             for variant in (node.get("variants") or {}).get("nodes") or []
         }
-        mappings = {
+        variant_mappings = {
             mapping.crm_id: mapping
-            for mapping in RecordMapping.objects.filter(
-                store=store, object_type=VARIANTS, shopify_id__any=list(shopify_variants)
-            )
+            for mapping in mappings.by_shopify_id(store, VARIANTS, shopify_variants).values()
         }
         changed = []
-        for variant in ProductVariant.objects.filter(product=product, pk__any=list(mappings)):
-            mapping = mappings[variant.pk]
+        for variant in ProductVariant.objects.filter(
+            product=product, pk__any=list(variant_mappings)
+        ):
+            mapping = variant_mappings[variant.pk]
             theirs = shopify_variants[mapping.shopify_id]
             differs = (variant.sku, variant.price) != (
                 text(theirs.get("sku")),
@@ -165,7 +219,7 @@ class ProductAdapter(Adapter):
             if differs and (mapping.synced_at is None or variant.updated_at > mapping.synced_at):
                 changed.append(
                     {
-                        "id": f"gid://shopify/ProductVariant/{mapping.shopify_id}",
+                        "id": ids.gid("ProductVariant", mapping.shopify_id),
                         "price": format(variant.price, "f"),
                         "inventoryItem": {"sku": variant.sku},
                     }
@@ -180,13 +234,10 @@ class ProductAdapter(Adapter):
         if data["userErrors"]:
             message = "; ".join(error["message"] for error in data["userErrors"])
             raise ShopifyUserError(message, errors=data["userErrors"])
-        RecordMapping.objects.filter(
-            store=store, object_type=VARIANTS, crm_id__any=list(mappings)
-        ).update(synced_at=timezone.now())
+        mappings.of_store(store, VARIANTS).filter(crm_id__any=list(variant_mappings)).update(
+            synced_at=timezone.now()
+        )
         return self._complete(client, data["product"])
-
-    child_pages = {"variants": ("ProductVariantsPage", ("product", "variants"))}
-    ids_per_request = 8
 
     def parse(self, node: dict) -> Parsed:
         variants = sorted(
@@ -223,23 +274,7 @@ class ProductAdapter(Adapter):
             children=children,
         )
 
-    def match_existing(self, store, records: list[Parsed]) -> dict[int, int]:
-        names = {lower(record.fields["name"]) for record in records if record.fields["name"]}
-        existing = {}
-        for key, crm_id in (
-            Product.objects.annotate(key=Lower("name"))
-            .filter(key__any=names)
-            .order_by("id")
-            .values_list("key", "id")
-        ):
-            existing.setdefault(key, crm_id)
-        return {
-            record.shopify_id: existing[lower(record.fields["name"])]
-            for record in records
-            if lower(record.fields["name"]) in existing
-        }
-
-    def save(self, store, records: list[tuple[Parsed, int | None]]) -> dict[int, int]:
+    def save(self, store, records, *, defer=False) -> dict[int, int]:
         now = timezone.now()
         created = {
             record.shopify_id: Product(
@@ -268,7 +303,7 @@ class ProductAdapter(Adapter):
         now = timezone.now()
         product_ids = [crm_id for _, crm_id in records]
         wanted_ids = [child["shopify_id"] for record, _ in records for child in record.children]
-        mapped = crm_ids(store, VARIANTS, wanted_ids)
+        known = mappings.crm_ids(store, VARIANTS, wanted_ids)
         existing = {
             variant.pk: variant
             for variant in ProductVariant.objects.filter(product__any=product_ids)
@@ -276,14 +311,14 @@ class ProductAdapter(Adapter):
         by_product = {}
         for variant in existing.values():
             by_product.setdefault(variant.product_id, []).append(variant)
-        keep, create, update, mappings = set(), [], [], []
+        keep, create, update, pairs = set(), [], [], []
         for record, product_id in records:
             own = by_product.get(product_id, [])
             for child in record.children:
                 values = {
                     key: child[key] for key in ("title", "sku", "price", "options", "position")
                 }
-                variant = existing.get(mapped.get(child["shopify_id"])) or _same_variant(
+                variant = existing.get(known.get(child["shopify_id"])) or _same_variant(
                     own, child, keep
                 )
                 if variant is None:
@@ -295,26 +330,23 @@ class ProductAdapter(Adapter):
                     variant.updated_at = now
                     update.append(variant)
                     keep.add(variant.pk)
-                mappings.append((child["shopify_id"], variant))
+                pairs.append((child["shopify_id"], variant))
         # Variants this store mapped and Shopify no longer has: removed in Shopify.
-        gone = RecordMapping.objects.filter(
-            store=store, object_type=VARIANTS, crm_id__in=list(existing)
-        ).exclude(shopify_id__in=wanted_ids)
+        gone = (
+            mappings.of_store(store, VARIANTS)
+            .filter(crm_id__in=list(existing))
+            .exclude(shopify_id__in=wanted_ids)
+        )
         gone_ids = list(gone.values_list("crm_id", flat=True))
         ProductVariant.objects.filter(pk__in=gone_ids).exclude(pk__in=keep).delete()
         gone.delete()
         writes.insert(create)
         writes.update(update, ["title", "sku", "price", "options", "position"])
-        save_mappings(store, VARIANTS, [(shopify_id, v.pk) for shopify_id, v in mappings])
+        mappings.save_pairs(store, VARIANTS, [(shopify_id, v.pk) for shopify_id, v in pairs])
 
     def delete(self, store, crm_ids_gone: list[int]) -> None:
         """Deleted in Shopify: deleted in the CRM, unless another store still maps to it."""
-        shared = set(
-            RecordMapping.objects.filter(object_type="products", crm_id__in=crm_ids_gone)
-            .exclude(store=store)
-            .exclude(state="deleted")
-            .values_list("crm_id", flat=True)
-        )
+        shared = mappings.mapped_elsewhere(store, self.object_type, crm_ids_gone)
         Product.objects.filter(pk__in=set(crm_ids_gone) - shared).delete()
 
 

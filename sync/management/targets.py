@@ -6,9 +6,9 @@ from django.core.management.base import CommandError
 
 from integration.models import Store, StoreStatus
 from integration.services import normalize_shop_domain
-from sync.models import ObjectType
+from sync.adapters import ADAPTERS
 
-ALL_OBJECTS = ",".join(ObjectType.values)
+ALL_OBJECTS = ",".join(ADAPTERS)
 
 
 def add_shop_argument(parser):
@@ -17,7 +17,7 @@ def add_shop_argument(parser):
     )
 
 
-def add_objects_argument(parser, default_help: str = "all five"):
+def add_objects_argument(parser, default_help: str = "all of them"):
     parser.add_argument(
         "--objects",
         help=f"comma-separated, from {ALL_OBJECTS} (default: {default_help})",
@@ -44,14 +44,14 @@ def get_store(shop: str, *, connected: bool = False) -> Store:
 
 
 def parse_objects(text: str | None) -> list[str]:
-    """`contacts,orders` → ["contacts", "orders"], in the given order; None → all five."""
+    """`contacts,orders` → ["contacts", "orders"], in the given order; None → all of them."""
     if text is None:
-        return list(ObjectType.values)
+        return list(ADAPTERS)
     names = [name.strip().lower() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in ObjectType.values]
+    unknown = [name for name in names if name not in ADAPTERS]
     if unknown or not names:
         raise CommandError(
             f"Unknown object {', '.join(repr(name) for name in unknown) or '(none given)'}; "
-            f"choose from {', '.join(ObjectType.values)}."
+            f"choose from {', '.join(ADAPTERS)}."
         )
     return list(dict.fromkeys(names))  # a name given twice is done once

@@ -4,9 +4,8 @@ opens it and changes the period."""
 import pytest
 
 from dashboards.models import Dashboard
-from integration import services as integration_services
-from integration.services import SCOPES
 from sync import services
+from sync.adapters import scopes
 from tests.browser.test_connect_store import log_in
 from tests.sync.e2e.conftest import SHOP, work
 
@@ -23,10 +22,8 @@ def store(shopify_emulator, settings, live_server, redis_connection):
     client.seed(SHOP, customers=40, products=10, orders=150, checkouts=40, seed=5)
     settings.SHOPIFY_BASE_URL = f"{shopify_emulator.url}/{{shop}}"
     settings.APP_URL = live_server.url
-    token = client.token(SHOP, settings.SHOPIFY_API_KEY, list(SCOPES))
-    store = integration_services.connect_store(
-        shop_domain=SHOP, access_token=token, scopes=list(SCOPES), user=None
-    )
+    token = client.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
+    store = services.connect_store(shop_domain=SHOP, access_token=token, user=None)
     for object_type in ("contacts", "products", "orders", "carts"):
         services.turn_on(store=store, object_type=object_type)
     work()  # the sync, and the aggregates it queues

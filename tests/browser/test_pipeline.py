@@ -4,9 +4,8 @@ the order sync's Limit step, review, save and sync, and see the orders move."""
 import pytest
 
 from crm.models import Order, Pipeline
-from integration import services as integration_services
-from integration.services import SCOPES
 from sync import services
+from sync.adapters import scopes
 from tests.browser.test_connect_store import log_in
 from tests.sync.e2e.conftest import SHOP, work
 
@@ -23,10 +22,8 @@ def store(shopify_emulator, settings, live_server, redis_connection):
     client.seed(SHOP, customers=20, products=5, orders=60, seed=11)
     settings.SHOPIFY_BASE_URL = f"{shopify_emulator.url}/{{shop}}"
     settings.APP_URL = live_server.url
-    token = client.token(SHOP, settings.SHOPIFY_API_KEY, list(SCOPES))
-    store = integration_services.connect_store(
-        shop_domain=SHOP, access_token=token, scopes=list(SCOPES), user=None
-    )
+    token = client.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
+    store = services.connect_store(shop_domain=SHOP, access_token=token, user=None)
     services.turn_on(store=store, object_type="orders")
     work()
     return store

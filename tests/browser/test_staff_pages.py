@@ -4,9 +4,8 @@ its cart; a staff user who is not a superadmin cannot change it."""
 import pytest
 
 from crm.models import Cart, PropertyDefinition
-from integration import services as integration_services
-from integration.services import SCOPES
 from sync import services
+from sync.adapters import scopes
 from tests.sync.e2e.conftest import SHOP, work
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,10 +21,8 @@ def synced(shopify_emulator, settings, live_server, redis_connection):
     client.seed(SHOP, customers=40, products=8, orders=80, checkouts=30, seed=21)
     settings.SHOPIFY_BASE_URL = f"{shopify_emulator.url}/{{shop}}"
     settings.APP_URL = live_server.url
-    token = client.token(SHOP, settings.SHOPIFY_API_KEY, list(SCOPES))
-    store = integration_services.connect_store(
-        shop_domain=SHOP, access_token=token, scopes=list(SCOPES), user=None
-    )
+    token = client.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
+    store = services.connect_store(shop_domain=SHOP, access_token=token, user=None)
     for object_type in ("contacts", "products", "orders", "carts"):
         services.turn_on(store=store, object_type=object_type)
     work()

@@ -4,8 +4,8 @@ sync; then turning it off, editing it back on, and deleting it."""
 import pytest
 
 from crm.models import Contact
-from integration import services as integration_services
-from integration.services import SCOPES
+from sync import services
+from sync.adapters import scopes
 from sync.models import FieldMapping, RecordMapping, SyncSetting
 from tests.browser.test_connect_store import log_in
 from tests.sync.e2e.conftest import SHOP, work
@@ -23,10 +23,8 @@ def store(shopify_emulator, settings, live_server):
     client.seed(SHOP, customers=30, seed=3)
     settings.SHOPIFY_BASE_URL = f"{shopify_emulator.url}/{{shop}}"
     settings.APP_URL = live_server.url
-    token = client.token(SHOP, settings.SHOPIFY_API_KEY, list(SCOPES))
-    return integration_services.connect_store(
-        shop_domain=SHOP, access_token=token, scopes=list(SCOPES), user=None
-    )
+    token = client.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
+    return services.connect_store(shop_domain=SHOP, access_token=token, user=None)
 
 
 def test_a_merchant_sets_up_turns_off_edits_and_deletes_the_contacts_sync(

@@ -7,7 +7,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from integration.services import SCOPES
+from sync.adapters import scopes
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def shop(emulator):
 @pytest.fixture
 def token(emulator, shop):
     """A token for the app on `shop`, as a custom app install gives."""
-    return emulator.token(shop, settings.SHOPIFY_API_KEY, list(SCOPES))
+    return emulator.token(shop, settings.SHOPIFY_API_KEY, scopes())
 
 
 def approve(emulator_url_of_authorize: str) -> str:

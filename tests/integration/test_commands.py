@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from integration.models import Store
-from integration.webhooks import TOPICS
+from sync.adapters import topics
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_connect_store_token_does_what_the_callback_does(emulator, shop, token):
     subscriptions = emulator.graphql(
         shop, token, "{ webhookSubscriptions(first: 100) { nodes { topic } } }"
     )["data"]["webhookSubscriptions"]["nodes"]
-    assert len(subscriptions) == len(TOPICS)
+    assert len(subscriptions) == len(topics())
 
 
 def test_a_bad_token_is_refused_and_nothing_is_stored(emulator, shop):

@@ -4,11 +4,11 @@ import datetime
 import json
 from io import StringIO
 
-import django_rq
 import pytest
 from django.core.management import CommandError, call_command
 
 from sync.models import MappingState, RunKind, RunStatus, SyncRun, SyncSetting, SyncState
+from tests.conftest import queued
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,8 @@ def run(django_capture_on_commit_callbacks, redis_connection):
 
 
 def sync_jobs():
-    """The queued sync jobs as (function, run id)."""
-    return [(job.func_name, *job.args) for job in django_rq.get_queue("sync").jobs]
+    """The queued sync jobs as (job, run id)."""
+    return queued("sync")
 
 
 # sync_on
@@ -48,7 +48,7 @@ def test_sync_on_turns_every_object_on_and_starts_their_initial_syncs(run, store
     settings = SyncSetting.objects.order_by("pk").values_list("object_type", "enabled", "state")
     assert list(settings) == [(name, True, SyncState.INITIAL_SYNC) for name in ALL]
     assert all(r.kind == RunKind.INITIAL and r.status == RunStatus.PENDING for r in runs.values())
-    assert sync_jobs() == [("sync.jobs.run_bulk", runs[name].pk) for name in ALL]
+    assert sync_jobs() == [("run_bulk", runs[name].pk) for name in ALL]
 
 
 def test_sync_on_some_objects_of_a_store_given_by_its_admin_url(run, store):
@@ -117,8 +117,8 @@ def test_resync_without_objects_resyncs_every_sync_that_is_on(run, store, make_s
         f"orders: resync started (run {runs['orders'].pk}).",
     ]
     assert sync_jobs() == [
-        ("sync.jobs.run_bulk", runs["contacts"].pk),
-        ("sync.jobs.run_bulk", runs["orders"].pk),
+        ("run_bulk", runs["contacts"].pk),
+        ("run_bulk", runs["orders"].pk),
     ]
 
 

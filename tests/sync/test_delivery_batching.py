@@ -1,99 +1,148 @@
-"""Records named by webhooks wait together for one job per sync, which re-reads them in one
-go; a record named again while it was being read stays for the next job, so no change is
-missed; a job killed half-way leaves its records for the sweep."""
+"""The records a burst of webhooks names wait together for one job per store, which reads each
+of them once; a record named again while it was being read is read again; a job killed half-way
+leaves its deliveries for the sweep; one job per store at a time, and it looks again before it
+ends."""
 
 import django_rq
 import pytest
 
-from sync import jobs, services
+from config import queues
+from sync import deliveries
+from sync.models import DeliveryState, WebhookDelivery
+from tests.conftest import queued
+
+pytestmark = pytest.mark.django_db
 
 
-def queued_refresh_jobs():
-    queue = django_rq.get_queue("webhooks")
-    return [job for job in queue.get_jobs() if job.func_name == "sync.jobs.refresh_pending"]
+def waiting():
+    return list(
+        WebhookDelivery.objects.filter(state=DeliveryState.RECEIVED).values_list(
+            "webhook_id", flat=True
+        )
+    )
 
 
-def test_a_burst_of_webhooks_queues_one_job(
-    store, make_setting, redis_connection, django_capture_on_commit_callbacks
+@pytest.fixture
+def reads(monkeypatch):
+    """What the job reads from Shopify: (object type, sorted ids) per read."""
+    done = []
+
+    def refresh(setting, shopify_ids, **kwargs):
+        done.append((setting.object_type, sorted(shopify_ids)))
+
+    monkeypatch.setattr(deliveries.engine, "refresh", refresh)
+    return done
+
+
+def test_a_burst_of_webhooks_queues_one_job_which_reads_each_record_once(
+    store, make_setting, deliver, redis_connection, reads, django_capture_on_commit_callbacks
 ):
-    setting = make_setting("contacts")
+    make_setting("contacts")
     with django_capture_on_commit_callbacks(execute=True):
         for shopify_id in (11, 12, 13, 11):
-            services.enqueue_refresh(store, "contacts", shopify_id)
-    assert len(queued_refresh_jobs()) == 1
-    assert services.records_to_refresh(setting.pk, 10) == {11: b"2", 12: b"1", 13: b"1"}
+            deliver("customers/update", {"id": shopify_id})
+    assert queued("webhooks") == [("process_deliveries", store.pk)]
+
+    deliveries.process_store(store.pk)
+
+    assert reads == [("contacts", [11, 12, 13])]
+    assert waiting() == []
 
 
-def test_a_record_named_again_while_being_read_waits_for_the_next_job(
-    store, make_setting, redis_connection, django_capture_on_commit_callbacks
+def test_a_record_named_again_while_being_read_is_read_again(
+    store, make_setting, deliver, redis_connection, monkeypatch
 ):
-    setting = make_setting("contacts")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.enqueue_refresh(store, "contacts", 1)
-        services.enqueue_refresh(store, "contacts", 2)
-    taken = services.records_to_refresh(setting.pk, 10)
-    # The job reads 1 and 2; meanwhile Shopify changes 2 again.
-    with django_capture_on_commit_callbacks(execute=True):
-        services.enqueue_refresh(store, "contacts", 2)
-    services.refreshed(setting.pk, taken)
-    assert services.records_to_refresh(setting.pk, 10) == {2: b"2"}
+    make_setting("contacts")
+    deliver("customers/update", {"id": 1}, webhook_id="first")
+    deliver("customers/update", {"id": 2}, webhook_id="second")
+    done = []
+
+    def refresh(setting, shopify_ids, **kwargs):
+        done.append(sorted(shopify_ids))
+        if len(done) == 1:  # while the job reads 1 and 2, Shopify changes 2 again
+            deliver("customers/update", {"id": 2}, webhook_id="again")
+
+    monkeypatch.setattr(deliveries.engine, "refresh", refresh)
+    deliveries.process_store(store.pk)
+
+    assert done == [[1, 2], [2]]
+    assert waiting() == []
 
 
-def test_records_of_a_killed_job_are_picked_up_by_the_sweep(
-    store, make_setting, redis_connection, django_capture_on_commit_callbacks, monkeypatch
+def test_deliveries_of_a_killed_job_are_picked_up_by_the_sweep(
+    store, make_setting, deliver, redis_connection, monkeypatch, django_capture_on_commit_callbacks
 ):
-    setting = make_setting("contacts")
+    make_setting("contacts")
     with django_capture_on_commit_callbacks(execute=True):
-        services.enqueue_refresh(store, "contacts", 7)
-    job = queued_refresh_jobs()[0]
+        deliver("customers/update", {"id": 7}, webhook_id="seven")
+    job = django_rq.get_queue("webhooks").jobs[0]
     read = []
 
-    def killed(setting, ids, **kwargs):
-        read.append(ids)
+    def killed(setting, shopify_ids, **kwargs):
+        read.append(sorted(shopify_ids))
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(jobs.engine, "refresh", killed)
+    monkeypatch.setattr(deliveries.engine, "refresh", killed)
     with pytest.raises(SystemExit):
-        jobs.refresh_pending(*job.args)
+        queues.perform(*job.args)
     job.delete()
     assert read == [[7]]
-    assert services.records_to_refresh(setting.pk, 10) == {7: b"1"}
+    assert waiting() == ["seven"]
 
+    WebhookDelivery.objects.update(received_at=deliveries.timezone.now() - deliveries.STALE_AFTER)
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep()
-    assert len(queued_refresh_jobs()) == 1
+        deliveries.requeue_waiting()
+    assert queued("webhooks") == [("process_deliveries", store.pk)]
 
 
-def test_a_sync_turned_off_forgets_what_waited(
-    store, make_setting, redis_connection, django_capture_on_commit_callbacks
+def test_a_sync_turned_off_reads_nothing_for_what_waited(
+    store, make_setting, deliver, redis_connection, reads
 ):
-    setting = make_setting("contacts")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.enqueue_refresh(store, "contacts", 5)
-    setting.enabled = False
-    setting.save()
-    jobs.refresh_pending(setting.pk)
-    assert services.records_to_refresh(setting.pk, 10) == {}
+    make_setting("contacts", on=False)
+    deliver("customers/update", {"id": 5})
+
+    deliveries.process_store(store.pk)
+
+    assert reads == []
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.error) == (DeliveryState.PROCESSED, deliveries.SYNC_OFF)
 
 
-def test_one_refresh_job_per_sync_at_a_time_and_it_looks_again_before_it_ends(
-    store, make_setting, redis_connection, django_capture_on_commit_callbacks, monkeypatch
+def test_one_job_per_store_at_a_time_and_it_looks_again_before_it_ends(
+    store, make_setting, deliver, redis_connection, monkeypatch
 ):
-    setting = make_setting("contacts")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.enqueue_refresh(store, "contacts", 1)
-    read = []
+    make_setting("contacts")
+    deliver("customers/update", {"id": 1})
+    done = []
 
-    def refresh(setting, ids, **kwargs):
-        read.append(sorted(ids))
-        if len(read) == 1:
+    def refresh(setting, shopify_ids, **kwargs):
+        done.append(sorted(shopify_ids))
+        if len(done) == 1:
             # While this job reads, a webhook names 2, and its job finds this one at work.
-            with django_capture_on_commit_callbacks(execute=True):
-                services.enqueue_refresh(store, "contacts", 2)
-            jobs.refresh_pending(setting.pk)
+            deliver("customers/update", {"id": 2})
+            deliveries.process_store(store.pk)
 
-    monkeypatch.setattr(jobs.engine, "refresh", refresh)
-    jobs.refresh_pending(setting.pk)
+    monkeypatch.setattr(deliveries.engine, "refresh", refresh)
+    deliveries.process_store(store.pk)
 
-    assert read == [[1], [2]]
-    assert services.records_to_refresh(setting.pk, 10) == {}
+    assert done == [[1], [2]]
+    assert waiting() == []
+
+
+def test_a_read_that_fails_leaves_its_deliveries_and_not_the_others(
+    store, make_setting, deliver, redis_connection, monkeypatch
+):
+    make_setting("contacts")
+    make_setting("products")
+    deliver("customers/update", {"id": 1}, webhook_id="customer")
+    deliver("products/update", {"id": 2}, webhook_id="product")
+
+    def refresh(setting, shopify_ids, **kwargs):
+        if setting.object_type == "contacts":
+            raise ConnectionError("Shopify is down")
+
+    monkeypatch.setattr(deliveries.engine, "refresh", refresh)
+    deliveries.process_store(store.pk)
+
+    assert waiting() == ["customer"]
+    assert WebhookDelivery.objects.get(webhook_id="product").state == DeliveryState.PROCESSED

@@ -17,6 +17,7 @@ from sync.models import (
     SyncSetting,
     SyncState,
 )
+from tests.conftest import queued
 
 pytestmark = pytest.mark.django_db
 
@@ -146,8 +147,7 @@ def test_turn_on_starts_the_initial_sync(
     assert (setting.enabled, setting.state) == (True, SyncState.INITIAL_SYNC)
     run = SyncRun.objects.get()
     assert (run.kind, run.status) == (RunKind.INITIAL, RunStatus.PENDING)
-    queued = [(job.func_name, *job.args) for job in django_rq.get_queue("sync").jobs]
-    assert queued == [("sync.jobs.run_bulk", run.pk)]
+    assert queued("sync") == [("run_bulk", run.pk)]
 
 
 def test_turn_on_refuses_a_store_that_is_not_connected(
@@ -195,8 +195,7 @@ def test_resync_all_starts_a_resync_of_the_syncs_that_are_on(
 
     run = SyncRun.objects.get()
     assert (run.object_type, run.kind) == ("contacts", RunKind.RESYNC)
-    queued = [(job.func_name, *job.args) for job in django_rq.get_queue("sync").jobs]
-    assert queued == [("sync.jobs.run_bulk", run.pk)]
+    assert queued("sync") == [("run_bulk", run.pk)]
     messages = [str(m) for m in response.wsgi_request._messages]
     assert messages == [
         "Resync started: Alpha: Contacts.",
@@ -331,10 +330,9 @@ def test_resync_selected_failing_records_queues_a_forced_refresh_of_each(
     with django_capture_on_commit_callbacks(execute=True):
         response = act(client, ISSUES, "resync_selected", issues)
 
-    jobs = django_rq.get_queue("webhooks").jobs
-    assert sorted(job.args for job in jobs) == [
-        (setting.pk, [11], True),
-        (setting.pk, [12], True),
+    assert sorted(queued("webhooks")) == [
+        ("refresh_records", setting.pk, [11], True),
+        ("refresh_records", setting.pk, [12], True),
     ]
     assert [str(m) for m in response.wsgi_request._messages] == ["Resyncing 2 record(s)."]
 
@@ -466,8 +464,7 @@ def test_resync_selected_sync_records_brings_a_deleted_record_back(
 
     mapping.refresh_from_db()
     assert mapping.state == MappingState.SYNCED
-    [job] = django_rq.get_queue("webhooks").jobs
-    assert job.args == (setting.pk, [mapping.shopify_id], True)
+    assert queued("webhooks") == [("refresh_records", setting.pk, [mapping.shopify_id], True)]
 
 
 def test_resync_selected_sync_records_is_refused_without_the_permission(

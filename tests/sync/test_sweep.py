@@ -1,12 +1,16 @@
-"""The minute sweep and the nightly drift check: what they queue, once, and the runs whose
-worker died."""
+"""The cron entries: what each queues, once, and the runs whose worker died."""
 
 import django_rq
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from rq import cron
 
-from sync import jobs, services
+from config import queues
+from crm import triggers
+from dashboards import refresh
+from sync import deliveries, push, runs
 from sync.models import (
     DeliveryState,
     RecordMapping,
@@ -15,6 +19,7 @@ from sync.models import (
     SyncRun,
     WebhookDelivery,
 )
+from tests import conftest
 
 pytestmark = pytest.mark.django_db
 
@@ -25,29 +30,54 @@ def _redis(redis_connection):
 
 
 def queued(queue="sync"):
-    return [(job.func_name, *job.args) for job in django_rq.get_queue(queue).jobs]
+    return conftest.queued(queue)
 
 
 def minutes_ago(minutes):
     return timezone.now() - timezone.timedelta(minutes=minutes)
 
 
-def test_the_sweep_reconciles_the_syncs_that_are_due_once(
-    make_setting, django_capture_on_commit_callbacks
-):
+def test_the_periodic_work_is_named_cron_entries_one_job_each(redis_connection):
+    scheduler = cron.CronScheduler(connection=redis_connection)
+    scheduler.load_config_from_file("sync.cron")
+    entries = {job.name: job for job in scheduler.get_jobs()}
+
+    assert {name: job.func for name, job in entries.items()} == {
+        "reconcile due syncs": runs.reconcile_due,
+        "restart stalled bulk runs": runs.restart_stalled,
+        "fail abandoned runs": runs.fail_abandoned,
+        "requeue waiting webhook deliveries": deliveries.requeue_waiting,
+        "requeue waiting pushes": push.requeue_waiting,
+        "drift check": runs.check_drift_everywhere,
+        "follow-up triggers": triggers.scan,
+        "rebuild report aggregates": refresh.rebuild_everything,
+        "clear expired sessions": call_command,
+    }
+    every_minute = {name for name, job in entries.items() if job.interval == 60}
+    assert every_minute == {
+        "reconcile due syncs",
+        "restart stalled bulk runs",
+        "fail abandoned runs",
+        "requeue waiting webhook deliveries",
+        "requeue waiting pushes",
+        "follow-up triggers",
+    }
+    assert entries["drift check"].cron == "23 2 * * *"
+    assert entries["clear expired sessions"].args == ("clearsessions",)
+    assert {job.queue_name for job in entries.values()} == {"default"}
+
+
+def test_due_syncs_are_reconciled_once(make_setting, django_capture_on_commit_callbacks):
     due = make_setting("contacts", last_reconciled_at=minutes_ago(6))
     never = make_setting("orders", last_reconciled_at=None)
     make_setting("products", last_reconciled_at=minutes_ago(2))
     make_setting("carts", on=False)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep()
-        services.sweep()
+        runs.reconcile_due()
+        runs.reconcile_due()
 
-    assert sorted(queued()) == [
-        ("sync.jobs.reconcile", due.pk, f"sync:reconcile-pending:{due.pk}"),
-        ("sync.jobs.reconcile", never.pk, f"sync:reconcile-pending:{never.pk}"),
-    ]
+    assert sorted(queued()) == [("reconcile", due.pk), ("reconcile", never.pk)]
 
 
 def test_a_reconciliation_that_started_lets_the_next_sweep_queue_another(
@@ -57,14 +87,15 @@ def test_a_reconciliation_that_started_lets_the_next_sweep_queue_another(
     # to read.
     setting = make_setting("contacts", last_reconciled_at=None, watermark=None)
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep()
+        runs.reconcile_due()
     job = django_rq.get_queue("sync").jobs[0]
+    assert redis_connection.exists(queues.once_key("reconcile", setting.pk))
 
-    jobs.reconcile(*job.args)
+    queues.perform(*job.args)
 
-    assert not redis_connection.exists(f"sync:reconcile-pending:{setting.pk}")
+    assert not redis_connection.exists(queues.once_key("reconcile", setting.pk))
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep()
+        runs.reconcile_due()
     assert len(queued()) == 2
 
 
@@ -78,15 +109,15 @@ def test_nothing_is_queued_when_the_caller_rolls_back(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services.sweep()
+        runs.reconcile_due()
         raise RuntimeError("the caller fails")
 
     assert queued() == []
     # No key left behind that would hold back the next sweep's job.
-    assert not redis_connection.exists(f"sync:reconcile-pending:{setting.pk}")
+    assert not redis_connection.exists(queues.once_key("reconcile", setting.pk))
 
 
-def test_the_sweep_requeues_pending_runs_and_runs_without_a_heartbeat(
+def test_pending_runs_and_runs_without_a_heartbeat_are_queued_again(
     make_setting, make_run, django_capture_on_commit_callbacks
 ):
     make_setting("contacts", last_reconciled_at=timezone.now())
@@ -96,15 +127,12 @@ def test_the_sweep_requeues_pending_runs_and_runs_without_a_heartbeat(
     make_run("carts", status=RunStatus.SUCCEEDED)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep()
+        runs.restart_stalled()
 
-    assert sorted(queued()) == [
-        ("sync.jobs.run_bulk", pending.pk),
-        ("sync.jobs.run_bulk", silent.pk),
-    ]
+    assert sorted(queued()) == [("run_bulk", pending.pk), ("run_bulk", silent.pk)]
 
 
-def test_the_sweep_closes_reconciliations_and_drift_checks_whose_worker_died(make_run):
+def test_reconciliations_and_drift_checks_whose_worker_died_are_closed(make_run):
     dead = make_run("contacts", kind=RunKind.RECONCILE, status=RunStatus.RUNNING)
     SyncRun.objects.filter(pk=dead.pk).update(started_at=minutes_ago(61))
     alive = make_run("orders", kind=RunKind.RECONCILE, status=RunStatus.RUNNING)
@@ -112,7 +140,7 @@ def test_the_sweep_closes_reconciliations_and_drift_checks_whose_worker_died(mak
     checking = make_run("orders", kind=RunKind.DRIFT, status=RunStatus.RUNNING)
     SyncRun.objects.filter(pk=checking.pk).update(started_at=minutes_ago(61))
 
-    services.sweep()
+    runs.fail_abandoned()
 
     dead.refresh_from_db()
     assert (dead.status, dead.error) == (
@@ -131,15 +159,13 @@ def test_the_nightly_drift_check_queues_each_sync_that_is_on_once(
     make_setting("orders", on=False)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.nightly_drift_check()
-        services.nightly_drift_check()
+        runs.check_drift_everywhere()
+        runs.check_drift_everywhere()
 
-    assert queued() == [("sync.jobs.check_drift", contacts.pk, f"sync:drift-pending:{contacts.pk}")]
+    assert queued() == [("check_drift", contacts.pk)]
 
 
-def test_the_sweep_queues_deliveries_left_unprocessed_once(
-    store, django_capture_on_commit_callbacks
-):
+def test_deliveries_left_unprocessed_are_queued_once(store, django_capture_on_commit_callbacks):
     def delivery(webhook_id, minutes, state=DeliveryState.RECEIVED):
         made = WebhookDelivery.objects.create(
             webhook_id=webhook_id, store=store, topic="customers/update", body="{}", state=state
@@ -152,15 +178,13 @@ def test_the_sweep_queues_deliveries_left_unprocessed_once(
     delivery("done", 3, DeliveryState.PROCESSED)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep()
-        services.sweep()
+        deliveries.requeue_waiting()
+        deliveries.requeue_waiting()
 
-    assert queued("webhooks") == [
-        ("sync.jobs.run_webhook_deliveries", store.pk, f"sync:deliveries-pending:{store.pk}")
-    ]
+    assert queued("webhooks") == [("process_deliveries", store.pk)]
 
 
-def test_the_sweep_pushes_again_a_crm_change_whose_push_never_finished(
+def test_a_crm_change_whose_push_never_finished_is_pushed_again(
     make_setting, store, django_capture_on_commit_callbacks
 ):
     setting = make_setting("contacts", direction="two_way")
@@ -196,11 +220,9 @@ def test_the_sweep_pushes_again_a_crm_change_whose_push_never_finished(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.sweep()
-        services.sweep()
+        push.requeue_waiting()
+        push.requeue_waiting()
 
-    assert queued("default") == [
-        ("sync.jobs.push_record", setting.pk, 11, f"sync:push-pending:{setting.pk}:11")
-    ]
+    assert queued("default") == [("push_record", setting.pk, 11)]
     job = django_rq.get_queue("default").jobs[0]
     assert (job.retries_left, job.retry_intervals) == (3, [10, 60, 300])

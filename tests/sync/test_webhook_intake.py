@@ -3,8 +3,10 @@
 import django_rq
 import pytest
 
+from config import queues
 from sync.models import DeliveryState, WebhookDelivery
 from sync.views import MAX_BODY_BYTES
+from tests.conftest import queued
 from tests.sync.conftest import sign
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +28,8 @@ def test_a_signed_delivery_is_stored_and_queued(
     )
     assert delivery.body == '{"id": 1}'
     assert delivery.triggered_at.isoformat() == "2026-11-26T10:00:00+00:00"
-    queued = [(job.func_name, *job.args) for job in django_rq.get_queue("webhooks").jobs]
-    assert queued == [
-        ("sync.jobs.run_webhook_deliveries", store.pk, f"sync:deliveries-pending:{store.pk}")
-    ]
+    assert queued("webhooks") == [("process_deliveries", store.pk)]
+    assert redis_connection.exists(queues.once_key("process_deliveries", store.pk))
 
 
 def test_a_repeated_delivery_is_acknowledged_and_dropped(deliver, store, redis_connection):

@@ -9,7 +9,7 @@ from rq import SimpleWorker
 
 from crm.models import Cart, Contact, Order
 from integration.models import StoreStatus
-from sync import jobs
+from sync import deliveries
 from sync.models import DeliveryState, WebhookDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,13 +138,13 @@ def test_a_malformed_body_fails_without_stopping_others(deliver, store, redis_co
 def test_processing_twice_changes_nothing(deliver, store, redis_connection):
     deliver("app/uninstalled", {"id": 1})
     delivery = WebhookDelivery.objects.get()
-    jobs.run_webhook_deliveries(store.pk)
+    deliveries.process_store(store.pk)
     store.refresh_from_db()
     first = (store.status, store.disconnected_at)
 
-    jobs.run_webhook_deliveries(store.pk)  # nothing waits any more
-    jobs.deliveries.process_delivery(WebhookDelivery.objects.get(pk=delivery.pk))  # processed
-    jobs.run_webhook_deliveries(987654)  # no such store: returns quietly
+    deliveries.process_store(store.pk)  # nothing waits any more
+    deliveries.process([WebhookDelivery.objects.select_related("store").get(pk=delivery.pk)])
+    deliveries.process_store(987654)  # no such store: returns quietly
 
     store.refresh_from_db()
     assert (store.status, store.disconnected_at) == first
@@ -157,16 +157,16 @@ def test_one_job_takes_every_waiting_delivery_and_one_that_breaks_stops_none(
     for number in (1, 2, 3):
         deliver("customers/data_request", {"shop_domain": store.shop_domain, "n": number})
     seen = []
-    real = jobs.deliveries.process_delivery
+    real = deliveries.HANDLERS["customers/data_request"]
 
-    def process(delivery, syncs=None):
-        seen.append(json.loads(delivery.body)["n"])
-        if json.loads(delivery.body)["n"] == 2:
+    def handle(store, body):
+        seen.append(body["n"])
+        if body["n"] == 2:
             raise RuntimeError("a bug in one handler")
-        real(delivery, syncs)
+        real(store, body)
 
-    monkeypatch.setattr(jobs.deliveries, "process_delivery", process)
-    jobs.run_webhook_deliveries(store.pk)
+    monkeypatch.setitem(deliveries.HANDLERS, "customers/data_request", handle)
+    deliveries.process_store(store.pk)
 
     assert seen == [1, 2, 3]
     states = [

@@ -1,7 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from integration import services
+from integration.services import ConnectError, normalize_shop_domain
+from sync import adapters, services
 
 
 class Command(BaseCommand):
@@ -15,13 +16,13 @@ class Command(BaseCommand):
         parser.add_argument("token", help="the custom app's Admin API access token (shpat_…)")
         parser.add_argument(
             "--scopes",
-            default=",".join(services.SCOPES),
+            default=",".join(adapters.scopes()),
             help="the scopes the custom app was given (default: the ones the syncs need)",
         )
 
     def handle(self, *args, shop, token, scopes, **options):
         try:
-            domain = services.normalize_shop_domain(shop)
+            domain = normalize_shop_domain(shop)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         try:
@@ -31,6 +32,6 @@ class Command(BaseCommand):
                 scopes=[scope for scope in scopes.split(",") if scope],
                 user=None,
             )
-        except services.ConnectError as error:
+        except ConnectError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(f"{store} ({store.shop_domain}) is connected."))

@@ -8,17 +8,17 @@ import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from integration import services as integration_services
-from sync import services
-from sync.models import ObjectType, SyncSetting
+from integration.services import ConnectError
+from sync import adapters, services
+from sync.models import SyncSetting
 
 DEFAULT_SHOP = "demo.myshopify.com"
 
 
 class Command(BaseCommand):
     help = (
-        "Connect a shop of the local Shopify emulator (not a real store) and turn all five "
-        "syncs on. Running it again reconnects and starts nothing twice."
+        "Connect a shop of the local Shopify emulator (not a real store) and turn every "
+        "sync on. Running it again reconnects and starts nothing twice."
     )
 
     def add_arguments(self, parser):
@@ -55,20 +55,17 @@ class Command(BaseCommand):
             f"{emulator}/__emulator__/shops/{shop}/access_tokens",
             json={
                 "client_id": settings.SHOPIFY_API_KEY,
-                "scopes": list(integration_services.SCOPES),
+                "scopes": adapters.scopes(),
             },
             timeout=10,
         )
         if not response.ok:
             raise CommandError(f"The emulator gave no token for {shop}: {response.text[:200]}")
         try:
-            store = integration_services.connect_store(
-                shop_domain=shop,
-                access_token=response.json()["access_token"],
-                scopes=list(integration_services.SCOPES),
-                user=None,
+            store = services.connect_store(
+                shop_domain=shop, access_token=response.json()["access_token"], user=None
             )
-        except integration_services.ConnectError as error:
+        except ConnectError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"{store} ({shop}) is connected.")
         on = set(
@@ -76,7 +73,7 @@ class Command(BaseCommand):
                 "object_type", flat=True
             )
         )
-        for object_type in ObjectType.values:
+        for object_type in adapters.ADAPTERS:
             if object_type in on:
                 self.stdout.write(f"{object_type}: already on.")
                 continue

@@ -7,8 +7,8 @@ import django_rq
 import pytest
 from rq import SimpleWorker
 
-from integration import services as integration_services
-from integration.services import SCOPES
+from sync import services
+from sync.adapters import scopes
 
 SHOP = "alpha.myshopify.com"
 NOW = "2026-11-20T00:00:00Z"
@@ -37,10 +37,8 @@ def shopify(shopify_emulator, settings, redis_connection):
 
 @pytest.fixture
 def store(shopify, settings, db):
-    token = shopify.token(SHOP, settings.SHOPIFY_API_KEY, list(SCOPES))
-    return integration_services.connect_store(
-        shop_domain=SHOP, access_token=token, scopes=list(SCOPES), user=None
-    )
+    token = shopify.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
+    return services.connect_store(shop_domain=SHOP, access_token=token, user=None)
 
 
 def shop_data(shopify, resource):

@@ -16,8 +16,8 @@ from django.utils import timezone
 from rq.job import Job
 
 from crm.models import Contact, Order, OrderLineItem
-from integration.services import SCOPES
 from sync import runs, services
+from sync.adapters import scopes
 from sync.models import MappingState, RecordMapping, RunStatus, SyncIssue, SyncRun
 from tests.sync.e2e.conftest import SHOP, shop_data, work
 
@@ -123,7 +123,7 @@ def test_a_worker_killed_mid_bulk_resumes_where_it_stopped(shopify, store, setti
     SyncRun.objects.filter(pk=run.pk).update(
         heartbeat_at=timezone.now() - timezone.timedelta(minutes=10)
     )
-    services.sweep()
+    runs.restart_stalled()
     work()
 
     run.refresh_from_db()
@@ -142,7 +142,7 @@ def test_a_sync_waits_while_shopify_runs_its_limit_of_bulk_queries(
 ):
     monkeypatch.setattr(runs, "BUSY_WAIT_SECONDS", 0)
     shopify.faults(SHOP, bulk_delay_ms=1500)
-    token = shopify.token(SHOP, settings.SHOPIFY_API_KEY, list(SCOPES))
+    token = shopify.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
     start = "mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id } } }"
     others = [
         shopify.graphql(SHOP, token, start, {"q": "{ products { edges { node { id } } } }"})
@@ -161,7 +161,7 @@ def test_a_sync_waits_while_shopify_runs_its_limit_of_bulk_queries(
         Job.fetch(i, connection=queue.connection)
         for i in queue.scheduled_job_registry.get_job_ids()
     ]
-    assert [(job.func_name, *job.args) for job in later] == [("sync.jobs.run_bulk", run.pk)]
+    assert [(job.args[0], *job.args[2:]) for job in later] == [("run_bulk", run.pk)]
 
     # Shopify finishes one and says so (bulk_operations/finish): the run goes on at once.
     first = others[0]["data"]["bulkOperationRunQuery"]["bulkOperation"]["id"]

@@ -12,9 +12,8 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from crm.models import Company, Contact, Product, ProductVariant
-from integration import services as integration_services
-from integration.services import SCOPES
 from sync import services
+from sync.adapters import scopes
 from sync.models import (
     ConflictRule,
     IssueDirection,
@@ -33,10 +32,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def store(shopify, settings, live_server):
     settings.APP_URL = live_server.url
     shopify.faults(SHOP, webhook_drop_rate=0)
-    token = shopify.token(SHOP, settings.SHOPIFY_API_KEY, list(SCOPES))
-    return integration_services.connect_store(
-        shop_domain=SHOP, access_token=token, scopes=list(SCOPES), user=None
-    )
+    token = shopify.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
+    return services.connect_store(shop_domain=SHOP, access_token=token, user=None)
 
 
 @pytest.fixture

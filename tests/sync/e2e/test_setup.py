@@ -157,7 +157,7 @@ def test_the_review_warns_when_nothing_in_shopify_matches(admin_client, store):
     assert "Nothing in Shopify matches these filters yet" in text
 
 
-def test_a_custom_mapping_carries_values_both_ways(shopify, store):
+def test_a_custom_mapping_carries_values_both_ways(shopify, store, deliver):
     draft = setup.start_draft(store, "contacts")
     for item in draft["maps"]:
         if item["crm_field"] in ("note", "city"):
@@ -194,7 +194,7 @@ def test_a_custom_mapping_carries_values_both_ways(shopify, store):
     assert customer["note"] == "Malmö"
 
     shopify.call("PATCH", f"shops/{SHOP}/customers/{mapping.shopify_id}", {"note": "Lund"})
-    services.enqueue_refresh(store, "contacts", mapping.shopify_id)
+    deliver("customers/update", {"id": mapping.shopify_id})
     work()
     contact.refresh_from_db()
     assert (contact.city, contact.note) == ("Lund", contact.note)

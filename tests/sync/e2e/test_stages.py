@@ -69,7 +69,9 @@ def set_up_orders(client, store, choices):
 DEFAULT = {"open": "open", "processed": "paid", "shipped": "fulfilled", "cancelled": "cancelled"}
 
 
-def test_a_delivered_stage_takes_exactly_the_delivered_orders(admin_client, shopify, synced):
+def test_a_delivered_stage_takes_exactly_the_delivered_orders(
+    admin_client, shopify, synced, deliver
+):
     delivered = delivered_names(shopify)
     assert delivered
     stage = add_pipeline_stage(
@@ -100,7 +102,7 @@ def test_a_delivered_stage_takes_exactly_the_delivered_orders(admin_client, shop
     shipped = Order.objects.filter(pipeline_stage__internal_name="shipped").first()
     shopify_id = next(o for o in shop_data(shopify, "orders") if o["name"] == shipped.name)["id"]
     shopify.call("POST", f"shops/{SHOP}/orders/{number(shopify_id)}/deliver")
-    services.enqueue_refresh(synced, "orders", number(shopify_id))
+    deliver("orders/updated", {"id": number(shopify_id)})
     work()
 
     shipped.refresh_from_db()

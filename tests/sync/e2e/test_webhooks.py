@@ -8,10 +8,9 @@ import pytest
 from django.utils import timezone
 
 from crm.models import Cart, Contact, Order, Product
-from integration import services as integration_services
 from integration.client import ShopifyClient
-from integration.services import SCOPES
-from sync import services
+from sync import runs, services
+from sync.adapters import scopes
 from sync.models import RunKind, RunStatus, SyncRun, SyncSetting, WebhookDelivery
 from tests.sync.e2e.conftest import SHOP, moment, number, shop_data, work
 
@@ -24,10 +23,8 @@ OBJECTS = ("contacts", "companies", "products", "orders", "carts")
 def store(shopify, settings, live_server):
     """Connected with webhooks pointing at a live server, as in production."""
     settings.APP_URL = live_server.url
-    token = shopify.token(SHOP, settings.SHOPIFY_API_KEY, list(SCOPES))
-    return integration_services.connect_store(
-        shop_domain=SHOP, access_token=token, scopes=list(SCOPES), user=None
-    )
+    token = shopify.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
+    return services.connect_store(shop_domain=SHOP, access_token=token, user=None)
 
 
 @pytest.fixture
@@ -194,7 +191,7 @@ def test_dropped_webhooks_are_repaired_by_reconciliation(shopify, synced):
 
     # The sweep finds every sync due (as five minutes later) and reconciles it.
     SyncSetting.objects.update(last_reconciled_at=timezone.now() - timezone.timedelta(hours=1))
-    services.sweep()
+    runs.reconcile_due()
     work()
 
     assert_changes_arrived(changed, deletions=False)
@@ -214,7 +211,7 @@ def test_dropped_webhooks_are_repaired_by_reconciliation(shopify, synced):
     assert Product.objects.filter(name=changed["deleted"]["title"]).exists()
     by_reconciliation = crm_state()
 
-    services.nightly_drift_check()
+    runs.check_drift_everywhere()
     work()
 
     drift = SyncRun.objects.get(kind=RunKind.DRIFT, object_type="products")
@@ -232,7 +229,7 @@ def test_dropped_webhooks_are_repaired_by_reconciliation(shopify, synced):
 
 def test_a_second_sweep_with_nothing_changed_reads_once_and_writes_nothing(shopify, synced):
     SyncSetting.objects.update(last_reconciled_at=timezone.now() - timezone.timedelta(hours=1))
-    services.sweep()
+    runs.reconcile_due()
     work()
     before = crm_state()
 
@@ -256,7 +253,7 @@ def test_the_drift_check_reads_a_record_again_before_deleting_it(shopify, synced
     monkeypatch.setattr(ShopifyClient, "stream_jsonl", export_without_the_order)
     orders = Order.objects.count()
 
-    services.nightly_drift_check()
+    runs.check_drift_everywhere()
     work()
 
     drift = SyncRun.objects.get(kind=RunKind.DRIFT, object_type="orders")
