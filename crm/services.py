@@ -291,17 +291,15 @@ def store_contacts_settled(store: str) -> None:
 
 @transaction.atomic
 def delete_contacts(contact_ids) -> int:
-    """Delete contacts. Their orders and carts stay, belonging to nobody: an order that was
-    its contact's first is no longer anyone's first, and its day's reports follow."""
-    firsts = list(
-        Order.objects.filter(contact_id__in=list(contact_ids), first_order=True).values_list(
-            "id", "source_store"
-        )
+    """Delete contacts. Their orders and carts stay, belonging to nobody: no longer anyone's
+    first order nor a customer's, and the reports of their days follow."""
+    orders = list(
+        Order.objects.filter(contact_id__in=list(contact_ids)).values_list("id", "source_store")
     )
     deleted = Contact.objects.filter(pk__in=list(contact_ids)).delete()[1]
-    Order.objects.filter(pk__in=[order_id for order_id, _ in firsts]).update(first_order=False)
+    Order.objects.filter(pk__in=[order_id for order_id, _ in orders]).update(first_order=False)
     by_store: dict[str, list] = {}
-    for order_id, store in firsts:
+    for order_id, store in orders:
         by_store.setdefault(store, []).append(order_id)
     for store, ids in by_store.items():
         store_records_changed.send(sender=Order, store=store, order_ids=ids)

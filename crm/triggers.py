@@ -12,15 +12,14 @@ import json
 import logging
 import secrets
 
-import django_rq
 import requests
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
-from rq import Retry
 
+from config import queues
 from crm.models import (
     Cart,
     CartStatus,
@@ -34,8 +33,8 @@ from crm.models import (
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
-# Pauses between attempts: 30 s, 2 min, 10 min, 1 h; then the delivery has failed.
-RETRY_INTERVALS = [30, 120, 600, 3600]
+# Pauses between attempts (30 s, 2 min, 10 min, 1 h); then the delivery has failed.
+RETRY_INTERVALS = list(queues.JOBS["send_trigger"].retry)
 SCAN_LIMIT = 1000
 
 
@@ -143,9 +142,7 @@ def _deliver_once(rule: FollowUpRule, key: str, data: dict) -> int:
 
 
 def enqueue(delivery_id: int):
-    django_rq.get_queue("default").enqueue(
-        send, delivery_id, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
-    )
+    queues.enqueue("send_trigger", delivery_id)
 
 
 def signature(secret: str, body: bytes) -> str:

@@ -1,32 +1,21 @@
-"""Keeping the aggregates current: a sync batch announces what it wrote
-(crm.signals.store_records_changed); the days it touched are added to a Redis set per store and
-one job per store (coalesced) rebuilds them. The job reads the set, rebuilds, then removes
-only what it rebuilt: killed halfway, the days are still there for the next one."""
+"""Keeping the aggregates current: whoever writes orders and carts announces it
+(crm.signals.store_records_changed, sent by crm.services); the days touched are added to a
+Redis set per store and one job per store (queued once) rebuilds them. The job reads the set,
+rebuilds, then removes only what it rebuilt: killed halfway, the days are still there for the
+next one."""
 
 from __future__ import annotations
 
 import datetime
 
-import django_rq
-import redis
-from django.conf import settings
 from django.db import transaction
 
+from config import queues
 from dashboards import aggregates
-
-PENDING_TTL = 600
-
-
-def _redis():
-    return redis.Redis.from_url(settings.REDIS_URL)
 
 
 def _days_key(store: str) -> str:
     return f"dashboards:days:{store}"
-
-
-def _job_key(store: str) -> str:
-    return f"dashboards:refresh-pending:{store}"
 
 
 def records_changed(sender, *, store, order_ids=(), cart_ids=(), days=(), **kwargs):
@@ -36,17 +25,14 @@ def records_changed(sender, *, store, order_ids=(), cart_ids=(), days=(), **kwar
 
 
 def queue_days(store: str, days) -> None:
-    connection = _redis()
     if days:
-        connection.sadd(_days_key(store), *[day.isoformat() for day in days])
-    if connection.set(_job_key(store), 1, nx=True, ex=PENDING_TTL):
-        django_rq.get_queue("default").enqueue(refresh_store, store, job_timeout=3600)
+        queues.client().sadd(_days_key(store), *[day.isoformat() for day in days])
+    queues.enqueue("refresh_aggregates", store, once=True)
 
 
 def refresh_store(store: str) -> int:
     """The job: rebuild the store's pending days. Returns how many."""
-    connection = _redis()
-    connection.delete(_job_key(store))  # from now on, new days queue a new job
+    connection = queues.client()
     pending = connection.smembers(_days_key(store))
     days = [datetime.date.fromisoformat(day.decode()) for day in pending]
     aggregates.rebuild_days(store, days)

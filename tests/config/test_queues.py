@@ -3,6 +3,10 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.module_loading import import_string
+
+from config import queues
+from tests.conftest import queued
 
 
 def test_the_three_queues_live_on_the_configured_redis():
@@ -60,3 +64,59 @@ def test_the_job_dashboard_is_closed_to_non_staff(client, django_user_model):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+# config.queues: the table of jobs, queueing once, locks.
+
+
+def test_every_job_of_the_table_names_a_function_and_a_queue():
+    for name, job in queues.JOBS.items():
+        assert callable(import_string(job.function)), name
+        assert job.queue in settings.RQ_QUEUES, name
+        assert job.timeout > 0, name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_queued_once_waits_alone_until_it_starts(redis_connection):
+    queues.enqueue("reconcile", 7, once=True)
+    queues.enqueue("reconcile", 7, once=True)
+    queues.enqueue("reconcile", 8, once=True)
+    assert queued("sync") == [("reconcile", 7), ("reconcile", 8)]
+
+    job = django_rq.get_queue("sync").jobs[0]
+    job.delete()
+    queues.perform(*job.args)  # no such sync: returns quietly, and lets its key go
+    queues.enqueue("reconcile", 7, once=True)
+
+    assert queued("sync") == [("reconcile", 8), ("reconcile", 7)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_declares_its_time_limit_and_retries(redis_connection):
+    queues.enqueue("push_record", 1, 2)
+
+    [job] = django_rq.get_queue("default").jobs
+    assert (job.timeout, job.retries_left, job.retry_intervals) == (600, 3, [10, 60, 300])
+    assert job.description == "push_record(1, 2)"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delayed_job_waits_in_the_schedule(redis_connection):
+    queues.enqueue("run_bulk", 5, delay=30)
+
+    queue = django_rq.get_queue("sync")
+    assert queue.count == 0
+    assert len(queue.scheduled_job_registry.get_job_ids()) == 1
+
+
+def test_one_holder_of_a_lock_at_a_time_and_only_the_holder_lets_it_go(redis_connection):
+    with queues.lock("test-lock", 60) as first:
+        with queues.lock("test-lock", 60) as second:
+            assert (first, second) == (True, False)
+        assert redis_connection.exists("test-lock")  # the refused one let nothing go
+    assert not redis_connection.exists("test-lock")
+
+    with queues.lock("test-lock", 60) as held:
+        redis_connection.set("test-lock", "someone else's, after this one expired")
+    assert held
+    assert redis_connection.get("test-lock") == b"someone else's, after this one expired"
