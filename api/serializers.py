@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crm import properties
+from crm import properties, services
 from crm.models import (
     Cart,
     CartLineItem,
@@ -128,6 +128,17 @@ class ContactSerializer(StrictModelSerializer):
             *STAMPS,
         ]
         read_only_fields = ["orders_count", "first_order_at", "last_order_at"]
+
+    @transaction.atomic
+    def _save(self, instance, values):
+        """Saved as in the admin: guest orders and carts with its email become its own (its
+        totals follow), in the same transaction; the answer shows the totals they give."""
+        contact = super()._save(instance, values)
+        services.contacts_saved([contact.pk])
+        contact.refresh_from_db(
+            fields=["orders_count", "total_spent", "first_order_at", "last_order_at"]
+        )
+        return contact
 
 
 class VariantSerializer(serializers.ModelSerializer):

@@ -436,10 +436,6 @@ def custom_detail(request, report_id):
     )
 
 
-def _custom_lines(rows):
-    return [(str(row[0])[:10], " · ".join(str(cell) for cell in row[1:]), None) for row in rows]
-
-
 def _custom_chart(report, rows):
     if report.chart == "table" or not rows:
         return None

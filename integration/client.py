@@ -263,9 +263,6 @@ class ShopifyClient:
     def bulk_operation(self, operation_id: str) -> dict | None:
         return self.execute(BULK_OPERATION_QUERY, {"id": operation_id})["node"]
 
-    def cancel_bulk_operation(self, operation_id: str) -> dict:
-        return self.execute(BULK_CANCEL_MUTATION, {"id": operation_id})["bulkOperationCancel"]
-
     def stream_jsonl(self, url: str, start_line: int = 0) -> Iterator[tuple[int, dict]]:
         """(line number, object) for each line of a bulk result from `start_line` on, read as
         a stream: the file is never held in memory. The URL comes from Shopify (a signed
@@ -319,15 +316,6 @@ query BulkOperation($id: ID!) {
     ... on BulkOperation {
       id status errorCode objectCount rootObjectCount url partialDataUrl createdAt completedAt
     }
-  }
-}
-"""
-
-BULK_CANCEL_MUTATION = """
-mutation CancelBulkOperation($id: ID!) {
-  bulkOperationCancel(id: $id) {
-    bulkOperation { id status }
-    userErrors { field message }
   }
 }
 """

@@ -1,8 +1,10 @@
 """The endpoints of /api/v1/. Records are read and written through the CRM's models and
 services, so a change made here is what the same change in the admin would be (contacts,
-companies and products then sync to Shopify)."""
+companies and products then sync to Shopify; what the CRM derives from orders follows)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -11,6 +13,7 @@ from rest_framework.permissions import SAFE_METHODS
 
 from api import filters, serializers
 from api.permissions import acts_for_superadmin
+from crm import services
 from crm.models import Cart, Company, Contact, Order, Product
 
 
@@ -60,6 +63,14 @@ class RecordViewSet(Scoped, viewsets.GenericViewSet):
             operations["partial_update"] = extend_schema(summary=f"Change one of the {name}")
         if issubclass(cls, mixins.CreateModelMixin):
             operations["create"] = extend_schema(summary=f"Create one of the {name}")
+        if issubclass(cls, mixins.DestroyModelMixin):
+            operations["destroy"] = extend_schema(
+                summary=f"Delete one of the {name}",
+                description=(
+                    "From the CRM, not from its store; the reports (and an order's contact "
+                    "totals) follow. Only with a token a superadmin gave: 403 otherwise."
+                ),
+            )
         return extend_schema_view(**operations)(cls)
 
 
@@ -70,6 +81,8 @@ class EditableViewSet(
     mixins.UpdateModelMixin,
     RecordViewSet,
 ):
+    # No DELETE: deleting customers or products from another app is a risk nobody asked for,
+    # and a delete in the CRM never reaches Shopify anyway.
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
@@ -92,25 +105,38 @@ class ProductViewSet(EditableViewSet):
     read_scope, write_scope = "products.read", "products.write"
 
 
+def _require_superadmin(request, doing: str) -> None:
+    if not acts_for_superadmin(request):
+        raise PermissionDenied(f"Only a token given by a superadmin may {doing} orders and carts.")
+
+
 class PropertiesViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
     RecordViewSet,
 ):
-    """Orders and carts come from the stores: only their custom properties change here, and
-    only by a superadmin's token."""
+    """Orders and carts come from the stores: only their custom properties change here, and a
+    delete removes them from the CRM, not from their store; both only by a superadmin's token.
+    A delete goes through the CRM's service (`delete_records`), so what derives from the
+    record — its contact's totals and first order, the reports — follows."""
 
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "patch", "delete", "head", "options"]
     per_store = True
+    delete_records: Callable[[list[int]], int]
 
     def update(self, request, *args, **kwargs):
         # Refused before the body is even read: nothing about the record changes.
-        if not acts_for_superadmin(request):
-            raise PermissionDenied(
-                "Only a token given by a superadmin may change orders and carts."
-            )
+        _require_superadmin(request, "change")
         return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        _require_superadmin(request, "delete")
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        self.delete_records([instance.pk])
 
 
 class OrderViewSet(PropertiesViewSet):
@@ -119,6 +145,7 @@ class OrderViewSet(PropertiesViewSet):
     )
     serializer_class = serializers.OrderSerializer
     read_scope, write_scope = "orders.read", "orders.write"
+    delete_records = staticmethod(services.delete_orders)
     filters = ("updated_since", "store", "stage", "email")
 
 
@@ -126,6 +153,7 @@ class CartViewSet(PropertiesViewSet):
     queryset = Cart.objects.prefetch_related("line_items").order_by("id")
     serializer_class = serializers.CartSerializer
     read_scope, write_scope = "carts.read", "carts.write"
+    delete_records = staticmethod(services.delete_carts)
     filters = ("updated_since", "store", "email")
 
 

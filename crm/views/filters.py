@@ -78,9 +78,6 @@ class RecordFilters(forms.Form):
             queryset = queryset.filter(**{f"properties__{definition.internal_name}": stored})
         return queryset
 
-    def active(self) -> bool:
-        return self.is_bound and any(value not in (None, "") for value in self.data.values())
-
 
 class OrderFilters(RecordFilters):
     stage = forms.ChoiceField(required=False)

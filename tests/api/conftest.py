@@ -56,6 +56,8 @@ def api(client, redis_connection):
         if token is not None:
             value = token if isinstance(token, str) else token.token
             extra["HTTP_AUTHORIZATION"] = f"Bearer {value}"
+        if method == "delete" and data is None:
+            data = ""  # no body (the test client would send None as the text "None")
         if method in ("post", "patch", "put") and not isinstance(data, str | bytes):
             data = json.dumps(data)
         if method in ("post", "patch", "put"):

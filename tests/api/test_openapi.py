@@ -1,6 +1,6 @@
 """The OpenAPI description at /api/v1/openapi.json is a valid OpenAPI 3.1 document, and the
-API's real responses (records, lists, reports, stores and refusals) match what it says,
-with no field it does not document."""
+API's real responses (records, lists, reports, stores, deletes and refusals) match what it
+says, with no field it does not document."""
 
 import copy
 import re
@@ -43,6 +43,10 @@ def check(document, method, url, response):
         raise AssertionError(f"{method} {url} is not documented")
     answer = operations[method]["responses"].get(str(response.status_code))
     assert answer, f"{method} {template} does not document {response.status_code}"
+    if response.status_code == 204:
+        assert "content" not in answer, f"{method} {template} documents a body for 204"
+        assert response.content == b"", (method, url, response.content)
+        return
     schema = answer["content"]["application/json"]["schema"]
     components = strict(copy.deepcopy(document["components"]))
     validator = Draft202012Validator({**schema, "components": components})
@@ -62,7 +66,15 @@ def test_the_description_is_valid_openapi(document):
 
 
 def test_real_responses_match_the_description(
-    document, api, make_token, superuser, make_contact, make_product, make_order, make_cart
+    document,
+    api,
+    make_token,
+    superuser,
+    staff_user,
+    make_contact,
+    make_product,
+    make_order,
+    make_cart,
 ):
     token = make_token(user=superuser)
     company = Company.objects.create(name="Acme", domain="acme.example")
@@ -107,6 +119,10 @@ def test_real_responses_match_the_description(
         ("get", "/api/v1/orders?colour=red", None),
         ("get", "/api/v1/orders/999999", None),
         ("post", "/api/v1/contacts", {"favourite_colour": "red"}),
+        ("delete", "/api/v1/carts/999999", None),
+        # Last, as they take the order and the cart away.
+        ("delete", f"/api/v1/orders/{order.pk}", None),
+        ("delete", f"/api/v1/carts/{cart.pk}", None),
     ]
     for method, url, body in calls:
         path, _, query = url.partition("?")
@@ -115,3 +131,8 @@ def test_real_responses_match_the_description(
         assert response.status_code < 500, (url, response.content)
         check(document, method, url, response)
     check(document, "get", "/api/v1/orders", api("get", "/api/v1/orders"))
+    # A delete refused for want of a superadmin.
+    url = f"/api/v1/orders/{make_order(name='#1002').pk}"
+    refused = api("delete", url, make_token(user=staff_user))
+    assert refused.status_code == 403
+    check(document, "delete", url, refused)
