@@ -21,7 +21,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from integration import webhooks
-from integration.client import ShopifyClient, ShopifyError, shop_url
+from integration.client import (
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
+    ShopifyClient,
+    ShopifyError,
+    shop_url,
+)
 from integration.models import SHOP_DOMAIN, Store, StoreStatus
 
 log = logging.getLogger(__name__)
@@ -146,7 +152,7 @@ def exchange_code(shop_domain: str, code: str) -> tuple[str, list[str]]:
                 "client_secret": settings.SHOPIFY_API_SECRET,
                 "code": code,
             },
-            timeout=(5, 30),
+            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
         )
     except requests.RequestException as error:
         raise ConnectError(f"Shopify could not be reached ({type(error).__name__}).") from None

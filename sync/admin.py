@@ -34,6 +34,8 @@ from sync.models import (
 from sync.registry import object_choices
 
 ACTIVE = (RunStatus.PENDING, RunStatus.RUNNING)
+# Characters of an error or a reason a list shows (the record's page shows it whole).
+SHORT_TEXT = 80
 MAX_BIGINT = 2**63 - 1
 
 
@@ -372,11 +374,11 @@ class SyncRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description="error")
     def error_column(self, run):
-        return Truncator(run.error).chars(80) or "—"
+        return Truncator(run.error).chars(SHORT_TEXT) or "—"
 
     @admin.display(description="summary")
     def summary_column(self, run):
-        return Truncator(run.summary).chars(80) or "—"
+        return Truncator(run.summary).chars(SHORT_TEXT) or "—"
 
 
 class ObjectTypeFilter(admin.SimpleListFilter):
@@ -566,4 +568,4 @@ class RecordMappingAdmin(ShopifyRecordAdmin):
 
     @admin.display(description="reason")
     def reason_column(self, mapping):
-        return Truncator(mapping.reason).chars(80) or "—"
+        return Truncator(mapping.reason).chars(SHORT_TEXT) or "—"

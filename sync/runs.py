@@ -10,6 +10,7 @@ the last committed batch ended: nothing is applied twice, nothing skipped.
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 import time
 
@@ -39,6 +40,9 @@ POLL_SECONDS = (0.5, 1, 2, 3, 5)
 # How often a run asks whether its bulk operation finished: every second at most, so the file
 # waits at most a second for the run (the question costs one point of Shopify's rate limit).
 EXPORT_POLL_SECONDS = (0.25, 0.5, 1)
+# A bulk operation still running after this many questions (about 14 hours at one a second)
+# is given up on: the job fails and the sweep starts the run again.
+MAX_POLLS = 50_000
 # Questions in a row that may fail (each after its own retries) while a run waits for its export.
 POLL_FAILURES = 3
 # How long a run waits inside its job for another bulk operation to finish before it hands
@@ -208,7 +212,7 @@ def _start_bulk(client, run, query) -> dict:
     """Start a bulk query. Shopify runs five at a time per app and store: while they all run
     (other objects' syncs, drift checks) wait a while, then give the worker back."""
     waited = 0.0
-    for attempt in range(1000):
+    for attempt in itertools.count():
         try:
             return client.start_bulk_query(query)
         except ShopifyUserError as error:
@@ -220,12 +224,11 @@ def _start_bulk(client, run, query) -> dict:
         heartbeat(run)
         time.sleep(pause)
         waited += pause
-    raise RunDeferred("Shopify stayed busy")
 
 
 def _wait_for(client, run, operation_id) -> dict:
     failures = 0
-    for attempt in range(50_000):
+    for attempt in range(MAX_POLLS):
         try:
             bulk = client.bulk_operation(operation_id)
         except ShopifyError as error:
