@@ -117,14 +117,11 @@ def _web_server(url: str, env: dict) -> subprocess.Popen:
 
 def _connect_and_sync(shopify):
     """Connect the shop (its webhooks now point at the web server) and sync its customers."""
-    from integration import services as integration_services
-    from sync import services
+    from sync import adapters, services
     from sync.models import RunStatus, SyncRun
 
-    token = shopify.token(SHOP, support.APP_KEY, list(integration_services.SCOPES))
-    store = integration_services.connect_store(
-        shop_domain=SHOP, access_token=token, scopes=list(integration_services.SCOPES), user=None
-    )
+    token = shopify.token(SHOP, support.APP_KEY, adapters.scopes())
+    store = services.connect_store(shop_domain=SHOP, access_token=token, user=None)
     run = services.turn_on(store=store, object_type="contacts")
     finished = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED}
     support.wait_for(lambda: SyncRun.objects.get(pk=run.pk).status in finished, timeout=600)

@@ -75,12 +75,10 @@ def run(scale: float, worker_count: int) -> dict:
 
 
 def _connect(shopify):
-    from integration import services as integration_services
+    from sync import adapters, services
 
-    token = shopify.token(SHOP, support.APP_KEY, list(integration_services.SCOPES))
-    return integration_services.connect_store(
-        shop_domain=SHOP, access_token=token, scopes=list(integration_services.SCOPES), user=None
-    )
+    token = shopify.token(SHOP, support.APP_KEY, adapters.scopes())
+    return services.connect_store(shop_domain=SHOP, access_token=token, user=None)
 
 
 def _sync(store) -> dict:
