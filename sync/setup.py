@@ -61,7 +61,7 @@ def start_draft(store, object_type: str) -> dict:
         "maps": maps,
         "existing": setting.pk is not None,
     }
-    if object_type == "orders":
+    if adapter.staged:
         pipeline = stages.pipeline_of(setting if setting.pk else None)
         mapping = stages.mapping_for(setting if setting.pk else None)
         draft["pipeline"] = pipeline.pk if pipeline else None
@@ -221,14 +221,14 @@ def save(store, draft: dict):
     setting.conflict_rule = draft["conflict_rule"] or ConflictRule.MOST_RECENT
     setting.filters = draft["filters"]
     fields = ["direction", "conflict_rule", "filters", "updated_at"]
-    if object_type == "orders":
+    if adapter.staged:
         setting.pipeline_id = draft.get("pipeline")
         setting.stage_mapping = stage_mapping_of(draft)
         fields += ["pipeline", "stage_mapping"]
     setting.save(update_fields=fields)
     if adapter.shopify_fields:
         _save_maps(adapter, setting, draft["maps"])
-    if object_type == "orders":
+    if adapter.staged:
         # The orders already in the CRM move to their stages now, with progress.
         services.restage_orders(store=store)
         if setting.enabled and not filters_changed:

@@ -193,7 +193,7 @@ def limit(request, store_id, object_type):
     problems = []
     if request.method == "POST":
         draft = {**draft, "filters": _read_filters(request.POST, adapter)}
-        if object_type == "orders":
+        if adapter.staged:
             draft = _read_stages(request.POST, draft)
         problems = setup.filter_problems(object_type, draft["filters"])
         problems += setup.stage_problems(draft)
@@ -218,6 +218,7 @@ def limit(request, store_id, object_type):
                 for f in adapter.filters
             ],
             everything=adapter.unfiltered,
+            staged=adapter.staged,
             pipelines=Pipeline.objects.all(),
             stage_rows=[
                 {"stage": stage, "status": draft.get("stage_statuses", {}).get(str(stage.pk), "")}
@@ -287,8 +288,8 @@ def review(request, store_id, object_type):
             protected=sorted(set(adapter.protected_fields.values())),
             matching_rule=adapter.matching_rule,
             direction_label=dict(adapter.directions()).get(draft["direction"]),
-            restage=setup.restage_preview(store, draft) if object_type == "orders" else None,
-            stage_lines=_describe_stages(draft) if object_type == "orders" else [],
+            restage=setup.restage_preview(store, draft) if adapter.staged else None,
+            stage_lines=_describe_stages(draft) if adapter.staged else [],
             conflict_label=ConflictRule(draft["conflict_rule"]).label,
         ),
     )

@@ -115,6 +115,8 @@ class Adapter:
     # Mappings this pair keeps beside its records' own (object type → label): a product's
     # variants.
     child_mappings: dict[str, str] = {}
+    # Its records sit in a pipeline's stages, which the Limit step maps to Shopify statuses.
+    staged = False
 
     # Shopify access ------------------------------------------------------------------------
     read_scopes: tuple[str, ...] = ()

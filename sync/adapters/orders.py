@@ -246,6 +246,7 @@ class OrderAdapter(Adapter):
     model = Order
     gid_type = "Order"
     admin_path = "orders"
+    staged = True
 
     # Every order, not only the last 60 days; fulfilments say whether an order was delivered.
     read_scopes = ("read_orders", "read_all_orders", "read_fulfillments")
