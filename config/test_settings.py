@@ -1,7 +1,7 @@
 """Settings for the test suite: PostgreSQL and Redis, whatever a developer's `.env` says.
 
-The database is TEST_DATABASE_URL, else DATABASE_URL when it names PostgreSQL, else the local
-PostgreSQL server. Redis is TEST_REDIS_URL (database 15 by default, away from `make run`'s).
+The database is TEST_DATABASE_URL, else the one the settings give (DATABASE_URL, else the
+local PostgreSQL server). Redis is TEST_REDIS_URL (database 15 by default, away from `make run`'s).
 """
 
 import os
@@ -17,10 +17,8 @@ os.environ.setdefault("APP_URL", "http://testserver")
 from config.settings import *  # noqa: F403
 from config.settings import env
 
-_database_url = os.environ.get("DATABASE_URL", "")
-if not _database_url.startswith(("postgres://", "postgresql://", "pgsql://")):
-    _database_url = "postgres://postgres@127.0.0.1:5432/crm"
-DATABASES = {"default": env.db_url_config(env.str("TEST_DATABASE_URL", default=_database_url))}
+if os.environ.get("TEST_DATABASE_URL"):
+    DATABASES = {"default": env.db_url_config(os.environ["TEST_DATABASE_URL"])}
 
 REDIS_URL = env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
 for _queue in RQ_QUEUES.values():  # noqa: F405
