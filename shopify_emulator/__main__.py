@@ -1,11 +1,13 @@
 """python -m shopify_emulator serve [--port 8765] [--state FILE] [--app ID:SECRET] [--auto-approve]
                                   [--demo-shop demo.myshopify.com …]
 python -m shopify_emulator seed --shop demo.myshopify.com --customers N … [--seed 42] [--url URL]
+                                 [--plan basic|advanced|plus]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import logging
 import signal
@@ -14,6 +16,12 @@ import threading
 
 from shopify_emulator.client import ControlError, EmulatorClient
 
+# The demo app is approved as a custom app is: all protected customer data, read_all_orders.
+DEMO_APP = {
+    "distribution": "custom",
+    "protected_data": {"level": 2, "fields": ["name", "email", "phone", "address"]},
+    "approved_scopes": ["read_all_orders"],
+}
 # What `--demo-shop` seeds: enough to look like a small, busy store.
 DEMO_COUNTS = {"customers": 250, "companies": 12, "products": 40, "orders": 600, "checkouts": 80}
 DEMO_CURRENCIES = ("USD", "EUR", "SEK")
@@ -28,13 +36,21 @@ def serve(args):
         client_id, _, secret = app.partition(":")
         if not client_id or not secret:
             sys.exit(f"--app wants CLIENT_ID:CLIENT_SECRET, not {app!r}")
-        server.emulator.add_app(client_id, secret, compliance_url=args.compliance_url)
+        server.emulator.add_app(
+            client_id,
+            secret,
+            compliance_url=args.compliance_url,
+            app_url=args.app_url,
+            **copy.deepcopy(DEMO_APP),
+        )
     for index, domain in enumerate(args.demo_shop):
         if domain in server.emulator.shops:
+            server.emulator.shops[domain].plan = "plus"  # also when a saved state predates plans
             continue
         name = domain.removesuffix(".myshopify.com").replace("-", " ").title()
         currency = DEMO_CURRENCIES[index % len(DEMO_CURRENCIES)]
-        shop, _ = server.emulator.add_shop(domain, name, currency, "Europe/Stockholm")
+        # On Shopify Plus, so the demo's companies (B2B) sync like the other objects.
+        shop, _ = server.emulator.add_shop(domain, name, currency, "Europe/Stockholm", "plus")
         seeding.seed(shop, **DEMO_COUNTS, seed=42 + index)
         print(f"Seeded {domain} ({currency}): {DEMO_COUNTS}", flush=True)
     stop = threading.Event()
@@ -51,7 +67,7 @@ def serve(args):
 def seed(args):
     client = EmulatorClient(args.url, timeout=600)
     try:
-        client.add_shop(args.shop, currency=args.currency, name=args.name or "")
+        client.add_shop(args.shop, plan=args.plan, currency=args.currency, name=args.name or "")
         result = client.seed(
             args.shop,
             customers=args.customers,
@@ -81,6 +97,9 @@ def main(argv=None):
     )
     serve_parser.add_argument("--compliance-url", help="where --app's compliance webhooks go")
     serve_parser.add_argument(
+        "--app-url", help="--app's App URL, opened by the merchant page's Install app link"
+    )
+    serve_parser.add_argument(
         "--auto-approve", action="store_true", help="approve OAuth installs without the page"
     )
     serve_parser.add_argument(
@@ -98,6 +117,9 @@ def main(argv=None):
     seed_parser.add_argument("--shop", required=True)
     seed_parser.add_argument("--name")
     seed_parser.add_argument("--currency", default="USD")
+    seed_parser.add_argument(
+        "--plan", default="basic", choices=("basic", "advanced", "plus"), help="a new shop's plan"
+    )
     for name in ("customers", "companies", "products", "orders", "checkouts"):
         seed_parser.add_argument(f"--{name}", type=int, default=0)
     seed_parser.add_argument("--seed", type=int, default=42)

@@ -840,6 +840,10 @@ def uninstall(emulator, shop: Shop, client_id: str):
         for token, grant in list(shop.grants.items()):
             if grant.client_id == client_id:
                 del shop.grants[token]
+        for token, row in list(shop.refresh_tokens.items()):
+            if row["client_id"] == client_id:
+                del shop.refresh_tokens[token]
+        shop.installations.pop(client_id, None)
         for number, subscription in list(shop.webhook_subscriptions.items()):
             if subscription["_clientId"] == client_id:
                 del shop.webhook_subscriptions[number]

@@ -24,7 +24,7 @@ from graphql import (
     value_from_ast,
 )
 
-from shopify_emulator import actions, connections, records
+from shopify_emulator import actions, connections, protected, records
 from shopify_emulator.cost import is_connection
 from shopify_emulator.projector import Projector
 from shopify_emulator.resolvers import Context
@@ -187,6 +187,10 @@ class BulkRunner:
         }
         context = Context(self.emulator, shop, grant, bulk=True)
         _require_scope(grant, resource)
+        if resource == "companies" and not shop.is_plus:
+            raise _AccessDenied  # B2B needs Shopify Plus
+        if resource in protected.PROTECTED_RESOURCES and context.protected_access()[0] < 1:
+            raise _AccessDenied  # the root objects are protected customer data
         visible = orders_visible(grant) if resource == "orders" else None
         snapshot = connections.resource_connection(
             shop,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from urllib.parse import quote
 
 import requests
 
@@ -38,18 +39,54 @@ class EmulatorClient:
         return self.call("POST", "reset")
 
     def add_app(self, client_id: str, client_secret: str, **options):
+        """Register an app. Options (control.APP_OPTIONS): auto_approve, compliance_url,
+        redirect_urls, app_url, token_lifetime, refresh_token_lifetime,
+        client_credentials_lifetime, refresh_recovery_period, approved_scopes, protected_data,
+        refuse_non_expiring, own_shop, scopes, distribution."""
         return self.call(
             "POST", "apps", {"client_id": client_id, "client_secret": client_secret, **options}
         )
 
-    def add_shop(self, shop: str, **options):
-        return self.call("POST", "shops", {"shop": shop, **options})
+    def update_app(self, client_id: str, **options):
+        return self.call("PATCH", f"apps/{quote(client_id, safe='')}", options)
 
-    def token(self, shop: str, client_id: str, scopes: list[str]) -> str:
-        body = self.call(
-            "POST", f"shops/{shop}/access_tokens", {"client_id": client_id, "scopes": scopes}
+    def add_shop(self, shop: str, plan: str = "basic", **options):
+        """Create a shop (name, currency, timezone, token_lifetime) on a plan: "basic",
+        "advanced" or "plus"."""
+        return self.call("POST", "shops", {"shop": shop, "plan": plan, **options})
+
+    def update_shop(self, shop: str, **options):
+        """Change a shop's plan, token_lifetime (null: the apps' own) or name."""
+        return self.call("PATCH", f"shops/{shop}", options)
+
+    def token_grant(
+        self, shop: str, client_id: str, scopes: list[str], expiring: bool = False
+    ) -> dict:
+        """What a merchant-made app gets: {"access_token", "scope"}, and with `expiring`
+        also "expires_in", "refresh_token", "refresh_token_expires_in"."""
+        return self.call(
+            "POST",
+            f"shops/{shop}/access_tokens",
+            {"client_id": client_id, "scopes": scopes, "expiring": expiring},
         )
-        return body["access_token"]
+
+    def token(self, shop: str, client_id: str, scopes: list[str], expiring: bool = False) -> str:
+        return self.token_grant(shop, client_id, scopes, expiring)["access_token"]
+
+    def session_token(self, shop: str, client_id: str, **claims) -> str:
+        """The ID token App Bridge would give the app embedded in `shop` (user_id, lifetime)."""
+        body = self.call("POST", f"shops/{shop}/session_tokens", {"client_id": client_id, **claims})
+        return body["id_token"]
+
+    def set_installation_scopes(self, shop: str, client_id: str, scopes: list[str]) -> dict:
+        return self.call(
+            "PATCH", f"shops/{shop}/installations/{quote(client_id, safe='')}", {"scopes": scopes}
+        )
+
+    def install_url(self, shop: str, client_id: str) -> str:
+        """The signed App URL Shopify opens when the merchant installs or opens the app."""
+        path = f"shops/{shop}/install_url?client_id={quote(client_id, safe='')}"
+        return self.call("GET", path)["url"]
 
     def seed(self, shop: str, **counts):
         return self.call("POST", f"shops/{shop}/seed", counts)

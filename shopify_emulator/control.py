@@ -3,8 +3,14 @@ the product from outside. It acts as the merchant or a shopper (every change emi
 Shopify would), seeds and resets shops, and sets fault knobs.
 
     POST   /__emulator__/apps                                {"client_id", "client_secret", …}
-    POST   /__emulator__/shops                       {"shop", "name", "currency", "timezone"}
-    POST   /__emulator__/shops/{shop}/access_tokens          {"client_id", "scopes"}
+    GET    /__emulator__/apps, GET|PATCH /__emulator__/apps/{client_id}    (APP_OPTIONS below)
+    POST   /__emulator__/shops            {"shop", "name", "currency", "timezone", "plan", …}
+    GET|PATCH /__emulator__/shops/{shop}                     {"plan", "token_lifetime", "name"}
+    POST   /__emulator__/shops/{shop}/access_tokens          {"client_id", "scopes", "expiring"}
+    POST   /__emulator__/shops/{shop}/session_tokens         {"client_id"} → {"id_token"}
+    GET    /__emulator__/shops/{shop}/install_url?client_id=…             → {"url"}
+    GET    /__emulator__/shops/{shop}/installations
+    PATCH  /__emulator__/shops/{shop}/installations/{client_id}           {"scopes"}
     POST   /__emulator__/shops/{shop}/seed                   {"customers", …, "seed"}
     GET    /__emulator__/shops/{shop}/{resource}             list (customers, companies, products,
     POST   /__emulator__/shops/{shop}/{resource}             orders, checkouts); create
@@ -21,11 +27,40 @@ Shopify would), seeds and resets shops, and sets fault knobs.
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 
-from shopify_emulator import actions, records, seed
-from shopify_emulator.state import RESOURCES, Faults
+from shopify_emulator import actions, oauth, records, seed, tokens
+from shopify_emulator.state import PLANS, PROTECTED_FIELDS, RESOURCES, Faults
 
 SHOP_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+# What an app's configuration may set (state.App documents each), with its default:
+#   auto_approve False, compliance_url None, redirect_urls [], app_url None,
+#   token_lifetime 3600, refresh_token_lifetime 7776000 (90 days),
+#   client_credentials_lifetime 86399, refresh_recovery_period 2592000 (30 days),
+#   approved_scopes [], protected_data {"level": 0, "fields": []}, refuse_non_expiring False,
+#   own_shop None, scopes [], distribution "public".
+APP_OPTIONS = (
+    "auto_approve",
+    "compliance_url",
+    "redirect_urls",
+    "app_url",
+    "token_lifetime",
+    "refresh_token_lifetime",
+    "client_credentials_lifetime",
+    "refresh_recovery_period",
+    "approved_scopes",
+    "protected_data",
+    "refuse_non_expiring",
+    "own_shop",
+    "scopes",
+    "distribution",
+)
+LIFETIMES = (
+    "token_lifetime",
+    "refresh_token_lifetime",
+    "client_credentials_lifetime",
+    "refresh_recovery_period",
+)
 
 
 class ControlError(Exception):
@@ -73,10 +108,11 @@ def _object(body) -> dict:
     return body
 
 
-def handle(emulator, method: str, parts: list[str], body) -> tuple[int, dict]:
-    """Route a control request; `parts` is the path after /__emulator__/."""
+def handle(emulator, method: str, parts: list[str], body, query=None) -> tuple[int, dict]:
+    """Route a control request; `parts` is the path after /__emulator__/, `query` its query
+    string's parameters."""
     try:
-        return _route(emulator, method, parts, body)
+        return _route(emulator, method, parts, body, query or {})
     except ControlError as error:
         details = {"details": error.details} if error.details else {}
         return error.status, {"error": error.message, **details}
@@ -86,7 +122,7 @@ def handle(emulator, method: str, parts: list[str], body) -> tuple[int, dict]:
         return 404, {"error": str(error)}
 
 
-def _route(emulator, method, parts, body):
+def _route(emulator, method, parts, body, query):
     match (method, parts):
         case ("POST", ["reset"]):
             emulator.reset()
@@ -94,28 +130,129 @@ def _route(emulator, method, parts, body):
         case ("POST", ["apps"]):
             return _add_app(emulator, _object(body))
         case ("GET", ["apps"]):
-            return 200, {"apps": [{"client_id": app.client_id} for app in emulator.apps.values()]}
+            return 200, {"apps": [_app_view(app) for app in emulator.apps.values()]}
+        case ("GET", ["apps", client_id]):
+            return 200, _app_view(_app(emulator, client_id))
+        case ("PATCH", ["apps", client_id]):
+            app = _app(emulator, client_id)
+            changes = _app_options(_object(body))
+            with emulator.lock:
+                for name, value in changes.items():
+                    setattr(app, name, value)
+            return 200, _app_view(app)
         case ("POST", ["shops"]):
             return _add_shop(emulator, _object(body))
         case ("GET", ["shops"]):
             return 200, {"shops": sorted(emulator.shops)}
+        case ("GET", ["shops", domain]):
+            return 200, _shop(emulator, domain).describe()
+        case ("PATCH", ["shops", domain]):
+            shop = _shop(emulator, domain)
+            _change_shop(shop, _object(body))
+            return 200, shop.describe()
         case (_, ["shops", domain, *rest]):
-            return _shop_route(emulator, method, _shop(emulator, domain), rest, body)
+            return _shop_route(emulator, method, _shop(emulator, domain), rest, body, query)
     raise ControlError(404, "Unknown control endpoint")
+
+
+def _app(emulator, client_id: str):
+    app = emulator.apps.get(client_id)
+    if app is None:
+        raise ControlError(404, f"No app {client_id}")
+    return app
+
+
+def _app_view(app) -> dict:
+    view = asdict(app)
+    view.pop("client_secret")
+    return view
+
+
+def _scope_list(value, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [scope.strip() for scope in value.split(",") if scope.strip()]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ControlError(400, f"{name} must be a list of scopes or a comma-separated string")
+    return list(value)
+
+
+def _app_options(body: dict) -> dict:
+    """The app options in `body`, checked; unknown keys are refused."""
+    unknown = sorted(set(body) - set(APP_OPTIONS) - {"client_id", "client_secret"})
+    if unknown:
+        raise ControlError(400, f"Unknown app options: {', '.join(unknown)}")
+    options = {}
+    for name in APP_OPTIONS:
+        if name not in body:
+            continue
+        value = body[name]
+        if name in {"auto_approve", "refuse_non_expiring"}:
+            value = bool(value)
+        elif name in LIFETIMES:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise ControlError(400, f"{name} must be a positive number of seconds")
+        elif name in {"scopes", "approved_scopes", "redirect_urls"}:
+            value = _scope_list(value, name)
+        elif name == "protected_data":
+            value = _protected_data(value)
+        elif name == "distribution" and value not in {"public", "custom"}:
+            raise ControlError(400, "distribution must be public or custom")
+        elif name == "own_shop" and value is not None and not SHOP_PATTERN.match(str(value)):
+            raise ControlError(400, "own_shop must look like name.myshopify.com")
+        options[name] = value
+    return options
+
+
+def _protected_data(value) -> dict:
+    if not isinstance(value, dict):
+        raise ControlError(400, 'protected_data must be {"level": 0|1|2, "fields": [...]}')
+    level = value.get("level", 0)
+    fields = value.get("fields") or []
+    if level not in (0, 1, 2):
+        raise ControlError(400, "protected_data.level must be 0, 1 or 2")
+    if not isinstance(fields, list) or set(fields) - set(PROTECTED_FIELDS):
+        raise ControlError(
+            400, f"protected_data.fields must be a subset of {list(PROTECTED_FIELDS)}"
+        )
+    return {"level": level, "fields": list(fields)}
 
 
 def _add_app(emulator, body):
     client_id, client_secret = body.get("client_id"), body.get("client_secret")
     if not client_id or not client_secret:
         raise ControlError(400, "client_id and client_secret are required")
-    app = emulator.add_app(
-        client_id,
-        client_secret,
-        auto_approve=bool(body.get("auto_approve", False)),
-        compliance_url=body.get("compliance_url"),
-        redirect_urls=list(body.get("redirect_urls") or []),
-    )
-    return 201, {"client_id": app.client_id}
+    app = emulator.add_app(client_id, client_secret, **_app_options(body))
+    return 201, {"client_id": app.client_id, **_app_view(app)}
+
+
+def _plan(value) -> str:
+    if value not in PLANS:
+        raise ControlError(400, f"plan must be one of {list(PLANS)}")
+    return value
+
+
+def _lifetime(value):
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        raise ControlError(400, "token_lifetime must be a positive number of seconds or null")
+    return value
+
+
+def _change_shop(shop, body: dict):
+    unknown = sorted(set(body) - {"plan", "token_lifetime", "name"})
+    if unknown:
+        raise ControlError(400, f"Unknown shop options: {', '.join(unknown)}")
+    with shop.lock:
+        if "plan" in body:
+            shop.plan = _plan(body["plan"])
+        if "token_lifetime" in body:
+            shop.token_lifetime = _lifetime(body["token_lifetime"])
+        if body.get("name"):
+            shop.name = str(body["name"])
+        shop.touch()
 
 
 def _add_shop(emulator, body):
@@ -125,28 +262,57 @@ def _add_shop(emulator, body):
     currency = body.get("currency", "USD")
     if currency not in records.RATES_FROM_USD:
         raise ControlError(400, f"currency must be one of {sorted(records.RATES_FROM_USD)}")
+    plan = _plan(body.get("plan", "basic"))
+    lifetime = _lifetime(body.get("token_lifetime"))
     shop, created = emulator.add_shop(
-        domain, body.get("name", ""), currency, body.get("timezone", "UTC")
+        domain, body.get("name", ""), currency, body.get("timezone", "UTC"), plan
     )
-    return (201 if created else 200), {
-        "shop": shop.domain,
-        "name": shop.name,
-        "currency": shop.currency,
-        "timezone": shop.timezone,
-    }
+    if created and lifetime is not None:
+        shop.token_lifetime = lifetime
+    return (201 if created else 200), shop.describe()
 
 
-def _shop_route(emulator, method, shop, rest, body):
+def _client(emulator, body: dict, field: str = "client_id"):
+    app = emulator.apps.get(body.get(field) or "")
+    if app is None:
+        raise ControlError(400, "Unknown client_id; register the app first")
+    return app
+
+
+def _shop_route(emulator, method, shop, rest, body, query):
     match (method, rest):
         case ("POST", ["access_tokens"]):
+            # What a merchant-made (legacy custom) app gets: a token with the scopes asked
+            # for, non-expiring unless "expiring" says otherwise.
             body = _object(body)
-            if body.get("client_id") not in emulator.apps:
-                raise ControlError(400, "Unknown client_id; register the app first")
-            scopes = body.get("scopes") or []
-            if isinstance(scopes, str):
-                scopes = [scope for scope in scopes.split(",") if scope]
-            grant = emulator.grant(shop, body["client_id"], scopes)
-            return 201, {"access_token": grant.token, "scope": ",".join(grant.scopes)}
+            app = _client(emulator, body)
+            scopes = _scope_list(body.get("scopes"), "scopes")
+            answer = tokens.issue(
+                emulator, shop, app, scopes, expiring=tokens.is_true(body.get("expiring"))
+            )
+            return 201, answer
+        case ("POST", ["session_tokens"]):
+            body = _object(body)
+            app = _client(emulator, body)
+            lifetime = body.get("lifetime", tokens.SESSION_TOKEN_LIFETIME)
+            if not isinstance(lifetime, (int, float)) or isinstance(lifetime, bool):
+                raise ControlError(400, "lifetime must be a number of seconds")
+            user = str(body.get("user_id", "1"))
+            return 201, {"id_token": tokens.session_token(shop, app, user, lifetime)}
+        case ("GET", ["install_url"]):
+            app = _client(emulator, query)
+            return 200, {"url": tokens.install_url(app, shop, oauth.signature)}
+        case ("GET", ["installations"]):
+            return 200, {
+                "installations": [
+                    {"client_id": client_id, **installation}
+                    for client_id, installation in sorted(shop.installations.items())
+                ]
+            }
+        case ("PATCH", ["installations", client_id]):
+            scopes = _scope_list(_object(body).get("scopes"), "scopes")
+            installation = tokens.set_installation_scopes(emulator, shop, client_id, scopes)
+            return 200, {"client_id": client_id, **installation}
         case ("POST", ["seed"]):
             return _seed(shop, _object(body))
         case ("GET", ["faults"]):

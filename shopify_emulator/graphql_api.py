@@ -11,6 +11,7 @@ import time
 
 from graphql import GraphQLError, execute, parse, validate
 
+from shopify_emulator import tokens
 from shopify_emulator.cost import MAX_QUERY_COST, CostCalculator
 from shopify_emulator.resolvers import Context, default_resolver
 from shopify_emulator.schema import load_schema
@@ -66,8 +67,9 @@ def handle(emulator, shop_domain: str, version: str, headers, body: bytes):
     actual = calculator.actual(result.data)
     bucket.refund(requested - actual)
     response = {}
-    if result.errors:
-        response["errors"] = [ruby_style(error) for error in result.errors]
+    errors = [*(result.errors or ()), *context.denials]
+    if errors:
+        response["errors"] = [ruby_style(error) for error in errors]
     response["data"] = result.data  # present (maybe null) once execution started, as the spec says
     response["extensions"] = _cost(requested, actual, bucket)
     if context.warnings:
@@ -89,7 +91,9 @@ def _admit(emulator, shop_domain, version, headers):
         raise Refusal(_random.choice((500, 502, 503)), {"errors": "Internal Server Error"})
     if faults.throttle_429_rate and _random.random() < faults.throttle_429_rate:
         raise Refusal(429, {"errors": "Too Many Requests"}, {"Retry-After": "1.0"})
-    grant = emulator.find_grant(shop, headers.get("X-Shopify-Access-Token"))
+    # Unknown, revoked and expired tokens, and non-expiring ones under the 2027 rule, all get
+    # Shopify's invalid-token answer (tokens.admit).
+    grant = tokens.admit(emulator, shop, headers.get("X-Shopify-Access-Token"))
     if grant is None:
         raise Refusal(401, {"errors": UNAUTHORIZED})
     return shop, grant

@@ -1,7 +1,11 @@
 """A small "act as the merchant" page, `/{shop}/admin`: the few things a merchant or shopper
 does that a demo needs (add and rename customers, place, pay, ship and cancel orders, rename
 products, abandon and complete checkouts), as forms over the control API. Each action fires
-the webhooks Shopify would, so the app's reaction can be watched."""
+the webhooks Shopify would, so the app's reaction can be watched.
+
+Apps with an App URL are listed with an "Install app" link: as with Shopify-managed
+installation, it opens the App URL with `shop`, `host`, `timestamp` and `hmac` (tokens.py),
+signed at the moment of the click."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import html
 import random
 from urllib.parse import quote, urlencode
 
-from shopify_emulator import control
+from shopify_emulator import actions, control, oauth, tokens
 
 SHOWN = 8  # newest records listed per kind
 
@@ -21,6 +25,20 @@ def page(emulator, shop, message: str = "") -> bytes:
 
     base = f"/{shop.domain}/admin"
     sections = [
+        _section(
+            "Apps",
+            "",
+            [
+                (
+                    _e(app.client_id),
+                    "installed" if app.client_id in shop.installations else "not installed",
+                    f"<a class=button href='{_e(base)}/apps/{_e(quote(app.client_id, safe=''))}'>"
+                    "Install app</a>",
+                )
+                for app in sorted(emulator.apps.values(), key=lambda app: app.client_id)
+                if app.app_url
+            ],
+        ),
         _section(
             "Customers",
             _form(base, "add_customer", "Add customer", ("email", "Email"), ("first", "First")),
@@ -130,6 +148,17 @@ def act(emulator, shop, form: dict) -> str:
     return f"Done: {action.replace('_', ' ')} {done}".strip()
 
 
+def open_app(emulator, shop, client_id: str) -> tuple[int, dict, bytes]:
+    """The merchant clicked "Install app": on to the app's signed App URL."""
+    app = emulator.apps.get(client_id)
+    try:
+        if app is None:
+            raise actions.NotFound(f"No app {client_id}")
+        return 302, {"Location": tokens.install_url(app, shop, oauth.signature)}, b""
+    except actions.NotFound as error:
+        return redirect_to_page(shop, f"Refused: {error}")
+
+
 def redirect_to_page(shop, message: str) -> tuple[int, dict, bytes]:
     location = f"/{quote(shop.domain)}/admin?{urlencode({'message': message})}"
     return 303, {"Location": location}, b""
@@ -186,6 +215,7 @@ table { border-collapse: collapse; width: 100%; margin-top: .5em; }
 td { border-top: 1px solid #f1f2f3; padding: .3em .5em; }
 form { display: inline-flex; gap: .3em; margin: 0; }
 input { padding: .2em .4em; }
-button { background: #008060; color: white; border: 0; border-radius: .3em; padding: .3em .7em; }
+button, a.button { background: #008060; color: white; border: 0; border-radius: .3em;
+                  padding: .3em .7em; text-decoration: none; font-size: .9em; }
 .notice { background: #f1f8f5; border-left: 4px solid #008060; padding: .6em 1em; }
 """

@@ -4,8 +4,15 @@
 for an app registered with `auto_approve`, or a server started with `--auto-approve`); approving
 redirects to the app's `redirect_uri` with `code, hmac, host, shop, state, timestamp`, signed as
 Shopify signs it: HMAC-SHA256, hex, over the sorted query without `hmac`, keyed with the app's
-secret. `POST /{shop}/admin/oauth/access_token` trades a code, once, for a token.
+secret. `POST /{shop}/admin/oauth/access_token` trades a code, once, for a token (an expiring
+one with a refresh token when the request says `expiring=1`), and also serves the other grants:
+`refresh_token`, `client_credentials` and token exchange (tokens.py).
 https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/authorization-code-grant
+
+Scopes that need Shopify's approval (`read_all_orders`) end an authorize request on Shopify's
+error page `Oauth error missing_shopify_permission: read_all_orders` unless the app was
+approved for them (changelog "Apps now need Shopify approval to read orders older than 60
+days"); the browser never returns to the app.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import html
 import secrets
 import time
 from urllib.parse import urlencode, urlsplit
+
+from shopify_emulator import tokens
 
 CODE_LIFETIME_SECONDS = 600
 
@@ -56,7 +65,20 @@ def _check_request(emulator, shop_domain: str, query: dict):
             "Oauth error invalid_request",
             "The redirect_uri is not whitelisted",
         )
+    for scope in _scopes(query):
+        if scope in tokens.GATED_SCOPES and scope not in app.approved_scopes:
+            # Shopify's page for a gated scope the app was not approved for; it never
+            # redirects back to the app.
+            return None, _error_page(
+                400,
+                f"Oauth error missing_shopify_permission: {scope}",
+                f"The app {app.client_id} needs Shopify's approval to request {scope}.",
+            )
     return (shop, app, redirect_uri), None
+
+
+def _scopes(query: dict) -> list[str]:
+    return [scope.strip() for scope in query.get("scope", "").split(",") if scope.strip()]
 
 
 def authorize(emulator, shop_domain: str, query: dict):
@@ -67,7 +89,7 @@ def authorize(emulator, shop_domain: str, query: dict):
     shop, app, redirect_uri = checked
     if app.auto_approve or emulator.auto_approve:
         return approve(emulator, shop_domain, query)
-    scopes = [scope for scope in query.get("scope", "").split(",") if scope]
+    scopes = _scopes(query)
     hidden = "".join(
         f"<input type='hidden' name='{html.escape(key)}' value='{html.escape(value)}'>"
         for key, value in query.items()
@@ -101,7 +123,7 @@ def approve(emulator, shop_domain: str, query: dict):
         return error
     shop, app, redirect_uri = checked
     code = secrets.token_hex(16)
-    scopes = [scope for scope in query.get("scope", "").split(",") if scope]
+    scopes = _scopes(query)
     with emulator.lock:
         emulator.codes[code] = {
             "shop": shop.domain,
@@ -123,22 +145,38 @@ def approve(emulator, shop_domain: str, query: dict):
 
 
 def access_token(emulator, shop_domain: str, params: dict):
-    """Trade a code for a token: {"access_token", "scope"}; Shopify's errors otherwise."""
+    """The token endpoint: the grant named by `grant_type` (a code when there is none), its
+    answer, or Shopify's OAuth error."""
     shop = emulator.shops.get(shop_domain)
     if shop is None:
         return 404, {}, {"errors": "Not Found"}
-    app = emulator.apps.get(params.get("client_id", ""))
+    app = emulator.apps.get(str(params.get("client_id", "")))
     if app is None or not secrets.compare_digest(
         app.client_secret.encode(), str(params.get("client_secret", "")).encode()
     ):
-        return (
-            400,
-            {},
-            {
-                "error": "invalid_client",
-                "error_description": "Client credentials are invalid",
-            },
-        )
+        return tokens.TokenError(*tokens.INVALID_CLIENT).answer
+    grant_type = params.get("grant_type") or "authorization_code"
+    try:
+        if grant_type == "authorization_code":
+            answer = _trade_code(emulator, shop, app, params)
+        elif grant_type == "refresh_token":
+            answer = tokens.refresh(emulator, shop, app, str(params.get("refresh_token", "")))
+        elif grant_type == "client_credentials":
+            answer = tokens.client_credentials(emulator, shop, app)
+        elif grant_type == tokens.TOKEN_EXCHANGE_GRANT:
+            answer = tokens.token_exchange(emulator, shop, app, params)
+        else:
+            raise tokens.TokenError(
+                "unsupported_grant_type", f"The grant type {grant_type} is not supported"
+            )
+    except tokens.TokenError as error:
+        return error.answer
+    return 200, {}, answer
+
+
+def _trade_code(emulator, shop, app, params: dict) -> dict:
+    """A code, once, for {"access_token", "scope"}; with `expiring=1` also "expires_in",
+    "refresh_token" and "refresh_token_expires_in" (offline access tokens)."""
     with emulator.lock:
         grant = emulator.codes.pop(str(params.get("code", "")), None)
     if (
@@ -147,13 +185,9 @@ def access_token(emulator, shop_domain: str, params: dict):
         or grant["client_id"] != app.client_id
         or grant["expires"] < time.time()
     ):
-        return (
-            400,
-            {},
-            {
-                "error": "invalid_request",
-                "error_description": "The authorization code was not found or was already used",
-            },
+        raise tokens.TokenError(
+            "invalid_request", "The authorization code was not found or was already used"
         )
-    token = emulator.grant(shop, app.client_id, grant["scopes"])
-    return 200, {}, {"access_token": token.token, "scope": ",".join(grant["scopes"])}
+    return tokens.issue(
+        emulator, shop, app, grant["scopes"], expiring=tokens.is_true(params.get("expiring"))
+    )

@@ -731,6 +731,17 @@ def bulk_operation_body(shop: Shop, operation: dict) -> dict:
     }
 
 
+def scopes_update_body(shop: Shop, update: dict) -> dict:
+    """app/scopes_update: the installation's previous and current access scopes."""
+    return {
+        "id": update["id"],
+        "previous": list(update["previous"]),
+        "current": list(update["current"]),
+        "updated_at": rest_time(shop, update["updated_at"]),
+        "shop_id": records.gid("Shop", shop.number),
+    }
+
+
 TOPICS = {
     "customers/create": customer_webhook_body,
     "customers/update": customer_webhook_body,
@@ -760,6 +771,7 @@ TOPICS = {
     "company_contacts/create": company_contact_body,
     "company_locations/create": company_location_body,
     "app/uninstalled": shop_body,
+    "app/scopes_update": scopes_update_body,
     "shop/redact": shop_redact_body,
     "bulk_operations/finish": bulk_operation_body,
 }

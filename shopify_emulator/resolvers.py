@@ -6,6 +6,7 @@ value when the schema forbids null — never a made-up value.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -19,9 +20,9 @@ from graphql import (
     get_named_type,
 )
 
-from shopify_emulator import actions, connections, records, transitions, webhooks
+from shopify_emulator import actions, connections, protected, records, transitions, webhooks
 from shopify_emulator.cost import is_connection
-from shopify_emulator.scopes import READ_SCOPES, orders_visible, require
+from shopify_emulator.scopes import READ_SCOPES, orders_visible, require, require_plus
 
 
 @dataclass
@@ -33,6 +34,15 @@ class Context:
     # While a bulk operation runs: the root records of the current window.
     bulk_window: list[dict] | None = None
     warnings: list[str] = field(default_factory=list)
+    # Protected customer data refused on the way (protected.py), reported beside the data.
+    denials: list = field(default_factory=list)
+    _protected: tuple | None = None
+
+    def protected_access(self) -> tuple[int, frozenset]:
+        """(level, approved fields) of the token's app for protected customer data."""
+        if self._protected is None:
+            self._protected = protected.access_of(self.emulator, self.grant.client_id)
+        return self._protected
 
 
 # Fields ----------------------------------------------------------------------------------
@@ -289,6 +299,8 @@ KINDS = {
 def _list_resolver(resource):
     def resolve(root, info, **args):
         require(info, *READ_SCOPES[resource])
+        if resource == "companies":
+            require_plus(info)
         window = info.context.bulk_window
         if window is not None:
             keys = [(records.number_of(record["id"]),) for record in window]
@@ -304,6 +316,8 @@ def _list_resolver(resource):
 def _one_resolver(resource, kind):
     def resolve(root, info, id):
         require(info, *READ_SCOPES[resource])
+        if resource == "companies":
+            require_plus(info)
         record = _shop(info).get(resource, connections.number_from_gid(id, kind))
         if record is not None and resource == "orders":
             visible = orders_visible(info.context.grant)
@@ -317,6 +331,8 @@ def _one_resolver(resource, kind):
 def _count_resolver(resource):
     def resolve(root, info, **args):
         require(info, *READ_SCOPES[resource])
+        if resource == "companies":
+            require_plus(info)
         visible = orders_visible(info.context.grant) if resource == "orders" else None
         return connections.count(_shop(info), resource, args, visible=visible)
 
@@ -333,6 +349,10 @@ def find_node(info, value: str):
     if kind in KINDS:
         resource = KINDS[kind]
         require(info, *READ_SCOPES[resource])
+        if resource == "companies":
+            require_plus(info)
+        if kind in protected.PROTECTED_OBJECTS:
+            protected.require_object(info, kind)
         record = shop.get(resource, number)
         visible = orders_visible(info.context.grant) if resource == "orders" else None
         return record if record is None or visible is None or visible(record) else None
@@ -341,6 +361,7 @@ def find_node(info, value: str):
         return shop.variant(number)[1]
     if kind in {"CompanyContact", "CompanyLocation"}:
         require(info, "read_companies", "read_customers")
+        require_plus(info)
         key = "contacts" if kind == "CompanyContact" else "locations"
         for company in list(shop.data["companies"].values()):
             for item in company[key]:
@@ -352,6 +373,51 @@ def find_node(info, value: str):
     if kind == "WebhookSubscription":
         return _own_subscriptions(info).get(number)
     return None
+
+
+def _nodes(root, info, ids):
+    """Each id on its own: a protected object the app may not see is null with its own
+    ACCESS_DENIED error (at its index), and the other nodes are still answered."""
+    answer = []
+    for index, value in enumerate(ids):
+        try:
+            answer.append(find_node(info, value))
+        except GraphQLError as error:
+            if (error.extensions or {}).get("documentation") != protected.DOCUMENTATION:
+                raise
+            info.context.denials.append(
+                GraphQLError(
+                    error.message,
+                    nodes=info.field_nodes,
+                    path=[*info.path.as_list(), index],
+                    extensions=error.extensions,
+                )
+            )
+            answer.append(None)
+    return answer
+
+
+def _current_app_installation(root, info):
+    """The token's app as installed on the shop; `accessScopes` are the token's granted scopes
+    (https://shopify.dev/docs/api/admin-graphql/latest/objects/AppInstallation)."""
+    shop, grant = _shop(info), info.context.grant
+    installation = shop.installations.get(grant.client_id) or {"id": 0}
+    app = info.context.emulator.apps.get(grant.client_id)
+    return {
+        "__typename": "AppInstallation",
+        "id": records.gid("AppInstallation", installation["id"]),
+        "accessScopes": [{"__typename": "AccessScope", "handle": scope} for scope in grant.scopes],
+        "launchUrl": (app.app_url if app and app.app_url else f"https://{shop.domain}/admin"),
+        "app": {
+            "__typename": "App",
+            "id": records.gid(
+                "App", int(hashlib.sha256(grant.client_id.encode()).hexdigest()[:10], 16)
+            ),
+            "apiKey": grant.client_id,
+            "title": grant.client_id,
+            "handle": grant.client_id,
+        },
+    }
 
 
 def _own_subscriptions(info) -> dict[int, dict]:
@@ -425,7 +491,8 @@ QUERY_RESOLVERS = {
     "company": _one_resolver("companies", "Company"),
     "companiesCount": _count_resolver("companies"),
     "node": lambda root, info, id: find_node(info, id),
-    "nodes": lambda root, info, ids: [find_node(info, value) for value in ids],
+    "nodes": _nodes,
+    "currentAppInstallation": _current_app_installation,
     "webhookSubscriptions": _webhook_subscriptions,
     "webhookSubscription": lambda root, info, id: _own_subscriptions(info).get(
         connections.number_from_gid(id, "WebhookSubscription")
@@ -459,13 +526,19 @@ def _user_errors(info, errors: list[dict]) -> list[dict]:
     return result
 
 
-def mutation(scope: str | None, run):
+def mutation(scope: str | None, run, *, b2b: bool = False, protects: str | None = None):
     """Wrap an action: the scope check (webhook subscriptions and bulk operations need none;
-    bulk queries are checked field by field when they run), then its result or userErrors."""
+    bulk queries are checked field by field when they run), the Shopify Plus check of B2B
+    mutations, the protected-customer-data check of mutations on customers, then its result
+    or userErrors."""
 
     def resolve(root, info, **args):
         if scope:
             require(info, scope)
+        if b2b:
+            require_plus(info)
+        if protects:
+            protected.require_object(info, protects)
         try:
             result = {**run(info, **args), "userErrors": []}
         except actions.UserErrors as error:
@@ -612,7 +685,9 @@ def _company_location_create(info, companyId, input):
 
 
 def _webhook_create(info, topic, webhookSubscription):
-    subscription = webhooks.subscribe(_shop(info), info.context.grant, topic, webhookSubscription)
+    subscription = webhooks.subscribe(
+        _shop(info), info.context.grant, topic, webhookSubscription, _emulator(info)
+    )
     return {"webhookSubscription": subscription}
 
 
@@ -635,25 +710,25 @@ def _bulk_cancel(info, id):
 
 
 MUTATION_RESOLVERS = {
-    "customerCreate": mutation("write_customers", _customer_create),
-    "customerUpdate": mutation("write_customers", _customer_update),
-    "customerDelete": mutation("write_customers", _customer_delete),
+    "customerCreate": mutation("write_customers", _customer_create, protects="Customer"),
+    "customerUpdate": mutation("write_customers", _customer_update, protects="Customer"),
+    "customerDelete": mutation("write_customers", _customer_delete, protects="Customer"),
     "customerEmailMarketingConsentUpdate": mutation(
-        "write_customers", _consent_update("emailMarketingConsent")
+        "write_customers", _consent_update("emailMarketingConsent"), protects="Customer"
     ),
     "customerSmsMarketingConsentUpdate": mutation(
-        "write_customers", _consent_update("smsMarketingConsent")
+        "write_customers", _consent_update("smsMarketingConsent"), protects="Customer"
     ),
     "productCreate": mutation("write_products", _product_create),
     "productUpdate": mutation("write_products", _product_update),
     "productDelete": mutation("write_products", _product_delete),
     "productVariantsBulkCreate": mutation("write_products", _variants_create),
     "productVariantsBulkUpdate": mutation("write_products", _variants_update),
-    "companyCreate": mutation("write_companies", _company_create),
-    "companyUpdate": mutation("write_companies", _company_update),
-    "companyDelete": mutation("write_companies", _company_delete),
-    "companyContactCreate": mutation("write_companies", _company_contact_create),
-    "companyLocationCreate": mutation("write_companies", _company_location_create),
+    "companyCreate": mutation("write_companies", _company_create, b2b=True),
+    "companyUpdate": mutation("write_companies", _company_update, b2b=True),
+    "companyDelete": mutation("write_companies", _company_delete, b2b=True),
+    "companyContactCreate": mutation("write_companies", _company_contact_create, b2b=True),
+    "companyLocationCreate": mutation("write_companies", _company_location_create, b2b=True),
     "webhookSubscriptionCreate": mutation(None, _webhook_create),
     "webhookSubscriptionDelete": mutation(None, _webhook_delete),
     "bulkOperationRunQuery": mutation(None, _bulk_run),
@@ -670,3 +745,4 @@ def install(schema):
         schema.query_type.fields[field_name].resolve = resolve
     for field_name, resolve in MUTATION_RESOLVERS.items():
         schema.mutation_type.fields[field_name].resolve = resolve
+    protected.install(schema, default_resolver)

@@ -32,6 +32,13 @@ TOPIC_SCOPES = {
 }
 
 
+# B2B: "Only stores on the Shopify Plus plan can use apps with B2B features"
+# (https://shopify.dev/docs/apps/build/b2b). Company queries, mutations, bulk exports and
+# subscriptions to company topics are refused on other plans.
+B2B_DOCUMENTATION = "https://shopify.dev/docs/apps/build/b2b"
+B2B_TOPIC_PREFIXES = ("COMPANIES_", "COMPANY_")
+
+
 def granted_scopes(grant) -> set[str]:
     """What a token may do; a write scope implies its read scope, as on Shopify."""
     scopes = set(grant.scopes)
@@ -52,6 +59,24 @@ def require(info, *scopes: str):
             "requiredAccess": f"{needed}.",
         },
     )
+
+
+def plus_refusal(field_name: str) -> GraphQLError:
+    return GraphQLError(
+        f"Access denied for {field_name} field. Required access: a store on the Shopify Plus "
+        "plan (B2B).",
+        extensions={
+            "code": "ACCESS_DENIED",
+            "documentation": B2B_DOCUMENTATION,
+            "requiredAccess": "Shopify Plus plan.",
+        },
+    )
+
+
+def require_plus(info):
+    """ACCESS_DENIED for B2B outside Shopify Plus."""
+    if not info.context.shop.is_plus:
+        raise plus_refusal(info.field_name)
 
 
 def orders_visible(grant):

@@ -2,7 +2,9 @@
 `http://127.0.0.1:8765/{shop}/…` where `{shop}` is `name.myshopify.com`.
 
     GET|POST /{shop}/admin/oauth/authorize        approval page / approve
-    POST     /{shop}/admin/oauth/access_token     code → token
+    POST     /{shop}/admin/oauth/access_token     code, refresh token, client credentials or
+                                                  ID token → token (oauth.py, tokens.py)
+    GET      /{shop}/admin/apps/{client_id}       "Install app": to the signed App URL
     POST     /{shop}/admin/api/2026-10/graphql.json
     *        /__emulator__/…                      control API (control.py)
     GET      /__emulator__/bulk/{file}.jsonl      bulk operation results
@@ -19,7 +21,7 @@ import os
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from shopify_emulator import control, graphql_api, merchant, oauth
 from shopify_emulator.bulk import BulkRunner
@@ -91,7 +93,8 @@ class Handler(BaseHTTPRequestHandler):
                 request = json.loads(body) if body else None
             except ValueError:
                 return 400, {}, {"error": "The body is not JSON"}
-            status, payload = control.handle(emulator, method, parts, request)
+            query = dict(parse_qsl(url.query))
+            status, payload = control.handle(emulator, method, parts, request, query)
             return status, {}, payload
         if path == "/" and method == "GET":
             return 200, {"Content-Type": "text/html; charset=utf-8"}, self._index()
@@ -107,6 +110,10 @@ class Handler(BaseHTTPRequestHandler):
                 return oauth.authorize(emulator, shop, query)
             if method == "POST":
                 return oauth.approve(emulator, shop, dict(parse_qsl(body.decode())))
+        install = re.fullmatch(r"/admin/apps/(?P<client_id>[^/]+)", rest)
+        if install and method == "GET" and shop in emulator.shops:
+            client_id = unquote(install.group("client_id"))
+            return merchant.open_app(emulator, emulator.shops[shop], client_id)
         if rest == "/admin/oauth/access_token" and method == "POST":
             return oauth.access_token(emulator, shop, self._params(body))
         api = re.fullmatch(r"/admin/api/(?P<version>[\w-]+)/graphql\.json", rest)

@@ -1,7 +1,9 @@
-"""What the emulator holds: apps, shops and their records, access tokens, OAuth codes.
+"""What the emulator holds: apps, shops and their records, access tokens, refresh tokens, app
+installations, OAuth codes.
 
 One `Emulator` per process. Each `Shop` has a lock: writes take it, and records are replaced
 rather than mutated (see records.py), so readers only hold it long enough to take a snapshot.
+How tokens are issued, refreshed and checked is tokens.py; this module only holds them.
 """
 
 from __future__ import annotations
@@ -22,8 +24,29 @@ RESOURCES = ("customers", "products", "orders", "checkouts", "companies")
 FIRST_ID = 9_100_000_000_000_001
 
 
+# Protected customer data a public app gets without Shopify's approval: none (level 0).
+# https://shopify.dev/docs/apps/launch/protected-customer-data
+PROTECTED_FIELDS = ("name", "email", "phone", "address")
+
+# Each plan's GraphQL Admin API cost bucket: (bucket size, restore rate in points per second),
+# its ShopPlan display name, and whether it is Shopify Plus. The restore rates are the published
+# ones ("GraphQL Admin API rate limits": Standard 100, Advanced 200, Plus 1000 points/second,
+# https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits); the bucket sizes are what
+# Shopify reports as `throttleStatus.maximumAvailable` on such stores (2000, 4000, 20000).
+PLANS = {
+    "basic": {"bucket_size": 2000.0, "restore_rate": 100.0, "name": "Basic", "plus": False},
+    "advanced": {"bucket_size": 4000.0, "restore_rate": 200.0, "name": "Advanced", "plus": False},
+    "plus": {"bucket_size": 20000.0, "restore_rate": 1000.0, "name": "Shopify Plus", "plus": True},
+}
+DEFAULT_PLAN = "basic"
+
+
 @dataclass
 class App:
+    """An app as its Partner/Dev Dashboard configuration describes it. The defaults are a
+    public app as Shopify treats one: no protected customer data, no approved gated scopes,
+    tokens with Shopify's documented lifetimes (tokens.py)."""
+
     client_id: str
     client_secret: str
     auto_approve: bool = False
@@ -31,15 +54,59 @@ class App:
     # Shopify this is app configuration, not a subscription.
     compliance_url: str | None = None
     redirect_urls: list[str] = field(default_factory=list)
+    # Shopify-managed installation opens this URL, signed, to start an install (tokens.py).
+    app_url: str | None = None
+    # Seconds an expiring offline access token and its refresh token live (shops may override
+    # the first: Shop.token_lifetime), how long a client-credentials token lives, and how long
+    # a spent refresh token may be retried while its replacement is unused.
+    token_lifetime: float = 3600
+    refresh_token_lifetime: float = 90 * 24 * 3600
+    client_credentials_lifetime: float = 86399
+    refresh_recovery_period: float = 30 * 24 * 3600
+    # Scopes that need Shopify's approval (read_all_orders) and that Shopify approved.
+    approved_scopes: list[str] = field(default_factory=list)
+    # Protected customer data approved: {"level": 0|1|2, "fields": [name, email, phone, address]}.
+    protected_data: dict = field(default_factory=lambda: {"level": 0, "fields": []})
+    # The 2027 rule: Admin API requests with non-expiring offline tokens are refused.
+    refuse_non_expiring: bool = False
+    # A Dev Dashboard app made for the merchant's own store: the client-credentials grant works
+    # there, and only there.
+    own_shop: str | None = None
+    # The access scopes the app's configuration (Dev Dashboard version, shopify.app.toml) asks
+    # for: what client credentials and token exchange grant.
+    scopes: list[str] = field(default_factory=list)
+    # "public" or "custom": custom-distribution apps always have protected customer data.
+    distribution: str = "public"
+
+    def protected_access(self) -> tuple[int, frozenset]:
+        """(level, approved fields): custom-distribution apps and apps made for the merchant's
+        own store have all of it ("Protected customer data": always available to custom apps)."""
+        if self.distribution == "custom" or self.own_shop:
+            return 2, frozenset(PROTECTED_FIELDS)
+        data = self.protected_data or {}
+        level = int(data.get("level", 0))
+        fields = frozenset(data.get("fields") or ()) if level >= 2 else frozenset()
+        return level, fields
+
+    @property
+    def exempt_from_expiry_rule(self) -> bool:
+        """Custom apps and merchant-made apps are outside the 2027 expiring-token rule."""
+        return self.distribution == "custom" or bool(self.own_shop)
 
 
 @dataclass
 class Grant:
-    """An access token: which app it belongs to and what it may do."""
+    """An access token: which app it belongs to, what it may do, and until when.
+
+    `kind` is "offline" (authorization code, token exchange, the control API), "online" (token
+    exchange for a user) or "client_credentials"; `expires_at` (epoch seconds) is None for a
+    non-expiring token."""
 
     token: str
     client_id: str
     scopes: list[str]
+    kind: str = "offline"
+    expires_at: float | None = None
 
 
 @dataclass
@@ -47,8 +114,9 @@ class Faults:
     latency_ms: int = 0
     error_rate: float = 0.0
     throttle_429_rate: float = 0.0
-    bucket_size: float = 2000.0
-    restore_rate: float = 100.0
+    # None: the shop's plan decides (PLANS); a number overrides it.
+    bucket_size: float | None = None
+    restore_rate: float | None = None
     webhook_drop_rate: float = 0.0
     webhook_duplicate_rate: float = 0.0
     webhook_delay_ms: int = 0
@@ -65,9 +133,15 @@ class Faults:
             if name not in self.__dataclass_fields__:
                 unknown.append(name)
                 continue
-            kind = type(getattr(self, name))
+            if name in _PLAN_KNOBS:
+                setattr(self, name, None if value is None else float(value))
+                continue
+            kind = type(getattr(Faults, name))
             setattr(self, name, kind(value) if kind is not bool else bool(value))
         return unknown
+
+
+_PLAN_KNOBS = {"bucket_size", "restore_rate"}
 
 
 class LeakyBucket:
@@ -112,18 +186,33 @@ class LeakyBucket:
 
 
 class Shop:
-    def __init__(self, domain: str, name: str, currency: str, timezone: str, number: int):
+    def __init__(
+        self,
+        domain: str,
+        name: str,
+        currency: str,
+        timezone: str,
+        number: int,
+        plan: str = DEFAULT_PLAN,
+    ):
         self.domain = domain
         self.name = name
         self.currency = currency
         self.timezone = timezone
         self.number = number
+        self.plan = plan
+        # Overrides every app's access-token lifetime on this shop (seconds), for tests.
+        self.token_lifetime: float | None = None
         self.created_at = records.now()
         self.lock = threading.RLock()
         self.data: dict[str, dict[int, dict]] = {resource: {} for resource in RESOURCES}
         self.next_number = FIRST_ID
         self.next_order_number = 1001
         self.grants: dict[str, Grant] = {}
+        # Refresh tokens of expiring offline tokens, by token (tokens.py describes the fields).
+        self.refresh_tokens: dict[str, dict] = {}
+        # The apps installed now: client_id → {"id": installation number, "scopes": [...]}.
+        self.installations: dict[str, dict] = {}
         # Every app ever installed: compliance webhooks (shop/redact comes 48 hours after the
         # uninstall) still go to apps that no longer hold a token.
         self.installed_apps: set[str] = set()
@@ -205,16 +294,42 @@ class Shop:
         with self.lock:
             self.changes += 1
 
+    @property
+    def is_plus(self) -> bool:
+        return PLANS[self.plan]["plus"]
+
+    def bucket_limits(self) -> tuple[float, float]:
+        """(bucket size, restore rate): the plan's unless a fault knob overrides them."""
+        plan = PLANS[self.plan]
+        size = self.faults.bucket_size
+        rate = self.faults.restore_rate
+        return (
+            plan["bucket_size"] if size is None else size,
+            plan["restore_rate"] if rate is None else rate,
+        )
+
     def bucket(self, client_id: str) -> LeakyBucket:
+        size, rate = self.bucket_limits()
         with self.buckets_lock:
             bucket = self.buckets.get(client_id)
-            if bucket is None or (bucket.size, bucket.restore_rate) != (
-                self.faults.bucket_size,
-                self.faults.restore_rate,
-            ):
-                bucket = LeakyBucket(self.faults.bucket_size, self.faults.restore_rate)
+            if bucket is None or (bucket.size, bucket.restore_rate) != (size, rate):
+                bucket = LeakyBucket(size, rate)
                 self.buckets[client_id] = bucket
             return bucket
+
+    def describe(self) -> dict:
+        """The shop as the control API shows it."""
+        size, rate = self.bucket_limits()
+        return {
+            "shop": self.domain,
+            "name": self.name,
+            "currency": self.currency,
+            "timezone": self.timezone,
+            "plan": self.plan,
+            "token_lifetime": self.token_lifetime,
+            "bucket_size": size,
+            "restore_rate": rate,
+        }
 
     def shop_record(self) -> dict:
         return {
@@ -246,7 +361,13 @@ class Shop:
                 "url": f"https://{self.domain}",
                 "sslEnabled": True,
             },
-            "plan": {"__typename": "ShopPlan", "partnerDevelopment": True, "shopifyPlus": False},
+            "plan": {
+                "__typename": "ShopPlan",
+                "displayName": PLANS[self.plan]["name"],
+                "publicDisplayName": PLANS[self.plan]["name"],
+                "partnerDevelopment": False,
+                "shopifyPlus": self.is_plus,
+            },
         }
 
     # Persistence: everything but locks, buckets and transient bulk files.
@@ -258,11 +379,15 @@ class Shop:
                 "currency": self.currency,
                 "timezone": self.timezone,
                 "number": self.number,
+                "plan": self.plan,
+                "token_lifetime": self.token_lifetime,
                 "created_at": self.created_at,
                 "data": {resource: list(rows.values()) for resource, rows in self.data.items()},
                 "next_number": self.next_number,
                 "next_order_number": self.next_order_number,
                 "grants": [asdict(grant) for grant in self.grants.values()],
+                "refresh_tokens": list(self.refresh_tokens.values()),
+                "installations": self.installations,
                 "installed_apps": sorted(self.installed_apps),
                 "webhook_subscriptions": list(self.webhook_subscriptions.values()),
                 "bulk_operations": list(self.bulk_operations.values()),
@@ -272,8 +397,14 @@ class Shop:
     @classmethod
     def load(cls, saved: dict) -> Shop:
         shop = cls(
-            saved["domain"], saved["name"], saved["currency"], saved["timezone"], saved["number"]
+            saved["domain"],
+            saved["name"],
+            saved["currency"],
+            saved["timezone"],
+            saved["number"],
+            saved.get("plan", DEFAULT_PLAN),
         )
+        shop.token_lifetime = saved.get("token_lifetime")
         shop.created_at = saved["created_at"]
         for resource, rows in saved["data"].items():
             for row in rows:
@@ -281,7 +412,9 @@ class Shop:
         shop.next_number = saved["next_number"]
         shop.next_order_number = saved["next_order_number"]
         shop.grants = {grant["token"]: Grant(**grant) for grant in saved["grants"]}
+        shop.refresh_tokens = {row["token"]: row for row in saved.get("refresh_tokens", [])}
         shop.installed_apps = set(saved.get("installed_apps", []))
+        shop.installations = saved.get("installations") or _installations_of(shop)
         shop.webhook_subscriptions = {
             records.number_of(row["id"]): row for row in saved["webhook_subscriptions"]
         }
@@ -292,6 +425,18 @@ class Shop:
             shop.bulk_operations[records.number_of(operation["id"])] = operation
         shop.faults.update(saved.get("faults", {}))
         return shop
+
+
+def _installations_of(shop: Shop) -> dict:
+    """Installations of a state saved before they were kept: the apps holding tokens, with the
+    scopes of their tokens."""
+    installations: dict[str, dict] = {}
+    for grant in shop.grants.values():
+        installation = installations.setdefault(
+            grant.client_id, {"id": shop.allocate(), "scopes": []}
+        )
+        installation["scopes"] += [s for s in grant.scopes if s not in installation["scopes"]]
+    return installations
 
 
 def _number(record: dict) -> int:
@@ -327,18 +472,41 @@ class Emulator:
             self.apps[client_id] = app
             return app
 
-    def add_shop(self, domain: str, name: str = "", currency: str = "USD", timezone: str = "UTC"):
+    def add_shop(
+        self,
+        domain: str,
+        name: str = "",
+        currency: str = "USD",
+        timezone: str = "UTC",
+        plan: str = DEFAULT_PLAN,
+    ):
         with self.lock:
             if domain in self.shops:
                 return self.shops[domain], False
             number = 60_000_000 + len(self.shops) + 1
-            shop = Shop(domain, name or domain.split(".")[0].title(), currency, timezone, number)
+            shop = Shop(
+                domain, name or domain.split(".")[0].title(), currency, timezone, number, plan
+            )
             self.shops[domain] = shop
             return shop, True
 
-    def grant(self, shop: Shop, client_id: str, scopes: list[str]) -> Grant:
-        """A new access token for `client_id` on `shop` (what an OAuth install ends with)."""
-        token = Grant(token=f"shpat_{secrets.token_hex(16)}", client_id=client_id, scopes=scopes)
+    def grant(
+        self,
+        shop: Shop,
+        client_id: str,
+        scopes: list[str],
+        kind: str = "offline",
+        expires_at: float | None = None,
+    ) -> Grant:
+        """Store a new access token for `client_id` on `shop`. Installing the app, revoking the
+        tokens it replaces and refresh tokens are tokens.py's part."""
+        token = Grant(
+            token=f"shpat_{secrets.token_hex(16)}",
+            client_id=client_id,
+            scopes=list(scopes),
+            kind=kind,
+            expires_at=expires_at,
+        )
         with shop.lock:
             shop.grants[token.token] = token
             shop.installed_apps.add(client_id)

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 import requests
 
-from shopify_emulator import actions, payloads, records
-from shopify_emulator.scopes import TOPIC_SCOPES, granted_scopes
+from shopify_emulator import actions, payloads, protected, records
+from shopify_emulator.scopes import B2B_TOPIC_PREFIXES, TOPIC_SCOPES, granted_scopes
 from shopify_emulator.version import API_VERSION
 
 log = logging.getLogger(__name__)
@@ -47,13 +47,23 @@ def topic_enum(topic: str) -> str:
     return topic.upper().replace("/", "_")
 
 
-def subscribe(shop, grant, topic: str, fields: dict) -> dict:
+def subscribe(shop, grant, topic: str, fields: dict, emulator=None) -> dict:
+    """Create a subscription as webhookSubscriptionCreate does, after the checks Shopify makes:
+    the topic's access scope, Shopify Plus for B2B topics, and protected customer data for
+    topics whose bodies carry it (protected.py)."""
     client_id = grant.client_id
     needed = TOPIC_SCOPES.get(topic.split("_")[0], ())
     if needed and not granted_scopes(grant) & set(needed):
         raise actions.user_error(
             ["topic"], f"Access denied: the {topic} topic needs the `{needed[0]}` access scope"
         )
+    if topic.startswith(B2B_TOPIC_PREFIXES) and not shop.is_plus:
+        raise actions.user_error(
+            ["topic"], f"Access denied: the {topic} topic needs a store on the Shopify Plus plan"
+        )
+    if emulator is not None and not protected.topic_allowed(emulator, client_id, topic):
+        # Shopify's userError, on the webhookSubscription field; nothing is created.
+        raise actions.user_error(["webhookSubscription"], protected.TOPIC_REFUSAL)
     uri = fields.get("uri") or fields.get("callbackUrl") or ""
     if not re.match(r"^https?://[^\s/]+", uri):
         raise actions.user_error(["webhookSubscription", "callbackUrl"], "Address is invalid")

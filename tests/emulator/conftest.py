@@ -44,9 +44,11 @@ class ShopAccess:
 
 @pytest.fixture
 def shop(emulator):
-    """A shop with the test app installed with every scope the product asks for."""
-    emulator.add_app(APP_ID, APP_SECRET)
-    emulator.add_shop(SHOP, name="Test Shop", currency="USD")
+    """A Shopify Plus shop (B2B works there) with the test app installed with every scope the
+    product asks for. The app has custom distribution, so protected customer data is open to
+    it; tests of the public-app defaults register their own apps."""
+    emulator.add_app(APP_ID, APP_SECRET, distribution="custom")
+    emulator.add_shop(SHOP, plan="plus", name="Test Shop", currency="USD")
     return ShopAccess(emulator, SHOP, emulator.token(SHOP, APP_ID, ALL_SCOPES))
 
 

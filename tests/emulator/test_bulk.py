@@ -214,7 +214,7 @@ def test_operations_and_their_files_survive_a_restart(tmp_path):
     state = tmp_path / "state.json"
     first = EmulatorProcess(None, "--state", str(state))
     try:
-        first.client.add_app("app", "secret")
+        first.client.add_app("app", "secret", distribution="custom")
         first.client.add_shop("keep.myshopify.com")
         token = first.client.token("keep.myshopify.com", "app", ["read_customers"])
         first.client.call("POST", "shops/keep.myshopify.com/customers", {"email": "k@x.se"})

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from shopify_emulator import tokens
 from shopify_emulator.client import ControlError, EmulatorClient, EmulatorProcess
+from shopify_emulator.state import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +27,10 @@ def test_creating_a_shop_twice_keeps_the_first(emulator):
             "name": "First",
             "currency": "SEK",
             "timezone": "UTC",
+            "plan": "basic",
+            "token_lifetime": None,
+            "bucket_size": 2000.0,
+            "restore_rate": 100.0,
         }
     )
 
@@ -177,7 +183,7 @@ def test_state_survives_a_restart(tmp_path):
     state = tmp_path / "state.json"
     first = EmulatorProcess(None, "--state", str(state))
     try:
-        first.client.add_app("app", "secret")
+        first.client.add_app("app", "secret", distribution="custom")
         first.client.add_shop("keep.myshopify.com", currency="EUR")
         token = first.client.token("keep.myshopify.com", "app", ["read_customers"])
         first.client.call("POST", "shops/keep.myshopify.com/customers", {"email": "k@x.se"})
@@ -286,3 +292,149 @@ def test_the_mutations_apps_ran_are_logged_for_tests_to_count(shop):
         ("customerCreate", "test-app", False),
         ("customerCreate", "test-app", True),
     ]
+
+
+def test_app_options_are_shown_without_the_secret_and_can_be_changed(emulator):
+    created = emulator.add_app(
+        "configured",
+        "configured-secret",
+        app_url="https://crm.example.com/app",
+        scopes="read_products,read_orders",
+        protected_data={"level": 2, "fields": ["email"]},
+    )
+
+    changed = emulator.update_app("configured", token_lifetime=5, distribution="custom")
+
+    assert "client_secret" not in created
+    assert created["scopes"] == ["read_products", "read_orders"]
+    assert created["token_lifetime"] == 3600
+    assert created["refresh_token_lifetime"] == 90 * 24 * 3600
+    assert created["client_credentials_lifetime"] == 86399
+    assert created["approved_scopes"] == []
+    assert (created["distribution"], created["own_shop"]) == ("public", None)
+    assert created["refuse_non_expiring"] is False
+    assert (changed["token_lifetime"], changed["distribution"]) == (5, "custom")
+    assert changed["app_url"] == "https://crm.example.com/app"
+    assert emulator.call("GET", "apps/configured") == changed
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"protected_data": {"level": 3}},
+        {"protected_data": {"level": 2, "fields": ["shoe size"]}},
+        {"distribution": "secret"},
+        {"own_shop": "not-a-shop"},
+        {"token_lifetime": 0},
+        {"colour": "blue"},
+    ],
+)
+def test_bad_app_options_are_refused(emulator, options):
+    with pytest.raises(ControlError) as error:
+        emulator.add_app("bad", "bad-secret", **options)
+
+    assert error.value.status == 400
+
+
+def test_tokens_plans_and_app_settings_survive_a_restart(tmp_path):
+    state = str(tmp_path / "state.json")
+    first = Emulator(state_file=state)
+    first.add_app(
+        "app", "secret", approved_scopes=["read_all_orders"], own_shop="keep.myshopify.com"
+    )
+    shop, _ = first.add_shop("keep.myshopify.com", plan="advanced")
+    shop.token_lifetime = 120
+    pair = tokens.issue(first, shop, first.apps["app"], ["read_orders"], expiring=True)
+    first.save()
+
+    second = Emulator(state_file=state)
+    kept = second.shops["keep.myshopify.com"]
+
+    assert (kept.plan, kept.token_lifetime) == ("advanced", 120)
+    assert second.apps["app"].approved_scopes == ["read_all_orders"]
+    assert tokens.admit(second, kept, pair["access_token"]).kind == "offline"
+    assert kept.installations["app"]["scopes"] == ["read_orders"]
+    answer = tokens.refresh(second, kept, second.apps["app"], pair["refresh_token"])
+    assert answer["refresh_token"] != pair["refresh_token"]
+
+
+def test_a_state_file_from_before_plans_and_expiring_tokens_still_loads(tmp_path):
+    state = tmp_path / "old-state.json"
+    state.write_text(
+        json.dumps(
+            {
+                "apps": [{"client_id": "app", "client_secret": "secret", "redirect_urls": []}],
+                "shops": [
+                    {
+                        "domain": "old.myshopify.com",
+                        "name": "Old",
+                        "currency": "USD",
+                        "timezone": "UTC",
+                        "number": 60000001,
+                        "created_at": "2026-01-01T00:00:00Z",
+                        "data": {"customers": []},
+                        "next_number": 9100000000000001,
+                        "next_order_number": 1001,
+                        "grants": [
+                            {"token": "shpat_old", "client_id": "app", "scopes": ["read_orders"]}
+                        ],
+                        "installed_apps": ["app"],
+                        "webhook_subscriptions": [],
+                        "faults": {"bucket_size": 2000.0, "restore_rate": 100.0},
+                    }
+                ],
+            }
+        )
+    )
+
+    emulator = Emulator(state_file=str(state))
+    shop = emulator.shops["old.myshopify.com"]
+
+    assert shop.plan == "basic"
+    assert emulator.apps["app"].distribution == "public"
+    assert emulator.find_grant(shop, "shpat_old").expires_at is None
+    assert shop.installations["app"]["scopes"] == ["read_orders"]
+    assert shop.bucket_limits() == (2000.0, 100.0)
+
+
+def test_the_demo_app_and_shops_sync_every_object():
+    """`serve --app KEY:SECRET --demo-shop …` (what `make run` starts): the demo app is approved
+    as a custom app is, and the demo shop is on Plus, so all five objects can be read."""
+    process = EmulatorProcess(
+        None, "--app", "demo-key:demo-secret", "--demo-shop", "d.myshopify.com"
+    )
+    try:
+        client = process.client
+        token = client.token(
+            "d.myshopify.com",
+            "demo-key",
+            [
+                "read_customers",
+                "read_orders",
+                "read_all_orders",
+                "read_products",
+                "read_checkouts",
+                "read_companies",
+            ],
+        )
+        result = client.graphql(
+            "d.myshopify.com",
+            token,
+            """{ shop { plan { shopifyPlus } }
+                 customers(first: 1) { nodes { email } } orders(first: 1) { nodes { email } }
+                 products(first: 1) { nodes { id } } companies(first: 1) { nodes { id } }
+                 abandonedCheckouts(first: 1) { nodes { id } } }""",
+        )
+        app = client.call("GET", "apps/demo-key")
+    finally:
+        process.stop()
+
+    assert "errors" not in result, result["errors"]
+    assert result["data"]["shop"]["plan"]["shopifyPlus"] is True
+    assert all(
+        result["data"][name]["nodes"]
+        for name in ("customers", "orders", "products", "companies", "abandonedCheckouts")
+    )
+    assert result["data"]["customers"]["nodes"][0]["email"]
+    assert app["approved_scopes"] == ["read_all_orders"]
+    assert app["protected_data"]["level"] == 2

@@ -47,6 +47,7 @@ TOPICS = [
     "company_contacts/create",
     "company_locations/create",
     "app/uninstalled",
+    "app/scopes_update",
     "shop/redact",
     "bulk_operations/finish",
 ]
@@ -94,6 +95,7 @@ CASES = [
     ("company_locations/create", "location"),
     ("company_locations/create", "bare_location"),
     ("app/uninstalled", "shop_record"),
+    ("app/scopes_update", "scopes_update"),
     ("shop/redact", "shop_record"),
     ("bulk_operations/finish", "bulk_operation"),
     ("bulk_operations/finish", "failed_bulk_operation"),
@@ -389,6 +391,12 @@ def world() -> SimpleNamespace:
         "createdAt": WINTER,
         "completedAt": LATER,
         "type": "QUERY",
+    }
+    w.scopes_update = {
+        "id": shop.allocate(),
+        "previous": ["read_products"],
+        "current": ["read_products", "write_products", "read_customers"],
+        "updated_at": LATER,
     }
     w.failed_bulk_operation = {
         **w.bulk_operation,
@@ -943,6 +951,18 @@ def test_bulk_operation_body(world):
     }
     failed = payloads.build("bulk_operations/finish", world.shop, world.failed_bulk_operation)
     assert (failed["status"], failed["error_code"]) == ("failed", "access_denied")
+
+
+def test_scopes_update_body(world):
+    body = payloads.build("app/scopes_update", world.shop, world.scopes_update)
+
+    assert body == {
+        "id": world.scopes_update["id"],
+        "previous": ["read_products"],
+        "current": ["read_products", "write_products", "read_customers"],
+        "updated_at": "2026-01-20T09:30:00+01:00",
+        "shop_id": "gid://shopify/Shop/60000001",
+    }
 
 
 def test_times_follow_the_shop_timezone():

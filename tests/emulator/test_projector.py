@@ -44,7 +44,8 @@ QUERIES = [
 @pytest.fixture(scope="module")
 def shop():
     emulator = Emulator()
-    shop, _ = emulator.add_shop("same.myshopify.com", currency="SEK")
+    emulator.add_app("app", "secret", distribution="custom")  # protected customer data open
+    shop, _ = emulator.add_shop("same.myshopify.com", currency="SEK", plan="plus")
     seed.seed(
         shop,
         customers=80,

@@ -122,7 +122,7 @@ def test_only_subscribed_topics_of_the_shop_are_sent(shop, receiver):
 
 def test_subscriptions_are_listed_per_app_and_can_be_deleted(shop, emulator, receiver):
     mine = subscribe(shop, "CUSTOMERS_UPDATE", receiver.url)
-    emulator.add_app("other-app", "other-secret")
+    emulator.add_app("other-app", "other-secret", distribution="custom")
     other_token = emulator.token(shop.domain, "other-app", ["read_customers"])
     subscribe_as_other = shop.graphql(
         """mutation { webhookSubscriptionCreate(topic: CUSTOMERS_UPDATE,
