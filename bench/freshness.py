@@ -62,8 +62,9 @@ def run(rate: int, seconds: int, deliveries: int, worker_count: int) -> dict:
 
         call_command("migrate", verbosity=0)
         shopify = emulator.client
-        shopify.add_app(support.APP_KEY, support.APP_SECRET)
-        shopify.add_shop(SHOP, name="Fresh", currency="EUR")
+        shopify.add_app(support.APP_KEY, support.APP_SECRET, **support.APPROVED_APP)
+        shopify.add_shop(SHOP, plan="plus", name="Fresh", currency="EUR")
+        shopify.faults(SHOP, **support.STANDARD_BUCKET)
         shopify.seed(SHOP, customers=CUSTOMERS, products=0, orders=0, checkouts=0, seed=3)
         web = _web_server(web_url, env)
         workers = support.Workers(worker_count, env)
@@ -121,7 +122,7 @@ def _connect_and_sync(shopify):
     from sync.models import RunStatus, SyncRun
 
     token = shopify.token(SHOP, support.APP_KEY, adapters.scopes())
-    store = services.connect_store(shop_domain=SHOP, access_token=token, user=None)
+    store = services.connect_store_token(shop_domain=SHOP, access_token=token, user=None)
     run = services.turn_on(store=store, object_type="contacts")
     finished = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED}
     support.wait_for(lambda: SyncRun.objects.get(pk=run.pk).status in finished, timeout=600)

@@ -48,9 +48,9 @@ def run(scale: float, worker_count: int) -> dict:
         call_command("migrate", verbosity=0)
         started = time.monotonic()
         shopify = emulator.client
-        shopify.add_app(support.APP_KEY, support.APP_SECRET)
-        shopify.add_shop(SHOP, name="Bench", currency="USD")
-        shopify.faults(SHOP, webhook_drop_rate=1.0)
+        shopify.add_app(support.APP_KEY, support.APP_SECRET, **support.APPROVED_APP)
+        shopify.add_shop(SHOP, plan="plus", name="Bench", currency="USD")
+        shopify.faults(SHOP, webhook_drop_rate=1.0, **support.STANDARD_BUCKET)
         shopify.seed(SHOP, **counts, seed=7)
         seeded = time.monotonic() - started
 
@@ -78,7 +78,7 @@ def _connect(shopify):
     from sync import adapters, services
 
     token = shopify.token(SHOP, support.APP_KEY, adapters.scopes())
-    return services.connect_store(shop_domain=SHOP, access_token=token, user=None)
+    return services.connect_store_token(shop_domain=SHOP, access_token=token, user=None)
 
 
 def _sync(store) -> dict:

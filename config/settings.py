@@ -59,6 +59,12 @@ SHOPIFY_BASE_URL = env.str("SHOPIFY_BASE_URL", default="https://{shop}")
 if "{shop}" not in SHOPIFY_BASE_URL:
     raise ImproperlyConfigured("SHOPIFY_BASE_URL must contain {shop}, e.g. https://{shop}")
 SHOPIFY_API_VERSION = "2026-10"
+# The scopes Shopify approved the app to ask for (read_all_orders: orders older than 60 days).
+# Asking for one it did not approve ends the install on Shopify's error page, so the app asks
+# for a gated scope only when it is listed here.
+SHOPIFY_APPROVED_SCOPES = env.list("SHOPIFY_APPROVED_SCOPES", default=[])
+# The scopes the app asks for; empty: every scope the syncs use (less unapproved gated ones).
+SHOPIFY_SCOPES = env.list("SHOPIFY_SCOPES", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -13,6 +13,9 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdHMtb25seS1maWVsZC1lbmNyeXB0a
 os.environ.setdefault("SHOPIFY_API_KEY", "test-app")
 os.environ.setdefault("SHOPIFY_API_SECRET", "test-app-secret")
 os.environ.setdefault("APP_URL", "http://testserver")
+# The tests' Shopify app is approved for read_all_orders (the emulator's apps are told so); the
+# tests of an app that is not override it.
+os.environ.setdefault("SHOPIFY_APPROVED_SCOPES", "read_all_orders")
 
 from config.settings import *  # noqa: F403
 from config.settings import env

@@ -30,6 +30,10 @@ class StoreAdmin(admin.ModelAdmin):
         "shop_domain",
         "status",
         "status_detail",
+        "plan",
+        "credentials",
+        "access_token_expires_at",
+        "refresh_token_expires_at",
         "scopes",
         "currency",
         "timezone",
@@ -42,7 +46,9 @@ class StoreAdmin(admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_column(self, store):
-        colour = {"connected": "#2e7d32", "error": "#c62828"}.get(store.status, "#666")
+        colour = {"connected": "#2e7d32", "error": "#c62828", "reconnect": "#c62828"}.get(
+            store.status, "#666"
+        )
         return format_html('<span style="color:{}">●</span> {}', colour, store.get_status_display())
 
     def has_add_permission(self, request):

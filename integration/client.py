@@ -16,15 +16,25 @@ import logging
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 import requests
 from django.conf import settings
+from django.utils import timezone
 
-from integration import documents
+from integration import documents, tokens
+from integration.errors import (
+    ShopifyAuthError,
+    ShopifyError,
+    ShopifyQueryError,
+    ShopifyRequestError,
+    ShopifyThrottled,
+    ShopifyUnavailable,
+    ShopifyUserError,
+)
 from integration.limiter import CostLimiter
-from integration.models import SHOP_DOMAIN
+from integration.models import shop_url
 
 log = logging.getLogger(__name__)
 
@@ -41,61 +51,22 @@ DEFAULT_QUERY_COST = 50
 MUTATION_COST = 10
 
 
-class ShopifyError(Exception):
-    """A request to Shopify failed. `retryable`: whether trying again later can help."""
-
-    retryable = False
-
-    def __init__(self, message: str, *, status: int | None = None, errors=None):
-        super().__init__(message)
-        self.status = status
-        self.errors = errors or []
-
-
-class ShopifyUnavailable(ShopifyError):
-    """5xx, a timeout or a connection error: Shopify (or the network) had a bad moment."""
-
-    retryable = True
-
-
-class ShopifyThrottled(ShopifyError):
-    """Still throttled after every retry: the store's budget is spent for now."""
-
-    retryable = True
-
-
-class ShopifyAuthError(ShopifyError):
-    """401/403: the token is wrong, revoked, or lacks a scope. Retrying will not help."""
-
-
-class ShopifyRequestError(ShopifyError):
-    """Another 4xx: the request itself is wrong."""
-
-
-class ShopifyQueryError(ShopifyError):
-    """Shopify refused the GraphQL document or a field in it (errors in a 200 response)."""
-
-
-class ShopifyUserError(ShopifyError):
-    """A mutation's userErrors: Shopify understood and said no."""
-
-
-def shop_url(shop_domain: str) -> str:
-    """The base URL of a shop, from SHOPIFY_BASE_URL; refuses anything but a Shopify domain."""
-    if not SHOP_DOMAIN.match(shop_domain):
-        raise ValueError(f"Not a Shopify store domain: {shop_domain!r}")
-    return settings.SHOPIFY_BASE_URL.format(shop=shop_domain).rstrip("/")
-
-
 @dataclass
 class Response:
     data: dict
     cost: dict | None
+    # Paths of fields Shopify withheld (ACCESS_DENIED: protected customer data), when the
+    # caller accepts partial data.
+    denied: list = field(default_factory=list)
 
 
 class ShopifyClient:
-    def __init__(self, shop_domain: str, access_token: str, *, session=None, limiter=None):
+    def __init__(
+        self, shop_domain: str, access_token: str, *, session=None, limiter=None, store=None
+    ):
         self.shop_domain = shop_domain
+        # Given, its token is renewed when due and when Shopify answers 401 (integration.tokens).
+        self.store = store
         self.endpoint = (
             f"{shop_url(shop_domain)}/admin/api/{settings.SHOPIFY_API_VERSION}/graphql.json"
         )
@@ -106,7 +77,9 @@ class ShopifyClient:
 
     @classmethod
     def for_store(cls, store) -> ShopifyClient:
-        return cls(store.shop_domain, store.access_token)
+        """A client with the store's token, which it keeps renewed. Raises ReconnectNeeded
+        when the store must be connected again."""
+        return cls(store.shop_domain, _token_for(store), store=store)
 
     def __repr__(self):
         return f"<ShopifyClient {self.shop_domain}>"  # never the token
@@ -118,14 +91,21 @@ class ShopifyClient:
         ShopifyError subclasses."""
         return self.request(query, variables, operation_name).data
 
-    def request(self, query: str, variables: dict | None = None, operation_name=None) -> Response:
+    def request(
+        self, query: str, variables: dict | None = None, operation_name=None, *, partial=False
+    ) -> Response:
+        """`partial`: fields Shopify withholds (protected customer data it answers with
+        ACCESS_DENIED beside the rest) come back null and listed in `denied`, instead of
+        failing the whole request."""
         if operation_name:
             query = documents.operation(query, operation_name)
         digest = hashlib.sha1(query.encode(), usedforsecurity=False).hexdigest()
         is_mutation = query.lstrip().startswith("mutation")
         estimate = self._costs.get(digest, MUTATION_COST if is_mutation else DEFAULT_QUERY_COST)
         last_error = None
+        renewed = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            self._renew_when_due()
             self.limiter.acquire(estimate)
             try:
                 response = self.session.post(
@@ -140,6 +120,11 @@ class ShopifyClient:
             except requests.RequestException as error:
                 last_error = ShopifyUnavailable(f"{self.shop_domain}: {type(error).__name__}")
                 self._sleep(attempt, None)
+                continue
+            if response.status_code == 401 and self.store is not None and not renewed:
+                # Expired or replaced: renewed (once), then asked again at once.
+                self._access_token = _renew(self.store, self._access_token)
+                renewed = True
                 continue
             wait = self._retry_wait(response, attempt)
             if wait is not None:
@@ -165,16 +150,22 @@ class ShopifyClient:
                 last_error = ShopifyThrottled(f"{self.shop_domain}: throttled", errors=errors)
                 time.sleep(_throttle_wait(cost))
                 continue
-            if errors:
-                # With or without partial data: callers asked for every field they name, so a
-                # refused one (a missing scope, a bad argument) is an error for them.
+            denied = [error.get("path") for error in errors if _is_denied_field(error)]
+            if errors and not (partial and len(denied) == len(errors) and body.get("data")):
+                # Callers asked for every field they name, so a refused one (a missing scope,
+                # a bad argument) is an error for them, unless they take what may be read.
                 raise ShopifyQueryError(
                     f"{self.shop_domain}: {errors[0].get('message', 'GraphQL error')}",
                     status=200,
                     errors=errors,
                 )
-            return Response(data=body.get("data") or {}, cost=cost)
+            return Response(data=body.get("data") or {}, cost=cost, denied=denied)
         raise last_error
+
+    def _renew_when_due(self):
+        store = self.store
+        if store is not None and store.token_renew_at and store.token_renew_at <= _now():
+            self._access_token = _token_for(store)
 
     def _retry_wait(self, response, attempt) -> float | None:
         """Seconds to wait before retrying this response, or None when it is final."""
@@ -283,6 +274,28 @@ class ShopifyClient:
                 if attempt == MAX_ATTEMPTS:
                     raise ShopifyUnavailable(f"{self.shop_domain}: bulk file unreachable") from None
                 self._sleep(attempt, None)
+
+
+def _is_denied_field(error: dict) -> bool:
+    return _code(error) == "ACCESS_DENIED" and bool(error.get("path"))
+
+
+def _token_for(store) -> str:
+    try:
+        return tokens.token_for(store)
+    except tokens.ShopifyBusy as busy:
+        raise ShopifyUnavailable(f"{store.shop_domain}: {busy}") from None
+
+
+def _renew(store, refused_token: str) -> str:
+    try:
+        return tokens.renew(store, refused_token=refused_token)
+    except tokens.ShopifyBusy as busy:
+        raise ShopifyUnavailable(f"{store.shop_domain}: {busy}") from None
+
+
+def _now():
+    return timezone.now()
 
 
 def _code(error: dict) -> str | None:

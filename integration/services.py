@@ -7,28 +7,26 @@ https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/a
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import logging
 import re
 import secrets
 import time
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone as django_timezone
 
-from integration import webhooks
-from integration.client import (
-    CONNECT_TIMEOUT,
-    READ_TIMEOUT,
-    ShopifyClient,
-    ShopifyError,
-    shop_url,
-)
-from integration.models import SHOP_DOMAIN, Store, StoreStatus
+from integration import tokens, webhooks
+from integration.client import CONNECT_TIMEOUT, READ_TIMEOUT, ShopifyClient
+from integration.errors import ReconnectNeeded, ShopifyError
+from integration.models import SHOP_DOMAIN, Credentials, Store, shop_url
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +36,38 @@ CALLBACK_MAX_AGE_SECONDS = 300
 CALLBACK_MAX_SKEW_SECONDS = 60
 SESSION_STATE_KEY = "shopify_oauth"
 
+# The shop as the product needs it, its plan (B2B needs Plus) and the scopes the token was
+# granted: what the merchant approved is the truth, not what the app asked for.
 SHOP_QUERY = """
 query ShopDetails {
-  shop { name currencyCode ianaTimezone myshopifyDomain }
+  shop {
+    name currencyCode ianaTimezone myshopifyDomain
+    plan { displayName shopifyPlus }
+  }
+  currentAppInstallation { accessScopes { handle } }
 }
 """
+
+GRANTED_SCOPES_QUERY = """
+query GrantedScopes {
+  currentAppInstallation { accessScopes { handle } }
+}
+"""
+
+
+@dataclass
+class Grant:
+    """What Shopify gave for a store: a token, and what renews it."""
+
+    access_token: str
+    credentials: str = Credentials.TOKEN
+    expires_at: datetime.datetime | None = None
+    renew_at: datetime.datetime | None = None
+    refresh_token: str = ""
+    refresh_expires_at: datetime.datetime | None = None
+    # An app made for this store (client credentials) renews with its own id and secret.
+    client_id: str = ""
+    client_secret: str = ""
 
 
 class ConnectError(Exception):
@@ -108,11 +133,27 @@ def begin_authorization(session, shop_domain: str, *, scopes, redirect_uri: str)
 
 
 def callback_signature(params: dict) -> str:
-    """Shopify's callback HMAC: hex HMAC-SHA256 of the sorted query without `hmac`."""
+    """Shopify's HMAC of a callback or a launch of the App URL: hex HMAC-SHA256 of the sorted
+    query without `hmac`."""
     message = "&".join(f"{key}={params[key]}" for key in sorted(params) if key != "hmac")
     return hmac.new(
         settings.SHOPIFY_API_SECRET.encode(), message.encode(), hashlib.sha256
     ).hexdigest()
+
+
+def verify_launch(params: dict) -> str:
+    """Check a request Shopify sent to the App URL (an install or reinstall that started at
+    Shopify: the App Store, an install link, the Shopify admin) — its signature, shop and
+    time — and return its shop domain.
+    https://shopify.dev/docs/apps/build/authentication-authorization/app-installation/manage-installation"""
+    signature = params.get("hmac", "")
+    if not signature or not hmac.compare_digest(callback_signature(params), signature):
+        raise ConnectError("This link from Shopify is not signed correctly.")
+    shop = params.get("shop", "")
+    if not SHOP_DOMAIN.match(shop):
+        raise ConnectError("This link from Shopify names no store.")
+    _check_timestamp(params, "This link from Shopify")
+    return shop
 
 
 def verify_callback(session, params: dict) -> str:
@@ -130,20 +171,27 @@ def verify_callback(session, params: dict) -> str:
     shop = params.get("shop", "")
     if not SHOP_DOMAIN.match(shop) or shop != expected["shop"]:
         raise ConnectError("The reply names another store than the one you asked to connect.")
-    try:
-        timestamp = int(params.get("timestamp", ""))
-    except ValueError:
-        raise ConnectError("The reply from Shopify has no valid timestamp.") from None
-    age = time.time() - timestamp
-    if age > CALLBACK_MAX_AGE_SECONDS or age < -CALLBACK_MAX_SKEW_SECONDS:
-        raise ConnectError("The reply from Shopify is too old. Please try again.")
+    _check_timestamp(params, "The reply from Shopify")
     if not params.get("code"):
         raise ConnectError("The reply from Shopify has no authorization code.")
     return shop
 
 
-def exchange_code(shop_domain: str, code: str) -> tuple[str, list[str]]:
-    """Trade the callback's one-time code for an offline access token."""
+def _check_timestamp(params: dict, what: str) -> None:
+    try:
+        timestamp = int(params.get("timestamp", ""))
+    except ValueError:
+        raise ConnectError(f"{what} has no valid timestamp.") from None
+    age = time.time() - timestamp
+    if age > CALLBACK_MAX_AGE_SECONDS or age < -CALLBACK_MAX_SKEW_SECONDS:
+        raise ConnectError(f"{what} is too old. Please try again.")
+
+
+def exchange_code(shop_domain: str, code: str) -> Grant:
+    """Trade the callback's one-time code for an expiring offline token and its refresh
+    token (public apps must use expiring tokens; Shopify refuses non-expiring ones from
+    2027-01-01).
+    https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/offline-access-tokens"""
     try:
         response = requests.post(
             f"{shop_url(shop_domain)}/admin/oauth/access_token",
@@ -151,6 +199,7 @@ def exchange_code(shop_domain: str, code: str) -> tuple[str, list[str]]:
                 "client_id": settings.SHOPIFY_API_KEY,
                 "client_secret": settings.SHOPIFY_API_SECRET,
                 "code": code,
+                "expiring": 1,
             },
             timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
         )
@@ -162,33 +211,120 @@ def exchange_code(shop_domain: str, code: str) -> tuple[str, list[str]]:
         except ValueError:
             detail = f"HTTP {response.status_code}"
         raise ConnectError(f"Shopify refused the authorization: {detail}.")
-    body = response.json()
-    return body["access_token"], [scope for scope in body.get("scope", "").split(",") if scope]
-
-
-def connect_store(*, shop_domain: str, access_token: str, scopes: list[str], topics, user) -> Store:
-    """What follows a token however it was obtained: check it with a `shop` query, save the
-    store (an existing one is updated, never duplicated), subscribe to the webhook `topics`."""
-    client = ShopifyClient(shop_domain, access_token)
     try:
-        shop = client.execute(SHOP_QUERY)["shop"]
+        return oauth_grant(response.json())
+    except (ValueError, TypeError):
+        raise ConnectError("Shopify's answer holds no usable access token.") from None
+
+
+def oauth_grant(answer) -> Grant:
+    """A Grant from the token endpoint's answer: an access token, and for an expiring one its
+    lifetime and refresh token. ValueError when the answer is not shaped so."""
+    if not isinstance(answer, dict) or not _is_token(answer.get("access_token")):
+        raise ValueError("no access token")
+    now = django_timezone.now()
+    expires_at = _after(now, answer.get("expires_in"))
+    refresh_token = answer.get("refresh_token") or ""
+    if refresh_token and not _is_token(refresh_token):
+        raise ValueError("a malformed refresh token")
+    return Grant(
+        access_token=answer["access_token"],
+        credentials=Credentials.OAUTH,
+        expires_at=expires_at,
+        renew_at=tokens.renew_at(expires_at, expires_at - now if expires_at else None),
+        refresh_token=refresh_token,
+        refresh_expires_at=_after(now, answer.get("refresh_token_expires_in")),
+    )
+
+
+def _is_token(value) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 255 and value.isprintable()
+
+
+TEN_YEARS = 10 * 366 * 86400
+
+
+def _after(now, seconds):
+    """`now` plus a lifetime Shopify gave in seconds (at most ten years; none: None)."""
+    if seconds in (None, "", 0):
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 < seconds < TEN_YEARS:
+        raise ValueError("a lifetime that is not a number of seconds")
+    return now + datetime.timedelta(seconds=seconds)
+
+
+def client_credentials_grant(shop_domain: str, client_id: str, client_secret: str) -> Grant:
+    """A token for an app made in the Dev Dashboard for this store, by the client-credentials
+    grant (its tokens expire; the same grant gives the next one).
+    https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/client-credentials-grant"""
+    try:
+        token = tokens.client_credentials_token(shop_domain, client_id, client_secret)
+    except (ReconnectNeeded, tokens.ShopifyBusy) as refused:
+        raise ConnectError(f"Shopify gave no token for these credentials: {refused}") from None
+    return Grant(
+        access_token=token["token"],
+        credentials=Credentials.CLIENT_CREDENTIALS,
+        expires_at=token["expires_at"],
+        renew_at=token["renew_at"],
+        client_id=client_id,
+        client_secret=client_secret,
+    )
+
+
+def connect_store(*, shop_domain: str, grant: Grant, user) -> Store:
+    """What follows a token however it was obtained: check it with a `shop` query, which
+    also says the shop's plan and the scopes it was granted, and save the store (an existing
+    one is updated, never duplicated) with what renews its token."""
+    client = ShopifyClient(shop_domain, grant.access_token)
+    try:
+        data = client.execute(SHOP_QUERY)
     except ShopifyError as error:
         raise ConnectError(f"The token does not work for {shop_domain}: {error}") from None
     with transaction.atomic():
         store, _ = Store.objects.select_for_update().get_or_create(shop_domain=shop_domain)
-        store.mark_connected(user=user, token=access_token, scopes=scopes, shop=shop)
-        store.save()
-    try:
-        webhooks.sync_subscriptions(client, topics)
-    except ShopifyError as error:
-        # Connected, but without webhooks the store would only sync on the reconciliation
-        # sweep: say so on the store, and let a reconnect or a retry fix it.
-        Store.objects.filter(pk=store.pk).update(
-            status=StoreStatus.ERROR, status_detail=f"Webhook subscriptions failed: {error}"
+        store.set_tokens(
+            grant.access_token,
+            expires_at=grant.expires_at,
+            renew_at=grant.renew_at,
+            refresh_token=grant.refresh_token,
+            refresh_expires_at=grant.refresh_expires_at,
         )
-        store.refresh_from_db()
-        raise ConnectError(f"Connected, but the webhook subscriptions failed: {error}") from None
+        store.credentials = grant.credentials
+        if grant.credentials == Credentials.CLIENT_CREDENTIALS:
+            store.set_client_credentials(grant.client_id, grant.client_secret)
+        else:
+            store.client_id, store.encrypted_client_secret = "", ""
+        store.mark_connected(user=user, scopes=_handles(data), shop=data["shop"])
+        store.save()
     return store
+
+
+def _handles(data: dict) -> list[str]:
+    scopes = ((data.get("currentAppInstallation") or {}).get("accessScopes")) or []
+    return sorted({scope["handle"] for scope in scopes if isinstance(scope.get("handle"), str)})
+
+
+def read_granted_scopes(store: Store) -> list[str]:
+    """Ask Shopify which scopes the store granted now (after `app/scopes_update`), and keep
+    them."""
+    scopes = _handles(ShopifyClient.for_store(store).execute(GRANTED_SCOPES_QUERY))
+    Store.objects.filter(pk=store.pk).update(scopes=",".join(scopes))
+    store.scopes = ",".join(scopes)
+    return scopes
+
+
+def subscribe(store: Store, topics) -> dict[str, str]:
+    """Subscribe the store to the webhook `topics`, each on its own: a topic Shopify refuses
+    (protected customer data not approved, a plan without B2B) is recorded with Shopify's
+    reason and blocks nothing. Returns and keeps topic → "" or the reason."""
+    try:
+        outcome = webhooks.sync_subscriptions(ShopifyClient.for_store(store), topics)
+    except ShopifyError as error:
+        # Without webhooks the store still syncs on reconciliation: say so, try again later.
+        outcome = {topic: f"Not subscribed: {error}" for topic in topics}
+    Store.objects.filter(pk=store.pk).update(webhook_topics=outcome)
+    store.webhook_topics = outcome
+    return outcome
 
 
 def disconnect_store(*, store: Store) -> list[str]:

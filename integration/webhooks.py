@@ -10,7 +10,7 @@ import logging
 
 from django.conf import settings
 
-from integration.client import ShopifyClient, ShopifyUserError
+from integration.client import ShopifyClient
 
 log = logging.getLogger(__name__)
 
@@ -56,23 +56,25 @@ def webhook_address() -> str:
     return f"{settings.APP_URL}/shopify/webhooks"
 
 
-def signature_is_valid(body: bytes, signature: str | None) -> bool:
-    """Shopify signs the raw body: base64 of HMAC-SHA256 with the app's secret. Compared in
-    constant time."""
-    if not signature or not settings.SHOPIFY_API_SECRET:
+def signature_is_valid(body: bytes, signature: str | None, secret: str | None = None) -> bool:
+    """Shopify signs the raw body: base64 of HMAC-SHA256 with the secret of the app the
+    webhook is for (the app's, or an app made for one store's own). Compared in constant
+    time."""
+    secret = secret or settings.SHOPIFY_API_SECRET
+    if not signature or not secret:
         return False
-    expected = base64.b64encode(
-        hmac.new(settings.SHOPIFY_API_SECRET.encode(), body, hashlib.sha256).digest()
-    ).decode()
+    expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
     return hmac.compare_digest(expected, signature.strip())
 
 
-def sync_subscriptions(client: ShopifyClient, topics) -> dict:
+def sync_subscriptions(client: ShopifyClient, topics) -> dict[str, str]:
     """Make the store's subscriptions to this app's address exactly `topics` (as deliveries name
     them, "orders/updated"): create what is missing, delete what is no longer wanted, keep the
-    rest. Running it twice changes nothing. Returns {"created": [...], "deleted": [...],
-    "kept": [...]}, by WebhookSubscriptionTopic."""
-    topics = [topic_enum(topic) for topic in topics]
+    rest. Running it twice changes nothing. Each topic on its own: one Shopify refuses (its
+    userError: protected customer data not approved, a plan without B2B, a missing scope) is
+    answered with its reason and stops none of the others. Returns topic → "" (subscribed) or
+    Shopify's reason."""
+    wanted = {topic_enum(topic): topic for topic in topics}
     address = webhook_address()
     existing = [
         node
@@ -80,21 +82,25 @@ def sync_subscriptions(client: ShopifyClient, topics) -> dict:
         if node["uri"] == address
     ]
     present = {node["topic"] for node in existing}
-    result = {"created": [], "deleted": [], "kept": sorted(present & set(topics))}
     for node in existing:
-        if node["topic"] not in topics:
+        if node["topic"] not in wanted:
             client.execute(UNSUBSCRIBE_MUTATION, {"id": node["id"]})
-            result["deleted"].append(node["topic"])
-    for topic in topics:
-        if topic in present:
+    outcome = {}
+    for enum, topic in wanted.items():
+        if enum in present:
+            outcome[topic] = ""
             continue
-        payload = client.execute(SUBSCRIBE_MUTATION, {"topic": topic, "uri": address})
+        payload = client.execute(SUBSCRIBE_MUTATION, {"topic": enum, "uri": address})
         errors = payload["webhookSubscriptionCreate"]["userErrors"]
-        if errors:
-            raise ShopifyUserError(f"{topic}: {errors[0]['message']}", errors=errors)
-        result["created"].append(topic)
-    log.info("webhooks of %s: %s", client.shop_domain, result)
-    return result
+        outcome[topic] = "; ".join(error["message"] for error in errors)
+    refused = {topic: reason for topic, reason in outcome.items() if reason}
+    log.info(
+        "webhooks of %s: %s subscribed, refused: %s",
+        client.shop_domain,
+        len(outcome) - len(refused),
+        refused,
+    )
+    return outcome
 
 
 def remove_subscriptions(client: ShopifyClient) -> list[str]:

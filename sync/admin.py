@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
@@ -69,6 +69,12 @@ class SyncedStoreAdmin(StoreAdmin):
         each = f"{base}<str:object_type>/"
         steps = [
             path("connect/", view(connect.connect), name="integration_connect"),
+            path(
+                "connect/credentials/",
+                view(connect.connect_credentials),
+                name="integration_connect_credentials",
+            ),
+            path("<int:store_id>/reconnect/", view(connect.reconnect), name="sync_reconnect"),
             path(f"{base}new/", view(setup_views.choose), name="sync_setup_choose"),
             path(f"{each}configure/", view(setup_views.configure), name="sync_setup_configure"),
             path(f"{each}limit/", view(setup_views.limit), name="sync_setup_limit"),
@@ -83,6 +89,7 @@ class SyncedStoreAdmin(StoreAdmin):
         extra_context = {
             **(extra_context or {}),
             "sync_rows": setup_views.store_syncs(store) if store else [],
+            "access": health.store_access(store) if store else None,
             "can_manage_syncs": setup_views.can_manage(request.user),
         }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -200,6 +207,7 @@ class SyncSettingAdmin(ReadOnlyAdmin):
         "enabled",
         "state",
         "error",
+        "shopify_access",
         "in_sync_column",
         "excluded_column",
         "failing_column",
@@ -236,6 +244,13 @@ class SyncSettingAdmin(ReadOnlyAdmin):
             context.update(excluded_reasons=health.excluded_reasons(obj), recent_runs=runs)
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
+    @admin.display(description="Shopify access")
+    def shopify_access(self, setting):
+        lines = health.sync_access(setting)
+        if not lines:
+            return "Everything the sync needs."
+        return format_html_join("", "<p>{}</p>", ((line,) for line in lines))
+
     @admin.display(description="in sync", ordering="in_sync")
     def in_sync_column(self, setting):
         return mappings_link(setting, MappingState.SYNCED, setting.in_sync)
@@ -267,10 +282,13 @@ class SyncSettingAdmin(ReadOnlyAdmin):
         for setting in queryset.select_related("store"):
             if setting.store.status != StoreStatus.CONNECTED:
                 refused.append(str(setting))
-            elif services.turn_on(store=setting.store, object_type=setting.object_type):
-                started.append(str(setting))
-            else:
-                already.append(str(setting))
+                continue
+            try:
+                run = services.turn_on(store=setting.store, object_type=setting.object_type)
+            except ValueError as cannot:  # its plan or its granted scopes
+                self.message_user(request, str(cannot), "warning")
+                continue
+            (started if run else already).append(str(setting))
         self._report(request, "Initial sync started", started)
         self._report(request, "Already on", already)
         self._report(request, "Not turned on, the store is not connected", refused, "warning")

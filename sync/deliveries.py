@@ -42,6 +42,9 @@ def process_store(store_id: int) -> None:
     enough batches ran: a successor goes on, so other stores get their turn). One such job per
     store at a time; the one at work looks again after it lets go, so none is left behind. A
     delivery that fails stops none of the others and is tried again by the sweep."""
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None or not store.can_sync:
+        return  # a store to connect again: its deliveries wait for it
     after = 0
     while _waiting(store_id, after).exists():
         with queues.lock(f"sync:deliveries:{store_id}", LOCK_SECONDS) as held:
@@ -97,8 +100,10 @@ def _act(delivery, store, syncs, triggers) -> None:
         with transaction.atomic():
             handler(store, body)
             _finish([delivery], DeliveryState.PROCESSED)
-    elif delivery.topic == "bulk_operations/finish":
-        services.wake_bulk_runs(store, body.get("admin_graphql_api_id"))
+    elif delivery.topic in SIGNALS:
+        # They may ask Shopify (and so renew a token): never inside a transaction that could
+        # roll the new token back.
+        SIGNALS[delivery.topic](store, body)
         _finish([delivery], DeliveryState.PROCESSED)
     else:
         _trigger(delivery, body, syncs, triggers)
@@ -142,7 +147,7 @@ def _trigger(delivery, body: dict, syncs: dict, triggers: list) -> None:
 
 
 def _listening(setting) -> bool:
-    return setting is not None and setting.enabled and setting.store.has_access_token
+    return setting is not None and setting.enabled and setting.store.can_sync
 
 
 def _refresh(triggers: list) -> None:
@@ -181,7 +186,9 @@ def _finish(deliveries: list[WebhookDelivery], state: str, error: str = "") -> N
 def requeue_waiting() -> None:
     """Cron, every minute: a store whose deliveries wait with no job at them gets one."""
     waiting = WebhookDelivery.objects.filter(
-        state=DeliveryState.RECEIVED, received_at__lt=timezone.now() - STALE_AFTER
+        state=DeliveryState.RECEIVED,
+        received_at__lt=timezone.now() - STALE_AFTER,
+        store__status=StoreStatus.CONNECTED,  # a store to connect again: they wait for it
     )
     for store_id in waiting.order_by().values_list("store_id", flat=True).distinct():
         queues.enqueue("process_deliveries", store_id, once=True)
@@ -267,6 +274,24 @@ def handle_data_request(store: Store, body: dict):
     log.info("customer data request from %s for customer %s", store, body.get("customer"))
 
 
+def scopes_updated(store: Store, body: dict):
+    """The store changed the scopes it granted the app: what the syncs may do follows, as
+    Shopify says it now (the body is only the trigger)."""
+    if store.can_sync:
+        services.refresh_granted_scopes(store)
+
+
+def bulk_operation_finished(store: Store, body: dict):
+    services.wake_bulk_runs(store, body.get("admin_graphql_api_id"))
+
+
+# Topics that tell the sync something happened at Shopify.
+SIGNALS = {
+    "bulk_operations/finish": bulk_operation_finished,
+    "app/scopes_update": scopes_updated,
+}
+
+# Topics acted on in the CRM, each with its delivery in one transaction.
 HANDLERS = {
     "app/uninstalled": handle_app_uninstalled,
     "customers/redact": handle_customers_redact,

@@ -19,7 +19,7 @@ from integration import ids
 from integration.client import ShopifyClient
 from sync import issues, mappings
 from sync.adapters import ADAPTERS
-from sync.adapters.base import Parsed
+from sync.adapters.base import WITHHELD, Parsed
 from sync.models import MapDirection, MappingState, SyncSetting
 
 log = logging.getLogger(__name__)
@@ -171,11 +171,18 @@ def _inbound(adapter, field_maps) -> list[tuple[str, str, object]]:
 
 def _map_fields(adapter, record: Parsed, inbound) -> None:
     """Keep of a two-way record's fields only what its field mappings bring to the CRM (and
-    what it is matched by), from the Shopify fields they name."""
-    record.shopify_values = values = adapter.shopify_values(record.fields)
+    what it is matched by), from the Shopify fields they name. What Shopify withheld is left
+    out: the CRM keeps its value, and it is not taken as the last synced one."""
+    withheld = record.withheld
+    values = adapter.shopify_values(record.fields)
+    for crm_field, shopify_field in adapter.default_maps:
+        if crm_field in withheld:
+            values.pop(shopify_field, None)
+    record.shopify_values = values
     kept = {name: record.fields[name] for name in adapter.matched_by}
     for crm_field, shopify_field, convert in inbound:
-        kept[crm_field] = convert(values.get(shopify_field, ""))
+        if crm_field not in withheld and shopify_field in values:
+            kept[crm_field] = convert(values[shopify_field])
     record.fields = kept
 
 
@@ -270,16 +277,50 @@ def apply_deletions(setting, shopify_ids: list[int]) -> Counts:
 
 
 def parse_nodes(setting, nodes) -> list[Parsed]:
-    """Parse GraphQL nodes; one that cannot be parsed becomes a failing record."""
+    """Parse GraphQL nodes; one that cannot be parsed becomes a failing record. Each knows
+    which of its fields Shopify withheld (marked by the read, or known from earlier reads of
+    the sync: bulk lines carry no mark)."""
     adapter = ADAPTERS[setting.object_type]
     parsed = []
     for node in nodes:
         try:
-            parsed.append(adapter.parse(node))
+            record = adapter.parse(node)
         except Exception as error:  # odd data from Shopify: recorded
             shopify_id = ids.number_or_none(node.get("id"))
             issues.record_inbound(setting, shopify_id, None, error, {"node": node})
+            continue
+        if adapter.protected_fields:
+            record.withheld = adapter.withheld_fields(node, setting.withheld)
+        parsed.append(record)
     return parsed
+
+
+def note_withheld(setting, nodes) -> None:
+    """Keep which protected fields Shopify withholds from the sync's reads by id (the health
+    page says so, and bulk exports, which mark nothing, are read the same way)."""
+    if not nodes or not ADAPTERS[setting.object_type].protected_fields:
+        return
+    paths = sorted({path for node in nodes for path in node.get(WITHHELD, ())})
+    if paths != setting.withheld:
+        SyncSetting.objects.filter(pk=setting.pk).update(withheld=paths)
+        setting.withheld = paths
+
+
+def probe_withheld(setting, client) -> None:
+    """Bulk exports answer the fields Shopify withholds with null and say nothing (only reads
+    by id mark them): before one, one record read by id tells which protected customer fields
+    Shopify withholds from the app now, so the export's nulls are not taken for blanks."""
+    adapter = ADAPTERS[setting.object_type]
+    if not adapter.protected_fields:
+        return
+    first = client.execute(f"{{ {adapter.root_field}(first: 1) {{ nodes {{ id }} }} }}")
+    found = [ids.number_or_none(node.get("id")) for node in first[adapter.root_field]["nodes"]]
+    if not found or found[0] is None:
+        return  # nothing to read: what is withheld shows on the first record read
+    nodes = adapter.read_nodes(client, found[:1])
+    present = [node for node in nodes.values() if node is not None]
+    if present:
+        note_withheld(setting, present)
 
 
 def refresh(setting, shopify_ids, *, force: bool = False, client=None) -> Counts:
@@ -293,8 +334,13 @@ def refresh(setting, shopify_ids, *, force: bool = False, client=None) -> Counts
     for start in range(0, len(wanted), REFRESH_CHUNK):
         nodes = adapter.read_nodes(client, wanted[start : start + REFRESH_CHUNK])
         present = [node for node in nodes.values() if node is not None]
-        gone = [shopify_id for shopify_id, node in nodes.items() if node is None]
+        note_withheld(setting, present)
+        missing = [shopify_id for shopify_id, node in nodes.items() if node is None]
+        # Not found is not deleted when the record is out of the app's sight.
+        hidden = adapter.invisible(setting.store, missing)
+        gone = [shopify_id for shopify_id in missing if shopify_id not in hidden]
         counts += apply_batch(setting, parse_nodes(setting, present), force=force)
+        counts += Counts(seen=len(hidden), unchanged=len(hidden))
         if gone:
             counts += apply_deletions(setting, gone)
     return counts
@@ -303,6 +349,6 @@ def refresh(setting, shopify_ids, *, force: bool = False, client=None) -> Counts
 def refresh_records(setting_id: int, shopify_ids: list[int], force: bool = False) -> None:
     """The job of a resync of some records: read and apply them now, even if unchanged."""
     setting = SyncSetting.objects.select_related("store").filter(pk=setting_id).first()
-    if setting is None or not setting.enabled or not setting.store.has_access_token:
+    if setting is None or not setting.enabled or not setting.store.can_sync:
         return
     refresh(setting, shopify_ids, force=force)

@@ -146,3 +146,59 @@ def run_progress(run: SyncRun) -> dict:
         "deleted": run.deleted,
         "error": run.error,
     }
+
+
+def store_access(store) -> dict:
+    """What Shopify lets the app do with a store, in words, for its page: what is missing and
+    what each sync does without it."""
+    protected = [
+        reason for reason in store.refused_topics.values() if "protected customer data" in reason
+    ]
+    withheld = {}
+    for setting in store.sync_settings.all():
+        adapter = ADAPTERS.get(setting.object_type)
+        if adapter and setting.withheld:
+            kinds = {adapter.protected_fields.get(path, ("",))[0] for path in setting.withheld}
+            withheld[adapter.label] = sorted(kind for kind in kinds if kind)
+    missing = []
+    orders = ADAPTERS.get("orders")
+    if orders and store.can_sync and not orders.sees_all(store):
+        missing.append(
+            "Orders older than 60 days: Shopify has not approved the app for read_all_orders, "
+            "so only the last 60 days of orders sync (older ones in the CRM stay as they are)."
+        )
+    if protected or withheld:
+        what = "; ".join(f"{label}: {', '.join(kinds)}" for label, kinds in withheld.items())
+        missing.append(
+            "Protected customer data: Shopify has not approved the app for it"
+            + (f" (withheld — {what})" if what else "")
+            + ". The CRM keeps its own values of what Shopify withholds."
+        )
+    return {"missing": missing, "refused_topics": sorted(store.refused_topics.items())}
+
+
+def sync_access(setting) -> list[str]:
+    """What the sync cannot do with its store, and what it does instead, one sentence each
+    (the sync's page)."""
+    store, adapter = setting.store, ADAPTERS[setting.object_type]
+    lines = []
+    cannot = adapter.unavailable(store)
+    if cannot:
+        lines.append(f"Paused: {cannot}")
+    if store.status != "connected":
+        lines.append(f"The store is {store.get_status_display().lower()}: {store.status_detail}")
+    refused = [t for t in adapter.store_topics(store) if store.refused_topics.get(t)]
+    if refused:
+        lines.append(
+            f"No webhooks for {', '.join(refused)} (Shopify: {store.refused_topics[refused[0]]}): "
+            f"reconciliation every {setting.reconcile_interval} seconds keeps it in sync."
+        )
+    if setting.withheld:
+        kinds = sorted({adapter.protected_fields.get(p, ("",))[0] for p in setting.withheld})
+        lines.append(
+            f"Shopify withholds {', '.join(k for k in kinds if k)} (protected customer data the "
+            "app is not approved for): the CRM keeps its own values."
+        )
+    if adapter.out_of_sight and store.can_sync and not adapter.sees_all(store):
+        lines.append(f"Only the last 60 days sync: Shopify hides {adapter.out_of_sight}.")
+    return lines

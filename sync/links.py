@@ -2,8 +2,7 @@
 Shopify: crm.links asks whoever registered). Each pair says where its records live in Shopify's
 admin."""
 
-from integration.client import shop_url
-from integration.models import Store
+from integration.models import Store, shop_url
 from sync import mappings
 from sync.adapters import for_model
 

@@ -56,6 +56,9 @@ class SyncSetting(models.Model):
         default=300, help_text="Seconds between reconciliation runs"
     )
     last_reconciled_at = models.DateTimeField(null=True, blank=True)
+    # The protected customer fields Shopify withholds from the app (its reads say so), as the
+    # pair's paths: the CRM keeps its own values of them.
+    withheld = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -85,7 +88,8 @@ class SyncSetting(models.Model):
             and self.enabled
             and self.state != SyncState.OFF
             and self.direction in (Direction.TWO_WAY, Direction.TO_SHOPIFY)
-            and self.store.has_access_token
+            and self.store.can_sync
+            and not adapter.missing_scopes(self.store, pushing=True)
         )
 
 

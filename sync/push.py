@@ -22,7 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from config import queues
-from integration.client import ShopifyClient, ShopifyUserError
+from integration.client import ShopifyClient
+from integration.errors import ShopifyUserError
 from sync import fieldmaps, issues, mappings
 from sync.adapters import ADAPTERS
 from sync.adapters.base import digest
@@ -131,6 +132,7 @@ def _create(setting, adapter, client, maps, record, crm_values) -> str:
     node = adapter.push(client, None, values)
     parsed = adapter.parse(node)
     shopify = adapter.shopify_values(parsed.fields)
+    maps = _readable(adapter, setting, node, maps)
     result = merge(maps, crm_values, shopify, {}, crm_wins_conflicts=True)
     with transaction.atomic():
         _write_crm(adapter, record, result.to_crm)
@@ -154,6 +156,7 @@ def _update(setting, adapter, client, maps, record, crm_values, mapping) -> str:
     crm_newer = bool(parsed.updated_at and record.updated_at > parsed.updated_at)
     rule = setting.conflict_rule
     crm_wins = rule == ConflictRule.CRM_WINS or (rule == ConflictRule.MOST_RECENT and crm_newer)
+    maps = _readable(adapter, setting, node, maps)
     result = merge(maps, crm_values, shopify, mapping.synced_values, crm_wins_conflicts=crm_wins)
     sent = {}
     if result.to_shopify:
@@ -175,6 +178,13 @@ def _update(setting, adapter, client, maps, record, crm_values, mapping) -> str:
     if not result.to_shopify and not result.to_crm and children is None:
         return "in sync already"
     return f"sent {sorted(result.to_shopify)}, took {sorted(result.to_crm)}"
+
+
+def _readable(adapter, setting, node: dict, maps) -> list:
+    """The mappings of fields Shopify shows the app: one it withholds (protected customer data)
+    is neither taken nor sent, since its value there is unknown, not empty."""
+    withheld = adapter.withheld_fields(node, setting.withheld)
+    return [m for m in maps if m.crm_field not in withheld]
 
 
 def _synced(parsed, result: Merge, sent: dict, *, crm_id: int, previous=None) -> dict:

@@ -23,8 +23,10 @@ from config import queues
 from crm import services as crm
 from crm.models import Order
 from integration import ids
-from integration.client import ShopifyClient, ShopifyError, ShopifyUserError
+from integration.client import ShopifyClient
 from integration.documents import operation
+from integration.errors import ReconnectNeeded, ShopifyError, ShopifyUserError
+from integration.models import StoreStatus
 from sync import engine, mappings, stages
 from sync.adapters import ADAPTERS
 from sync.models import MappingState, RunKind, RunStatus, SyncRun, SyncSetting, SyncState
@@ -101,6 +103,14 @@ def _run(run_id: int):
     if not setting.enabled:
         _finish(run, RunStatus.CANCELLED, "The sync was turned off")
         return
+    if not run.store.can_sync:
+        # Reconnect needed: the run waits, and goes on once the store is connected again.
+        SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.PENDING)
+        return
+    cannot = ADAPTERS[run.object_type].unavailable(run.store)
+    if cannot:
+        _fail(run, setting, cannot)
+        return
     try:
         if run.kind == RunKind.RESTAGE:
             _restage(run, setting)
@@ -112,6 +122,10 @@ def _run(run_id: int):
     except RunDeferred:
         SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.PENDING)
         raise
+    except ReconnectNeeded:
+        # The store must be connected again: the run waits, and goes on from its checkpoint
+        # once it is.
+        SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.PENDING)
     except ShopifyError as error:
         if error.retryable:
             raise  # the job is retried; the checkpoint keeps what was done
@@ -126,6 +140,7 @@ def _run_bulk(run: SyncRun, setting: SyncSetting):
     client = ShopifyClient.for_store(run.store)
     checkpoint = dict(run.checkpoint)
     if not checkpoint.get("bulk_operation_id"):
+        engine.probe_withheld(setting, client)
         started = _start_bulk(client, run, operation(adapter.document, adapter.bulk_operation))
         checkpoint = {"bulk_operation_id": started["id"], "line": 0}
         SyncRun.objects.filter(pk=run.pk).update(checkpoint=checkpoint)
@@ -311,6 +326,13 @@ def _add_counts(run: SyncRun, counts: engine.Counts, **changes):
     )
 
 
+def _cannot_sync(setting: SyncSetting) -> bool:
+    """A store that must be connected again, or whose grants or plan no longer allow the
+    pair: nothing is read (the health pages say why), and it goes on when that changes."""
+    store = setting.store
+    return not store.can_sync or bool(ADAPTERS[setting.object_type].unavailable(store))
+
+
 def _finish(run: SyncRun, status: str, error: str = ""):
     SyncRun.objects.filter(pk=run.pk).update(status=status, finished_at=timezone.now(), error=error)
 
@@ -328,7 +350,7 @@ def reconcile(setting_id: int):
     setting = SyncSetting.objects.select_related("store").filter(pk=setting_id).first()
     if setting is None or not setting.enabled or setting.state != SyncState.ON:
         return None
-    if setting.watermark is None:
+    if setting.watermark is None or _cannot_sync(setting):
         return None
     adapter = ADAPTERS[setting.object_type]
     client = ShopifyClient.for_store(setting.store)
@@ -388,6 +410,8 @@ def _check_drift(setting_id: int):
     setting = SyncSetting.objects.select_related("store").filter(pk=setting_id).first()
     if setting is None or not setting.enabled or setting.state != SyncState.ON:
         return None
+    if _cannot_sync(setting):
+        return None
     adapter = ADAPTERS[setting.object_type]
     client = ShopifyClient.for_store(setting.store)
     run = SyncRun.objects.create(
@@ -432,8 +456,13 @@ def _check_drift(setting_id: int):
     # Not in the export: gone, or created while the export ran. Reading each again tells
     # which, and applies the deletion rule only to those Shopify no longer has.
     gone = [shopify_id for shopify_id in mapped if shopify_id not in shopify]
+    # Out of the app's sight (orders older than 60 days without read_all_orders): kept.
+    hidden = adapter.invisible(setting.store, gone)
+    gone = [shopify_id for shopify_id in gone if shopify_id not in hidden]
     counts = engine.refresh(setting, missing + gone, client=client)
     summary = f"{len(shopify)} in Shopify: {len(missing)} missing or stale, {len(gone)} gone."
+    if hidden:
+        summary += f" {len(hidden)} out of the app's sight (kept): {adapter.out_of_sight}."
     _add_counts(run, counts, total=len(shopify), summary=summary)
     _finish(run, RunStatus.SUCCEEDED)
     return run
@@ -458,6 +487,7 @@ def restart_stalled() -> None:
     for run in SyncRun.objects.filter(
         kind__in=[RunKind.INITIAL, RunKind.RESYNC, RunKind.RESTAGE],
         status__in=[RunStatus.PENDING, RunStatus.RUNNING],
+        store__status=StoreStatus.CONNECTED,  # a store to reconnect: its runs wait
     ):
         if run.status == RunStatus.PENDING or (run.heartbeat_at or run.created_at) < stale:
             queues.enqueue("run_bulk", run.pk)

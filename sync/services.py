@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from config import queues
 from integration import services as integration
+from integration.models import Credentials
 from sync import adapters, mappings
 from sync.adapters import ADAPTERS
 from sync.models import RunKind, RunStatus, SyncRun, SyncSetting, SyncState
@@ -21,16 +22,29 @@ BULK_KINDS = (RunKind.INITIAL, RunKind.RESYNC)
 ACTIVE = (RunStatus.PENDING, RunStatus.RUNNING)
 
 
-def connect_store(*, shop_domain: str, access_token: str, user, scopes=None):
-    """Connect a store with a token however it was obtained, subscribed to every topic the
-    syncs listen to. `scopes`: those the token was granted (default: all the syncs ask for)."""
-    return integration.connect_store(
-        shop_domain=shop_domain,
-        access_token=access_token,
-        scopes=list(scopes if scopes is not None else adapters.scopes()),
-        topics=adapters.topics(),
-        user=user,
-    )
+def connect_store(*, shop_domain: str, grant: integration.Grant, user):
+    """Connect (or connect again) a store with what Shopify gave for it, subscribed to the
+    topics its syncs listen to on its plan. A store connected again picks up where its syncs
+    stopped: the deliveries that waited are processed, and reconciliation reads what changed
+    since the watermark."""
+    store = integration.connect_store(shop_domain=shop_domain, grant=grant, user=user)
+    integration.subscribe(store, adapters.topics(store))
+    queues.enqueue("process_deliveries", store.pk, once=True)
+    return store
+
+
+def connect_store_token(*, shop_domain: str, access_token: str, user=None):
+    """Connect a store with a custom app's Admin API token (it does not expire)."""
+    grant = integration.Grant(access_token=access_token, credentials=Credentials.TOKEN)
+    return connect_store(shop_domain=shop_domain, grant=grant, user=user)
+
+
+def refresh_granted_scopes(store) -> list[str]:
+    """The store changed what it granted (`app/scopes_update`): read it, and subscribe to the
+    topics it now allows."""
+    scopes = integration.read_granted_scopes(store)
+    integration.subscribe(store, adapters.topics(store))
+    return scopes
 
 
 def disconnect_store(*, store) -> None:
@@ -53,6 +67,9 @@ def turn_on(*, store, object_type: str) -> SyncRun | None:
     """Turn a sync on: its initial sync starts (through a bulk operation). Turning on a sync
     that was on before creates nothing twice: records are known by their Shopify id."""
     adapter = ADAPTERS[object_type]
+    cannot = adapter.unavailable(store)
+    if cannot:
+        raise ValueError(f"The {object_type} sync of {store} cannot be turned on: {cannot}")
     setting, _ = SyncSetting.objects.select_for_update().get_or_create(
         store=store,
         object_type=object_type,

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
 from crm.models import Order, OrderStatus, Pipeline, PipelineStage
-from integration.client import ShopifyClient, ShopifyError
+from integration.client import ShopifyClient
+from integration.errors import ShopifyError
 from sync import fieldmaps, mappings, services, stages
 from sync.adapters import ADAPTERS
 from sync.models import ConflictRule, Direction, FieldMapping, MappingState, SyncSetting
@@ -262,7 +263,11 @@ def delete(store, object_type: str):
     SyncSetting.objects.filter(store=store, object_type=object_type).delete()
 
 
-def object_choices(store) -> list[tuple[str, str, bool]]:
-    """(object, label, set up already) for the "Set up your sync" step."""
+def object_choices(store) -> list[tuple[str, str, bool, str]]:
+    """(object, label, set up already, why it cannot sync with this store) for the "Set up
+    your sync" step."""
     existing = set(SyncSetting.objects.filter(store=store).values_list("object_type", flat=True))
-    return [(a.object_type, a.label, a.object_type in existing) for a in ADAPTERS.values()]
+    return [
+        (a.object_type, a.label, a.object_type in existing, a.unavailable(store))
+        for a in ADAPTERS.values()
+    ]

@@ -67,6 +67,10 @@ def choose(request, store_id):
     store = _store(request, store_id)
     if request.method == "POST":
         object_type = _object_type(request.POST.get("object_type", ""))
+        cannot = ADAPTERS[object_type].unavailable(store)
+        if cannot:
+            messages.error(request, cannot)
+            return redirect("admin:integration_store_change", store.pk)
         _draft(request, store, object_type, fresh=True)
         return redirect("admin:sync_setup_configure", store.pk, object_type)
     return render(
@@ -219,6 +223,7 @@ def limit(request, store_id, object_type):
             ],
             everything=adapter.unfiltered,
             staged=adapter.staged,
+            out_of_sight=_out_of_sight(adapter, store),
             pipelines=Pipeline.objects.all(),
             stage_rows=[
                 {"stage": stage, "status": draft.get("stage_statuses", {}).get(str(stage.pk), "")}
@@ -285,7 +290,8 @@ def review(request, store_id, object_type):
             summary=setup.review(store, draft),
             mapped=mapped,
             filters=setup.describe_filters(object_type, draft["filters"]),
-            protected=sorted(set(adapter.protected_fields.values())),
+            protected=sorted({kind for kind, _ in adapter.protected_fields.values()}),
+            out_of_sight=_out_of_sight(adapter, store),
             matching_rule=adapter.matching_rule,
             direction_label=dict(adapter.directions()).get(draft["direction"]),
             restage=setup.restage_preview(store, draft) if adapter.staged else None,
@@ -293,6 +299,13 @@ def review(request, store_id, object_type):
             conflict_label=ConflictRule(draft["conflict_rule"]).label,
         ),
     )
+
+
+def _out_of_sight(adapter, store) -> str:
+    """What the store's grants hide from the pair, for the Limit and Review steps."""
+    if adapter.out_of_sight and not adapter.sees_all(store):
+        return f"Only the last 60 days sync: Shopify hides {adapter.out_of_sight}."
+    return ""
 
 
 def _describe_stages(draft) -> list[str]:
@@ -335,9 +348,19 @@ def delete(request, store_id, object_type):
 
 
 def store_syncs(store) -> list[dict]:
-    """The rows of the store page's sync table: every object, set up or not."""
+    """The rows of the store page's sync table: every object, set up or not, and why one
+    cannot sync with this store (its plan, the scopes it granted)."""
     settings = {setting.object_type: setting for setting in store.sync_settings.all()}
     return [
-        {"object_type": key, "label": adapter.label, "setting": settings.get(key)}
+        {
+            "object_type": key,
+            "label": adapter.label,
+            "setting": settings.get(key),
+            "unavailable": adapter.unavailable(store),
+            # Its topics Shopify refused: it syncs by reconciliation instead.
+            "refused_topics": [
+                topic for topic in adapter.store_topics(store) if store.refused_topics.get(topic)
+            ],
+        }
         for key, adapter in ADAPTERS.items()
     ]

@@ -6,6 +6,14 @@ import redis
 from django.apps import apps
 from django.conf import settings
 
+# The app as Shopify approved it for production: read_all_orders, and every protected customer
+# field (the emulator's public apps have neither until approved). Tests of what happens without
+# an approval leave it out.
+APPROVED_APP = {
+    "approved_scopes": ["read_all_orders"],
+    "protected_data": {"level": 2, "fields": ["name", "email", "phone", "address"]},
+}
+
 
 def queued(queue_name: str) -> list[tuple]:
     """The jobs waiting in a queue, as (job name, *its arguments) (config.queues.JOBS)."""

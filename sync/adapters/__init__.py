@@ -1,6 +1,8 @@
 """The object pairs, one adapter each, registered in the order the screens list them. A new
 pair is a new adapter module and one line here."""
 
+from django.conf import settings
+
 from sync import registry
 from sync.adapters.carts import CartAdapter
 from sync.adapters.companies import CompanyAdapter
@@ -16,20 +18,32 @@ ADAPTERS = registry.register(
     CartAdapter(),
 )
 
-# What the sync itself listens to, beside its pairs' topics: a bulk export that finished, and
-# the app's removal from the store.
-OWN_TOPICS = ("bulk_operations/finish", "app/uninstalled")
+# What the sync itself listens to, beside its pairs' topics: a bulk export that finished, the
+# app's removal from the store, and a change of the scopes the store granted.
+OWN_TOPICS = ("bulk_operations/finish", "app/uninstalled", "app/scopes_update")
 
 
-def topics() -> list[str]:
-    """Every webhook topic a connected store subscribes to, as deliveries name them."""
-    found = [topic for adapter in ADAPTERS.values() for topic in adapter.topics]
+def topics(store=None) -> list[str]:
+    """Every webhook topic a store subscribes to, as deliveries name them: its pairs' (those
+    Shopify serves on the store's plan, when a store is given) and the sync's own."""
+    found = [
+        topic
+        for adapter in ADAPTERS.values()
+        for topic in (adapter.topics if store is None else adapter.store_topics(store))
+    ]
     return list(dict.fromkeys([*found, *OWN_TOPICS]))
 
 
 def scopes() -> list[str]:
-    """Every access scope the app asks a store for."""
-    return list(dict.fromkeys(scope for a in ADAPTERS.values() for scope in a.scopes))
+    """The access scopes the app asks a store for: SHOPIFY_SCOPES when set, else every scope
+    its pairs can use, less those Shopify must approve that SHOPIFY_APPROVED_SCOPES does not
+    list (asking for one would end the install on Shopify's error page)."""
+    if settings.SHOPIFY_SCOPES:
+        return list(settings.SHOPIFY_SCOPES)
+    approved = set(settings.SHOPIFY_APPROVED_SCOPES)
+    gated = {scope for adapter in ADAPTERS.values() for scope in adapter.approval_scopes}
+    wanted = (scope for adapter in ADAPTERS.values() for scope in adapter.scopes)
+    return list(dict.fromkeys(s for s in wanted if s not in gated or s in approved))
 
 
 def for_topic(topic: str) -> list:

@@ -23,13 +23,18 @@ import orjson
 from django.db.models.functions import Lower
 
 from integration import ids
-from integration.client import ShopifyClient, ShopifyUserError
+from integration.client import ShopifyClient
+from integration.errors import ShopifyUserError
 from sync import fieldmaps
 from sync.models import Direction, FieldMapping, MapDirection
 
 # The kinds of protected customer data Shopify approves one by one (level 2).
 # https://shopify.dev/docs/apps/launch/protected-customer-data
 NAME, EMAIL, PHONE, ADDRESS = "name", "email", "phone", "address"
+# The CRM's address fields (crm.models.Address).
+ADDRESS_FIELDS = ("address1", "address2", "city", "province", "postal_code", "country_code")
+# Where read_nodes marks the fields Shopify withheld from a node (paths as protected_fields).
+WITHHELD = "__withheld"
 
 
 @dataclass
@@ -49,6 +54,9 @@ class Parsed:
     # Two-way objects: the record's values by Shopify field (the field table), kept as the
     # last synced values once applied.
     shopify_values: dict = field(default_factory=dict)
+    # CRM fields Shopify withheld (protected customer data the app is not approved for): what
+    # they say is unknown, not empty, so the CRM keeps its values.
+    withheld: frozenset = frozenset()
 
     def __post_init__(self):
         if not self.digest:
@@ -90,6 +98,19 @@ def lower(value: str | None) -> str:
     return (value or "").lower()
 
 
+def _withheld_by_node(denied_paths) -> dict[int, set[str]]:
+    """ACCESS_DENIED paths (["nodes", 3, "customer", "defaultEmailAddress"]) → node index →
+    the withheld fields' paths without list indexes and connections ("customer.
+    defaultEmailAddress"); "" when the whole node was withheld."""
+    found: dict[int, set[str]] = {}
+    for path in denied_paths:
+        if len(path) < 2 or path[0] != "nodes" or not isinstance(path[1], int):
+            continue
+        names = [step for step in path[2:] if isinstance(step, str) and step != "nodes"]
+        found.setdefault(path[1], set()).add(".".join(names))
+    return found
+
+
 def merge(record, fields: dict):
     """Shopify's values onto a CRM record, except that a blank never erases a value."""
     for name, value in fields.items():
@@ -119,11 +140,21 @@ class Adapter:
     staged = False
 
     # Shopify access ------------------------------------------------------------------------
-    read_scopes: tuple[str, ...] = ()
-    write_scopes: tuple[str, ...] = ()
-    # The protected customer data the pair reads: the GraphQL field → its kind (NAME, EMAIL,
-    # PHONE, ADDRESS).
-    protected_fields: dict[str, str] = {}
+    read_scopes: tuple[str, ...] = ()  # without them the pair cannot sync
+    write_scopes: tuple[str, ...] = ()  # without them it cannot push
+    # Asked for, but the pair syncs without them (with less): e.g. orders older than 60 days.
+    optional_scopes: tuple[str, ...] = ()
+    # Scopes Shopify must approve for the app before it may ask for them (an authorize request
+    # for one it did not approve ends on Shopify's error page): asked for only when
+    # SHOPIFY_APPROVED_SCOPES says so.
+    approval_scopes: tuple[str, ...] = ()
+    # B2B: Shopify serves the pair on Shopify Plus only.
+    requires_plus = False
+    # Its topics Shopify serves on Plus only (a non-Plus store is not subscribed to them).
+    plus_topics: frozenset[str] = frozenset()
+    # The protected customer data the pair reads: the GraphQL field (a path from the record,
+    # through connections) → (its kind: NAME, EMAIL, PHONE, ADDRESS; the CRM fields it fills).
+    protected_fields: dict[str, tuple[str, tuple[str, ...]]] = {}
     # Webhook topics that name the pair's records → where their body says which: the keys to
     # try in turn, dots going into objects ("company.admin_graphql_api_id"); a number or a GID.
     topics: dict[str, tuple[str, ...]] = {}
@@ -168,7 +199,29 @@ class Adapter:
 
     @property
     def scopes(self) -> tuple[str, ...]:
-        return (*self.read_scopes, *self.write_scopes)
+        """Every scope the pair can use (the app asks for those Shopify lets it ask for)."""
+        return (*self.read_scopes, *self.write_scopes, *self.optional_scopes)
+
+    def missing_scopes(self, store, *, pushing: bool = False) -> list[str]:
+        """The scopes the store did not grant that the pair needs to sync (and to push)."""
+        needed = (*self.read_scopes, *(self.write_scopes if pushing else ()))
+        return [scope for scope in needed if not store.has_scope(scope)]
+
+    def unavailable(self, store) -> str:
+        """Why the pair cannot sync with this store, in words; "" when it can."""
+        if self.requires_plus and not store.shopify_plus:
+            plan = store.plan or "this plan"
+            return f"{self.label} (B2B) need Shopify Plus; the store is on {plan}."
+        missing = self.missing_scopes(store)
+        if missing:
+            return f"Shopify did not grant the app {', '.join(missing)}."
+        return ""
+
+    def store_topics(self, store) -> list[str]:
+        """The pair's topics a store is subscribed to (those Shopify serves on its plan)."""
+        if self.requires_plus and not store.shopify_plus:
+            return []
+        return [t for t in self.topics if store.shopify_plus or t not in self.plus_topics]
 
     def directions(self) -> list[tuple[str, str]]:
         if self.two_way:
@@ -258,15 +311,36 @@ class Adapter:
 
     def read_nodes(self, client: ShopifyClient, shopify_ids: list[int]) -> dict[int, dict | None]:
         """The current nodes of these records (None: gone from Shopify), complete with every
-        child even past the first page."""
+        child even past the first page. Fields Shopify withholds (protected customer data)
+        come back null, listed under WITHHELD in their node; a node withheld as a whole is
+        left out (it is not gone)."""
         found: dict[int, dict | None] = {}
         for start in range(0, len(shopify_ids), self.ids_per_request):
             chunk = shopify_ids[start : start + self.ids_per_request]
             gids = [self.gid(shopify_id) for shopify_id in chunk]
-            nodes = client.execute(self.document, {"ids": gids}, self.ids_operation)["nodes"]
-            for shopify_id, node in zip(chunk, nodes, strict=True):
+            response = client.request(
+                self.document, {"ids": gids}, self.ids_operation, partial=True
+            )
+            withheld = _withheld_by_node(response.denied)
+            for index, (shopify_id, node) in enumerate(
+                zip(chunk, response.data["nodes"], strict=True)
+            ):
+                if "" in withheld.get(index, ()):
+                    continue  # denied as a whole: out of sight, not gone
+                if node is not None and index in withheld:
+                    node = {**node, WITHHELD: sorted(withheld[index])}
                 found[shopify_id] = self._complete(client, node) if node else None
         return found
+
+    def withheld_fields(self, node: dict, known=()) -> frozenset:
+        """The CRM fields Shopify withheld from a node (those the read marked, and `known`:
+        paths learned from earlier reads, as bulk lines carry no mark)."""
+        paths = {*node.get(WITHHELD, ()), *known}
+        return frozenset(
+            crm_field
+            for path in paths
+            for crm_field in self.protected_fields.get(path, (None, ()))[1]
+        )
 
     def _complete(self, client: ShopifyClient, node: dict) -> dict:
         for key, (operation, path) in self.child_pages.items():
@@ -346,6 +420,17 @@ class Adapter:
 
     def delete(self, store, crm_ids: list[int]) -> None:
         """Apply the pair's deletion rule to CRM records whose Shopify record is gone."""
+
+    # What Shopify hides from the app, in words, when some of the pair's records are hidden.
+    out_of_sight = ""
+
+    def sees_all(self, store) -> bool:
+        return True
+
+    def invisible(self, store, shopify_ids) -> set[int]:
+        """Those of `shopify_ids` Shopify did not find because the app may not see them (not
+        because they are gone): nothing may be deleted or changed for that."""
+        return set()
 
     # Pushing (two-way pairs) ---------------------------------------------------------------
 

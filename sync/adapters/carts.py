@@ -13,7 +13,7 @@ from crm.models import Cart, CartLineItem, CartStatus
 from integration.ids import moment, number
 from sync import mappings, writes
 from sync.adapters.base import EMAIL, Adapter, Parsed, amount, currency, text
-from sync.adapters.orders import contact_ids_for, line_rows, parse_lines
+from sync.adapters.orders import contact_ids_for, keep_withheld, line_rows, parse_lines
 from sync.filters import created_since_and_statuses
 
 DOCUMENT = """
@@ -106,7 +106,7 @@ class CartAdapter(Adapter):
     admin_path = "checkouts"
 
     read_scopes = ("read_checkouts",)
-    protected_fields = {"customer.defaultEmailAddress": EMAIL}
+    protected_fields = {"customer.defaultEmailAddress": (EMAIL, ("email",))}
     topics = {
         "checkouts/create": ("id",),
         "checkouts/update": ("id",),
@@ -168,7 +168,11 @@ class CartAdapter(Adapter):
     def save(self, store, records, *, defer=False) -> dict[int, int]:
         now = timezone.now()
         parsed = [record for record, _ in records]
+        held_contacts = keep_withheld(Cart, records)
         contacts = contact_ids_for(store, parsed)
+        for record, crm_id in records:
+            if crm_id in held_contacts and contacts[record.shopify_id] is None:
+                contacts[record.shopify_id] = held_contacts[crm_id]
         orders = mappings.crm_ids_by_key(store, "orders", [r.external_key for r in parsed])
         carts = [
             Cart(

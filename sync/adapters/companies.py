@@ -10,6 +10,7 @@ from integration.ids import moment, number
 from sync import writes
 from sync.adapters.base import (
     ADDRESS,
+    ADDRESS_FIELDS,
     PHONE,
     Adapter,
     Parsed,
@@ -161,8 +162,14 @@ class CompanyAdapter(Adapter):
 
     read_scopes = ("read_companies",)
     write_scopes = ("write_companies",)
+    # https://shopify.dev/docs/apps/build/b2b
+    requires_plus = True
     # A location's phone and addresses are the company's (see parse).
-    protected_fields = {"locations.phone": PHONE, "locations.billingAddress": ADDRESS}
+    protected_fields = {
+        "locations.phone": (PHONE, ("phone",)),
+        "locations.billingAddress": (ADDRESS, ADDRESS_FIELDS),
+        "locations.shippingAddress": (ADDRESS, ADDRESS_FIELDS),
+    }
     topics = {
         "companies/create": COMPANY,
         "companies/update": COMPANY,

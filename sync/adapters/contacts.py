@@ -11,6 +11,7 @@ from integration.ids import moment, number
 from sync import writes
 from sync.adapters.base import (
     ADDRESS,
+    ADDRESS_FIELDS,
     EMAIL,
     NAME,
     PHONE,
@@ -104,12 +105,15 @@ class ContactAdapter(Adapter):
 
     read_scopes = ("read_customers",)
     write_scopes = ("write_customers",)
+    plus_topics = frozenset(
+        {"company_contacts/create", "company_contacts/update", "company_contacts/delete"}
+    )
     protected_fields = {
-        "firstName": NAME,
-        "lastName": NAME,
-        "defaultEmailAddress": EMAIL,
-        "defaultPhoneNumber": PHONE,
-        "defaultAddress": ADDRESS,
+        "firstName": (NAME, ("first_name",)),
+        "lastName": (NAME, ("last_name",)),
+        "defaultEmailAddress": (EMAIL, ("email", "email_marketing_consent")),
+        "defaultPhoneNumber": (PHONE, ("phone", "sms_marketing_consent")),
+        "defaultAddress": (ADDRESS, ADDRESS_FIELDS),
     }
     topics = {
         "customers/create": ("id",),
@@ -235,6 +239,8 @@ class ContactAdapter(Adapter):
 
     def exclusion_reason(self, parsed: Parsed, filters: dict) -> str | None:
         if filters.get("require_email", True) and not parsed.fields["email"]:
+            if "email" in parsed.withheld:
+                return "Shopify withholds its email address (protected customer data)"
             return "No email address"
         return None
 

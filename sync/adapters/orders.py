@@ -5,6 +5,7 @@ order name is adopted, not duplicated. An order deleted in Shopify is deleted in
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.core.exceptions import ValidationError
@@ -125,6 +126,8 @@ fragment LineItemFields on LineItem {
 
 # A CRM field named so is the order's custom property of that internal name.
 PROPERTY_PREFIX = "properties."
+# What an app without read_all_orders sees of a store's orders.
+VISIBLE_WINDOW = datetime.timedelta(days=60)
 # Where a fulfilment's or a refund's webhook names its order.
 ITS_ORDER = ("order_id",)
 
@@ -213,6 +216,24 @@ def mapped_properties(to_properties, record: Parsed, current: dict) -> dict:
     return properties
 
 
+def keep_withheld(model, records) -> dict[int, int | None]:
+    """Records whose email Shopify withheld keep the email the CRM holds; returns crm id →
+    the contact they had, to keep when nothing better is known."""
+    withheld = [crm_id for record, crm_id in records if crm_id and "email" in record.withheld]
+    if not withheld:
+        return {}
+    held = {
+        pk: (email, contact_id)
+        for pk, email, contact_id in model.objects.filter(pk__in=withheld).values_list(
+            "pk", "email", "contact_id"
+        )
+    }
+    for record, crm_id in records:
+        if crm_id in held:
+            record.fields["email"] = held[crm_id][0]
+    return {pk: contact_id for pk, (_, contact_id) in held.items()}
+
+
 def contact_ids_for(store, records: list[Parsed]) -> dict[int, int | None]:
     """shopify id → contact, for orders and carts: the customer's contact; failing that, the
     contact with the customer's (or a guest's) email. None when the customer has no email."""
@@ -231,6 +252,11 @@ def contact_ids_for(store, records: list[Parsed]) -> dict[int, int | None]:
     result = {}
     for record in records:
         email = lower(record.links.get("contact_email"))
+        if "email" in record.withheld:
+            # Shopify withheld the email: the customer's contact when it is synced (else the
+            # caller keeps the contact the record had).
+            result[record.shopify_id] = by_customer.get(record.links.get("customer"))
+            continue
         if not email:
             result[record.shopify_id] = None  # a customer without email syncs without contact
             continue
@@ -248,9 +274,14 @@ class OrderAdapter(Adapter):
     admin_path = "orders"
     staged = True
 
-    # Every order, not only the last 60 days; fulfilments say whether an order was delivered.
-    read_scopes = ("read_orders", "read_all_orders", "read_fulfillments")
-    protected_fields = {"email": EMAIL, "customer.defaultEmailAddress": EMAIL}
+    read_scopes = ("read_orders",)
+    # Orders older than 60 days (Shopify must approve it), and the fulfilment topics.
+    optional_scopes = ("read_all_orders", "read_fulfillments")
+    approval_scopes = ("read_all_orders",)
+    protected_fields = {
+        "email": (EMAIL, ("email",)),
+        "customer.defaultEmailAddress": (EMAIL, ("email",)),
+    }
     topics = {
         "orders/create": ("id",),
         "orders/updated": ("id",),
@@ -280,6 +311,28 @@ class OrderAdapter(Adapter):
         "poNumber": ShopifyField("PO number", TEXT),
     }
     matching_rule = "the same name in the same store (an earlier import)"
+
+    out_of_sight = (
+        "orders older than 60 days, which Shopify shows only to apps it approved for "
+        "read_all_orders"
+    )
+
+    def sees_all(self, store) -> bool:
+        return store.has_scope("read_all_orders")
+
+    def invisible(self, store, shopify_ids) -> set[int]:
+        """Without read_all_orders Shopify shows only the last 60 days of orders: an older one
+        not found is out of sight, not deleted.
+        https://shopify.dev/changelog/apps-now-need-shopify-approval-to-read-orders-older-than-60-days"""
+        if not shopify_ids or self.sees_all(store):
+            return set()
+        known = mappings.crm_ids(store, self.object_type, shopify_ids)
+        old = set(
+            Order.objects.filter(
+                pk__in=list(known.values()), processed_at__lt=timezone.now() - VISIBLE_WINDOW
+            ).values_list("pk", flat=True)
+        )
+        return {shopify_id for shopify_id, crm_id in known.items() if crm_id in old}
 
     def mappable_crm_fields(self) -> dict[str, CrmField]:
         """The orders' custom properties (`properties.<internal name>`)."""
@@ -373,7 +426,11 @@ class OrderAdapter(Adapter):
     def save(self, store, records, *, defer=False) -> dict[int, int]:
         now = timezone.now()
         parsed = [record for record, _ in records]
+        held_contacts = keep_withheld(Order, records)
         contacts = contact_ids_for(store, parsed)
+        for record, crm_id in records:
+            if crm_id in held_contacts and contacts[record.shopify_id] is None:
+                contacts[record.shopify_id] = held_contacts[crm_id]
         companies = mappings.crm_ids(store, "companies", [r.links["company"] for r in parsed])
         setting = (
             SyncSetting.objects.filter(store=store, object_type="orders")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from crm.models import Product, ProductVariant
 from integration import ids
-from integration.client import ShopifyUserError
+from integration.errors import ShopifyUserError
 from integration.ids import moment, number
 from sync import mappings, writes
 from sync.adapters.base import Adapter, Parsed, lower, merge, text, updates_by_record

@@ -3,6 +3,7 @@
 import pytest
 
 from integration.models import Store
+from tests.conftest import APPROVED_APP
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -12,9 +13,9 @@ def shopify(shopify_emulator, settings, live_server):
     """The emulator as Shopify, with an app that asks the owner (no auto-approval)."""
     client = shopify_emulator.client
     client.reset()
-    client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET)
-    client.add_shop("alpha.myshopify.com", name="Alpha Goods", currency="SEK")
-    client.add_shop("beta.myshopify.com", name="Beta Supplies", currency="EUR")
+    client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET, **APPROVED_APP)
+    client.add_shop("alpha.myshopify.com", plan="plus", name="Alpha Goods", currency="SEK")
+    client.add_shop("beta.myshopify.com", plan="plus", name="Beta Supplies", currency="EUR")
     settings.SHOPIFY_BASE_URL = f"{shopify_emulator.url}/{{shop}}"
     settings.APP_URL = live_server.url
     return client

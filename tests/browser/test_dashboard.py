@@ -7,6 +7,7 @@ from dashboards.models import Dashboard
 from sync import services
 from sync.adapters import scopes
 from tests.browser.test_connect_store import log_in
+from tests.conftest import APPROVED_APP
 from tests.sync.e2e.conftest import SHOP, work
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,14 +17,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def store(shopify_emulator, settings, live_server, redis_connection):
     client = shopify_emulator.client
     client.reset()
-    client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET)
-    client.add_shop(SHOP, name="Alpha", currency="SEK")
+    client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET, **APPROVED_APP)
+    client.add_shop(SHOP, plan="plus", name="Alpha", currency="SEK")
     client.faults(SHOP, webhook_drop_rate=1.0)
     client.seed(SHOP, customers=40, products=10, orders=150, checkouts=40, seed=5)
     settings.SHOPIFY_BASE_URL = f"{shopify_emulator.url}/{{shop}}"
     settings.APP_URL = live_server.url
     token = client.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
-    store = services.connect_store(shop_domain=SHOP, access_token=token, user=None)
+    store = services.connect_store_token(shop_domain=SHOP, access_token=token, user=None)
     for object_type in ("contacts", "products", "orders", "carts"):
         services.turn_on(store=store, object_type=object_type)
     work()  # the sync, and the aggregates it queues

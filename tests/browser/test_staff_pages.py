@@ -6,6 +6,7 @@ import pytest
 from crm.models import Cart, PropertyDefinition
 from sync import services
 from sync.adapters import scopes
+from tests.conftest import APPROVED_APP
 from tests.sync.e2e.conftest import SHOP, work
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,14 +16,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def synced(shopify_emulator, settings, live_server, redis_connection):
     client = shopify_emulator.client
     client.reset()
-    client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET)
-    client.add_shop(SHOP, name="Alpha", currency="SEK")
+    client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET, **APPROVED_APP)
+    client.add_shop(SHOP, plan="plus", name="Alpha", currency="SEK")
     client.faults(SHOP, webhook_drop_rate=1.0)
     client.seed(SHOP, customers=40, products=8, orders=80, checkouts=30, seed=21)
     settings.SHOPIFY_BASE_URL = f"{shopify_emulator.url}/{{shop}}"
     settings.APP_URL = live_server.url
     token = client.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
-    store = services.connect_store(shop_domain=SHOP, access_token=token, user=None)
+    store = services.connect_store_token(shop_domain=SHOP, access_token=token, user=None)
     for object_type in ("contacts", "products", "orders", "carts"):
         services.turn_on(store=store, object_type=object_type)
     work()

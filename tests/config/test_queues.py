@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 import django_rq
 import pytest
 from django.conf import settings
@@ -11,9 +13,14 @@ from tests.conftest import queued
 
 def test_the_three_queues_live_on_the_configured_redis():
     assert set(settings.RQ_QUEUES) == {"webhooks", "sync", "default"}
+    configured = urlsplit(settings.REDIS_URL)  # the tests': TEST_REDIS_URL or db 15
     for name in settings.RQ_QUEUES:
         kwargs = django_rq.get_queue(name).connection.connection_pool.connection_kwargs
-        assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("127.0.0.1", 6379, 15)
+        assert (kwargs["host"], kwargs["port"], kwargs["db"]) == (
+            configured.hostname,
+            configured.port,
+            int(configured.path.strip("/")),
+        )
 
 
 @pytest.mark.django_db(transaction=True)

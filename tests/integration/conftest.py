@@ -8,6 +8,7 @@ import requests
 from django.conf import settings
 
 from sync.adapters import scopes
+from tests.conftest import APPROVED_APP
 
 
 @pytest.fixture
@@ -16,7 +17,9 @@ def emulator(shopify_emulator, settings):
     settings pointing at it."""
     client = shopify_emulator.client
     client.reset()
-    client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET, auto_approve=True)
+    client.add_app(
+        settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET, auto_approve=True, **APPROVED_APP
+    )
     settings.SHOPIFY_BASE_URL = f"{shopify_emulator.url}/{{shop}}"
     return client
 
@@ -24,7 +27,11 @@ def emulator(shopify_emulator, settings):
 @pytest.fixture
 def shop(emulator):
     emulator.add_shop(
-        "alpha.myshopify.com", name="Alpha Goods", currency="SEK", timezone="Europe/Stockholm"
+        "alpha.myshopify.com",
+        plan="plus",
+        name="Alpha Goods",
+        currency="SEK",
+        timezone="Europe/Stockholm",
     )
     return "alpha.myshopify.com"
 

@@ -67,7 +67,7 @@ def test_a_full_install_connects_the_store(admin_client, admin_user, emulator, s
 
 
 def test_a_second_store_connects_beside_the_first(admin_client, emulator, shop):
-    emulator.add_shop("beta.myshopify.com", name="Beta", currency="EUR")
+    emulator.add_shop("beta.myshopify.com", plan="plus", name="Beta", currency="EUR")
 
     install(admin_client, "alpha.myshopify.com")
     install(admin_client, "https://admin.shopify.com/store/beta")

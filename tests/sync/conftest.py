@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 
 from integration.models import Store
+from sync.adapters import scopes
 from sync.models import (
     RecordMapping,
     RunKind,
@@ -24,7 +25,15 @@ from sync.models import (
 
 @pytest.fixture
 def store(db):
-    store = Store(shop_domain="alpha.myshopify.com", name="Alpha", currency="SEK")
+    """A store on Shopify Plus that granted every scope the syncs use."""
+    store = Store(
+        shop_domain="alpha.myshopify.com",
+        name="Alpha",
+        currency="SEK",
+        plan="Shopify Plus",
+        shopify_plus=True,
+        scopes=",".join(scopes()),
+    )
     store.set_access_token("shpat_test")
     store.save()
     return store

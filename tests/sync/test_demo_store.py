@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from integration.models import Store
 from sync.models import SyncRun, SyncSetting
+from tests.conftest import APPROVED_APP
 
 pytestmark = pytest.mark.django_db
 SHOP = "demo.myshopify.com"
@@ -19,8 +20,8 @@ ALL = ["contacts", "companies", "products", "orders", "carts"]
 def emulator(shopify_emulator, settings, redis_connection):
     client = shopify_emulator.client
     client.reset()
-    client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET)
-    client.add_shop(SHOP, name="Demo", currency="USD")
+    client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET, **APPROVED_APP)
+    client.add_shop(SHOP, plan="plus", name="Demo", currency="USD")
     settings.SHOPIFY_BASE_URL = f"{shopify_emulator.url}/{{shop}}"
     return client
 

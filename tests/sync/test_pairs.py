@@ -43,6 +43,7 @@ TOPICS = {
     "checkouts/delete",
     "bulk_operations/finish",
     "app/uninstalled",
+    "app/scopes_update",
 }
 
 
@@ -151,14 +152,18 @@ def sixth_pair(monkeypatch):
 
 @pytest.mark.django_db
 def test_a_sixth_pair_is_its_adapter_and_its_line_in_the_registry(sixth_pair, make_store):
-    store = make_store("alpha.myshopify.com")
+    store = make_store("alpha.myshopify.com", scopes="read_gift_cards")
 
     assert "gift_cards/update" in adapters.topics()
     assert "read_gift_cards" in adapters.scopes()
     assert ("gift_cards", "Gift cards") in SyncSetting._meta.get_field("object_type").choices
-    assert ("gift_cards", "Gift cards", False) in setup.object_choices(store)
-    assert {"object_type": "gift_cards", "label": "Gift cards", "setting": None} in (
-        setup_views.store_syncs(store)
-    )
+    assert ("gift_cards", "Gift cards", False, "") in setup.object_choices(store)
+    assert {
+        "object_type": "gift_cards",
+        "label": "Gift cards",
+        "setting": None,
+        "unavailable": "",
+        "refused_topics": [],
+    } in setup_views.store_syncs(store)
     assert health.store_health(store)["objects"]["gift_cards"]["state"] == "off"
     assert adapters.for_topic("gift_cards/create") == [sixth_pair]

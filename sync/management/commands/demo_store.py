@@ -8,7 +8,7 @@ import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from integration.services import ConnectError
+from integration.services import ConnectError, oauth_grant
 from sync import adapters, services
 from sync.models import SyncSetting
 
@@ -51,11 +51,14 @@ class Command(BaseCommand):
     def _connect(self, shop: str, wait: int):
         emulator = emulator_url()
         self._wait_for(emulator, shop, wait)
+        # What an OAuth install ends with (an expiring token and its refresh token), without
+        # clicking through Shopify's approval page.
         response = requests.post(
             f"{emulator}/__emulator__/shops/{shop}/access_tokens",
             json={
                 "client_id": settings.SHOPIFY_API_KEY,
                 "scopes": adapters.scopes(),
+                "expiring": True,
             },
             timeout=10,
         )
@@ -63,7 +66,7 @@ class Command(BaseCommand):
             raise CommandError(f"The emulator gave no token for {shop}: {response.text[:200]}")
         try:
             store = services.connect_store(
-                shop_domain=shop, access_token=response.json()["access_token"], user=None
+                shop_domain=shop, grant=oauth_grant(response.json()), user=None
             )
         except ConnectError as error:
             raise CommandError(str(error)) from None
@@ -77,7 +80,11 @@ class Command(BaseCommand):
             if object_type in on:
                 self.stdout.write(f"{object_type}: already on.")
                 continue
-            run = services.turn_on(store=store, object_type=object_type)
+            try:
+                run = services.turn_on(store=store, object_type=object_type)
+            except ValueError as cannot:
+                self.stdout.write(f"{object_type}: not turned on. {cannot}")
+                continue
             self.stdout.write(f"{object_type}: initial sync started (run {run.pk}).")
         self.stdout.write(
             self.style.SUCCESS(

@@ -14,7 +14,11 @@ class Command(BaseCommand):
     def handle(self, *args, shop, objects, **options):
         store = targets.get_store(shop, connected=True)
         for object_type in targets.parse_objects(objects):
-            run = services.turn_on(store=store, object_type=object_type)
+            try:
+                run = services.turn_on(store=store, object_type=object_type)
+            except ValueError as refused:  # the store's plan or its granted scopes
+                self.stderr.write(f"{object_type}: not turned on. {refused}")
+                continue
             if run is None:
                 self.stdout.write(f"{object_type}: already on.")
             else:

@@ -9,6 +9,7 @@ from rq import SimpleWorker
 
 from sync import services
 from sync.adapters import scopes
+from tests.conftest import APPROVED_APP
 
 SHOP = "alpha.myshopify.com"
 NOW = "2026-11-20T00:00:00Z"
@@ -27,8 +28,8 @@ def shopify(shopify_emulator, settings, redis_connection):
     dropped unless a test turns them back on (these tests run the jobs themselves)."""
     client = shopify_emulator.client
     client.reset()
-    client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET)
-    client.add_shop(SHOP, name="Alpha", currency="SEK", timezone="Europe/Stockholm")
+    client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET, **APPROVED_APP)
+    client.add_shop(SHOP, plan="plus", name="Alpha", currency="SEK", timezone="Europe/Stockholm")
     client.faults(SHOP, webhook_drop_rate=1.0)
     client.seed(SHOP, **SEED, seed=13, now=NOW)
     settings.SHOPIFY_BASE_URL = f"{shopify_emulator.url}/{{shop}}"
@@ -38,7 +39,7 @@ def shopify(shopify_emulator, settings, redis_connection):
 @pytest.fixture
 def store(shopify, settings, db):
     token = shopify.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
-    return services.connect_store(shop_domain=SHOP, access_token=token, user=None)
+    return services.connect_store_token(shop_domain=SHOP, access_token=token, user=None)
 
 
 def shop_data(shopify, resource):

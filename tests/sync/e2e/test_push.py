@@ -33,7 +33,7 @@ def store(shopify, settings, live_server):
     settings.APP_URL = live_server.url
     shopify.faults(SHOP, webhook_drop_rate=0)
     token = shopify.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
-    return services.connect_store(shop_domain=SHOP, access_token=token, user=None)
+    return services.connect_store_token(shop_domain=SHOP, access_token=token, user=None)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def store(shopify, settings, live_server):
     """Connected with webhooks pointing at a live server, as in production."""
     settings.APP_URL = live_server.url
     token = shopify.token(SHOP, settings.SHOPIFY_API_KEY, scopes())
-    return services.connect_store(shop_domain=SHOP, access_token=token, user=None)
+    return services.connect_store_token(shop_domain=SHOP, access_token=token, user=None)
 
 
 @pytest.fixture
