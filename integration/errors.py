@@ -42,3 +42,5 @@ class ShopifyUserError(ShopifyError):
 
 class ReconnectNeeded(ShopifyAuthError):
     """Shopify refused to renew the store's token: the store must be connected again."""
+
+    reason = ""  # Shopify's OAuth error ("invalid_grant"), when it gave one

@@ -259,8 +259,13 @@ def client_credentials_grant(shop_domain: str, client_id: str, client_secret: st
     https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/client-credentials-grant"""
     try:
         token = tokens.client_credentials_token(shop_domain, client_id, client_secret)
-    except (ReconnectNeeded, tokens.ShopifyBusy) as refused:
-        raise ConnectError(f"Shopify gave no token for these credentials: {refused}") from None
+    except tokens.ShopifyBusy as busy:
+        raise ConnectError(f"{busy} Please try again in a moment.") from None
+    except ReconnectNeeded as refused:
+        why = tokens.REFUSALS.get(refused.reason, "Shopify did not say why")
+        raise ConnectError(
+            f"Shopify gave no token for these credentials ({refused.reason or 'refused'}): {why}."
+        ) from None
     return Grant(
         access_token=token["token"],
         credentials=Credentials.CLIENT_CREDENTIALS,

@@ -19,6 +19,7 @@ ours) and addresses `https://{shop}`, so its requests are sent to SHOPIFY_BASE_U
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 
 import httpx
@@ -39,6 +40,14 @@ TIMEOUT = httpx.Timeout(30, connect=5)
 
 class ShopifyBusy(Exception):
     """Shopify could not renew the token just now; a later try may."""
+
+
+# Shopify's refusals of a grant, in words for the person connecting.
+REFUSALS = {
+    "invalid_client": "the client ID or secret is wrong, or the app is not installed there",
+    "shop_not_permitted": "client credentials work only on the store the app was made for",
+    "invalid_grant": "the refresh token was used up, revoked or has expired",
+}
 
 
 def renew_at(expires_at: datetime.datetime | None, lifetime: datetime.timedelta | None):
@@ -160,11 +169,26 @@ def client_credentials_token(shop_domain: str, client_id: str, client_secret: st
 
 
 def _refused(doing: str, result) -> None:
-    status = result.response.status if result.response else None
-    if status is not None and status >= 500 and result.log.code != "invalid_client":
-        # Shopify (or the network) had a bad moment: the store is fine, try again later.
-        raise ShopifyBusy(f"Shopify could not {doing} now ({result.log.code}).")
-    raise ReconnectNeeded(f"Shopify refused to {doing} ({result.log.code}): connect it again.")
+    """Raise what a failed grant means. `result.response` is the answer the package suggests
+    an app give its own caller; what Shopify answered is in its last HTTP log."""
+    answered = result.http_logs[-1].res if result.http_logs else None
+    status = answered.status if answered is not None else 0
+    reason = _shopify_error(answered) or result.log.code
+    if status == 0 or status == 429 or status >= 500:
+        # The network or Shopify had a bad moment: the store is fine, try again later.
+        raise ShopifyBusy(f"Shopify could not {doing} now ({reason}).")
+    refused = ReconnectNeeded(f"Shopify refused to {doing} ({reason}): connect the store again.")
+    refused.reason = reason
+    raise refused
+
+
+def _shopify_error(answered) -> str:
+    """The OAuth `error` of Shopify's answer ("invalid_grant"), when it has one."""
+    try:
+        error = json.loads(answered.body).get("error") if answered and answered.body else None
+    except (ValueError, AttributeError):
+        return ""
+    return error if isinstance(error, str) and error.isidentifier() and len(error) < 64 else ""
 
 
 def _copy_tokens(source: Store, target: Store) -> None:

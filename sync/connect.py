@@ -102,8 +102,12 @@ def resume(request):
         return HttpResponseBadRequest("No install from Shopify is waiting: start it again there.")
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("sync:resume"), reverse("admin:login"))
-    _require_can_connect(request)
     del request.session[LAUNCH_KEY]
+    store = Store.objects.filter(shop_domain=shop).first()
+    if store is not None and store.can_sync and all(map(store.has_scope, adapters.scopes())):
+        # Opened from the Shopify admin with nothing to approve: the store's page.
+        return redirect("admin:integration_store_change", store.pk)
+    _require_can_connect(request)
     try:
         return redirect(_authorize(request, shop))
     except integration.ConnectError as error:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from config import queues
 from crm import services as crm
 from crm.models import Cart, Contact, Order
+from integration.errors import ReconnectNeeded
 from integration.models import Store, StoreStatus
 from sync import engine, services
 from sync.adapters import OWN_TOPICS, for_topic
@@ -43,15 +44,18 @@ def process_store(store_id: int) -> None:
     store at a time; the one at work looks again after it lets go, so none is left behind. A
     delivery that fails stops none of the others and is tried again by the sweep."""
     store = Store.objects.filter(pk=store_id).first()
-    if store is None or not store.can_sync:
-        return  # a store to connect again: its deliveries wait for it
+    if store is None:
+        return
+    # A store to connect again: what needs no Shopify (its removal, the compliance requests)
+    # is done; the deliveries about records wait for the reconnection, and are read then.
+    only = list(HANDLERS) if store.status == StoreStatus.RECONNECT else None
     after = 0
-    while _waiting(store_id, after).exists():
+    while _waiting(store_id, after, only).exists():
         with queues.lock(f"sync:deliveries:{store_id}", LOCK_SECONDS) as held:
             if not held:
                 return  # the job at work looks again when it lets go
             for _ in range(BATCHES_PER_JOB):
-                batch = list(_waiting(store_id, after).select_related("store")[:BATCH])
+                batch = list(_waiting(store_id, after, only).select_related("store")[:BATCH])
                 if not batch:
                     break
                 process(batch)
@@ -61,10 +65,13 @@ def process_store(store_id: int) -> None:
                 return
 
 
-def _waiting(store_id: int, after: int):
-    return WebhookDelivery.objects.filter(
+def _waiting(store_id: int, after: int, topics=None):
+    waiting = WebhookDelivery.objects.filter(
         store_id=store_id, state=DeliveryState.RECEIVED, pk__gt=after
-    ).order_by("pk")
+    )
+    if topics is not None:
+        waiting = waiting.filter(topic__in=topics)
+    return waiting.order_by("pk")
 
 
 def process(deliveries: list[WebhookDelivery]) -> None:
@@ -161,6 +168,8 @@ def _refresh(triggers: list) -> None:
     for setting_id, (setting, shopify_ids) in by_sync.items():
         try:
             engine.refresh(setting, shopify_ids)
+        except ReconnectNeeded:
+            failed.add(setting_id)  # they wait for the store to be connected again
         except Exception:
             log.exception("reading records of %s failed; the sweep will try again", setting)
             failed.add(setting_id)
@@ -186,9 +195,10 @@ def _finish(deliveries: list[WebhookDelivery], state: str, error: str = "") -> N
 def requeue_waiting() -> None:
     """Cron, every minute: a store whose deliveries wait with no job at them gets one."""
     waiting = WebhookDelivery.objects.filter(
-        state=DeliveryState.RECEIVED,
-        received_at__lt=timezone.now() - STALE_AFTER,
-        store__status=StoreStatus.CONNECTED,  # a store to connect again: they wait for it
+        state=DeliveryState.RECEIVED, received_at__lt=timezone.now() - STALE_AFTER
+    ).exclude(
+        # A store to connect again: its deliveries about records wait for the reconnection.
+        Q(store__status=StoreStatus.RECONNECT) & ~Q(topic__in=list(HANDLERS))
     )
     for store_id in waiting.order_by().values_list("store_id", flat=True).distinct():
         queues.enqueue("process_deliveries", store_id, once=True)

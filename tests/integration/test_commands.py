@@ -51,3 +51,43 @@ def test_list_stores(emulator, shop, token):
     assert listed["stores"][0]["status"] == "connected"
     assert "read_customers" in listed["stores"][0]["scopes"]
     assert token not in text and token not in json.dumps(listed)
+
+
+def test_connect_store_credentials_reads_the_secret_from_stdin(emulator, shop):
+    emulator.add_app("own-app", "own-secret", own_shop=shop, scopes=["read_products"])
+    out = StringIO()
+
+    call_command(
+        "connect_store_credentials", "alpha", "own-app", stdin=StringIO("own-secret\n"), stdout=out
+    )
+
+    store = Store.objects.get()
+    assert out.getvalue().strip() == "Alpha Goods (alpha.myshopify.com) is connected."
+    assert (store.credentials, store.client_id, store.client_secret) == (
+        "client_credentials",
+        "own-app",
+        "own-secret",
+    )
+    assert store.scope_list == ["read_products"]
+    assert store.access_token_expires_at is not None and store.refresh_token == ""
+
+
+def test_connect_store_credentials_reads_the_secret_from_a_file(emulator, shop, tmp_path):
+    emulator.add_app("own-app", "own-secret", own_shop=shop, scopes=["read_products"])
+    secret = tmp_path / "secret"
+    secret.write_text("own-secret\n")
+
+    run("connect_store_credentials", "alpha", "own-app", "--client-secret-file", str(secret))
+
+    assert Store.objects.get().client_secret == "own-secret"
+
+
+def test_connect_store_credentials_refused_stores_nothing(emulator, shop):
+    emulator.add_app("own-app", "own-secret", own_shop=shop, scopes=["read_products"])
+
+    with pytest.raises(CommandError, match=r"\(invalid_client\)"):
+        call_command("connect_store_credentials", "alpha", "own-app", stdin=StringIO("wrong"))
+    with pytest.raises(CommandError, match="Give the client secret"):
+        call_command("connect_store_credentials", "alpha", "own-app", stdin=StringIO(""))
+
+    assert Store.objects.count() == 0

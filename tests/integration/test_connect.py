@@ -2,7 +2,7 @@
 Shopify over HTTP."""
 
 import time
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -257,3 +257,29 @@ def test_the_token_never_shows_in_the_admin(admin_client, emulator, shop):
     assert store.encrypted_access_token not in page
     assert store.access_token not in repr(store) + str(store)
     assert settings.SHOPIFY_API_SECRET not in page
+
+
+def test_the_app_asks_for_read_all_orders_only_once_shopify_approved_it(
+    admin_client, emulator, shop, settings
+):
+    settings.SHOPIFY_APPROVED_SCOPES = []
+    emulator.update_app(settings.SHOPIFY_API_KEY, approved_scopes=[])
+
+    started = admin_client.post("/admin/integration/store/connect/", {"shop": "alpha"})
+    asked = dict(parse_qsl(urlsplit(started.url).query))["scope"].split(",")
+    admin_client.get(approve(started.url))
+
+    assert "read_orders" in asked and "read_all_orders" not in asked
+    store = Store.objects.get()
+    assert not store.has_scope("read_all_orders") and store.has_scope("read_orders")
+
+
+def test_asking_for_an_unapproved_scope_ends_on_shopifys_error_page(admin_client, emulator, shop):
+    emulator.update_app(settings.SHOPIFY_API_KEY, approved_scopes=[])  # the settings say it was
+
+    started = admin_client.post("/admin/integration/store/connect/", {"shop": "alpha"})
+    answer = requests.get(started.url, allow_redirects=False, timeout=10)
+
+    assert answer.status_code == 400
+    assert "missing_shopify_permission: read_all_orders" in answer.text
+    assert Store.objects.count() == 0

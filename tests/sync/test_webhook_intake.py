@@ -74,3 +74,25 @@ def test_an_oversized_body_is_refused(deliver, store, redis_connection):
 
 def test_only_post_is_accepted(client, store):
     assert client.get("/shopify/webhooks").status_code == 405
+
+
+def test_a_delivery_signed_with_the_stores_own_app_secret_is_accepted(
+    deliver, store, make_store, redis_connection
+):
+    # An app made in the Dev Dashboard for this store signs with its own client secret.
+    store.set_client_credentials("own-app", "own-app-secret")
+    store.save()
+    make_store("beta.myshopify.com")  # its webhooks are signed with the CRM app's secret
+
+    accepted = deliver("products/create", {"id": 2}, signature=sign(b'{"id": 2}', "own-app-secret"))
+    refused = deliver(
+        "products/create",
+        {"id": 3},
+        shop="beta.myshopify.com",
+        signature=sign(b'{"id": 3}', "own-app-secret"),
+    )
+
+    assert (accepted.status_code, refused.status_code) == (200, 401)
+    assert list(WebhookDelivery.objects.values_list("topic", "body")) == [
+        ("products/create", '{"id": 2}')
+    ]

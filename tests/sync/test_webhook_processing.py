@@ -173,3 +173,21 @@ def test_one_job_takes_every_waiting_delivery_and_one_that_breaks_stops_none(
         state for _, state in WebhookDelivery.objects.order_by("pk").values_list("pk", "state")
     ]
     assert states == [DeliveryState.PROCESSED, DeliveryState.RECEIVED, DeliveryState.PROCESSED]
+
+
+def test_a_store_to_reconnect_acts_on_its_removal_and_keeps_its_record_deliveries(
+    deliver, store, redis_connection
+):
+    store.mark_reconnect_needed("Shopify refused to renew the access token (invalid_grant)")
+    store.save()
+    deliver("customers/update", {"id": 1}, webhook_id="wh-record")
+    deliver("app/uninstalled", {"id": 1, "name": "Alpha"}, webhook_id="wh-removal")
+
+    run_worker()
+
+    store.refresh_from_db()
+    assert store.status == StoreStatus.UNINSTALLED
+    assert dict(WebhookDelivery.objects.values_list("webhook_id", "state")) == {
+        "wh-record": DeliveryState.RECEIVED,
+        "wh-removal": DeliveryState.PROCESSED,
+    }
