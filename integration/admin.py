@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from integration import services
 from integration.models import Store, StoreStatus
@@ -34,7 +34,7 @@ class StoreAdmin(admin.ModelAdmin):
         "credentials",
         "access_token_expires_at",
         "refresh_token_expires_at",
-        "scopes",
+        "granted_scopes",
         "currency",
         "timezone",
         "api_version",
@@ -43,6 +43,13 @@ class StoreAdmin(admin.ModelAdmin):
         "disconnected_at",
     ]
     readonly_fields = fields
+
+    @admin.display(description="Scopes granted")
+    def granted_scopes(self, store):
+        """One per word, so the line wraps (a `write_` scope includes its `read_`)."""
+        if not store.scope_list:
+            return "—"
+        return format_html_join(" ", "<code>{}</code>", ((scope,) for scope in store.scope_list))
 
     @admin.display(description="status", ordering="status")
     def status_column(self, store):

@@ -101,6 +101,7 @@ def resume(request):
     if not shop:
         return HttpResponseBadRequest("No install from Shopify is waiting: start it again there.")
     if not request.user.is_authenticated:
+        messages.info(request, f"Log in to the CRM to finish connecting {shop}.")
         return redirect_to_login(reverse("sync:resume"), reverse("admin:login"))
     del request.session[LAUNCH_KEY]
     store = Store.objects.filter(shop_domain=shop).first()

@@ -174,7 +174,11 @@ def store_access(store) -> dict:
             + (f" (withheld — {what})" if what else "")
             + ". The CRM keeps its own values of what Shopify withholds."
         )
-    return {"missing": missing, "refused_topics": sorted(store.refused_topics.items())}
+    by_reason: dict[str, list[str]] = {}
+    for topic, reason in sorted(store.refused_topics.items()):
+        by_reason.setdefault(reason, []).append(topic)
+    # Shopify gives one reason for many topics: each reason once, with its topics.
+    return {"missing": missing, "refused_topics": sorted(by_reason.items())}
 
 
 def sync_access(setting) -> list[str]:

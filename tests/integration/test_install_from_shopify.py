@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 
-from integration.models import Credentials, Store
+from integration.models import Credentials, Store, StoreStatus
 from integration.services import callback_signature
 from tests.integration.conftest import approve
 
@@ -129,3 +129,16 @@ def test_staff_who_may_not_connect_are_refused_after_the_login(
     client.force_login(django_user_model.objects.get(pk=user.pk))
     allowed = client.get(launch_path(emulator, shop))
     assert allowed.url.startswith(f"{emulator.url}/{shop}/admin/oauth/authorize?")
+
+
+def test_a_reinstall_from_shopify_reconnects_the_known_store(admin_client, emulator, shop, app_url):
+    admin_client.get(approve(admin_client.get(launch_path(emulator, shop)).url))
+    store = Store.objects.get()
+    store.mark_disconnected(StoreStatus.UNINSTALLED)  # the merchant removed the app
+    store.save()
+
+    started = admin_client.get(launch_path(emulator, shop))
+    admin_client.get(approve(started.url))
+
+    assert list(Store.objects.values_list("pk", "status")) == [(store.pk, StoreStatus.CONNECTED)]
+    assert Store.objects.get().access_token
