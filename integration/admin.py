@@ -104,7 +104,8 @@ class StoreAdmin(admin.ModelAdmin):
     def disconnect_selected(self, request, queryset):
         if not can_connect(request.user):
             raise PermissionDenied
-        for store in queryset.filter(status__in=[StoreStatus.CONNECTED, StoreStatus.ERROR]):
+        live = [StoreStatus.CONNECTED, StoreStatus.ERROR, StoreStatus.RECONNECT]
+        for store in queryset.filter(status__in=live):
             self.disconnect(store)
             self.message_user(request, f"{store} is disconnected; its synced data stays.")
 
