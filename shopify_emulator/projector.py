@@ -26,7 +26,7 @@ from graphql import (
 
 from shopify_emulator import connections
 from shopify_emulator.cost import is_connection
-from shopify_emulator.resolvers import empty_value
+from shopify_emulator.empty import empty_value
 from shopify_emulator.selections import key_of
 
 _MISSING = object()

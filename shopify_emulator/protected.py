@@ -26,6 +26,10 @@ from __future__ import annotations
 
 from graphql import GraphQLError, GraphQLNonNull, GraphQLObjectType, get_named_type
 
+from shopify_emulator import connections
+from shopify_emulator.cost import is_connection
+from shopify_emulator.empty import empty_value
+
 DOCUMENTATION = "https://shopify.dev/docs/apps/launch/protected-customer-data"
 PROTECTED_OBJECTS = {"Customer", "Order", "AbandonedCheckout", "DraftOrder"}
 # Root resources (bulk.py, resolvers.py) whose records are protected objects.
@@ -152,8 +156,6 @@ def _field_guard(resolve, category: str):
 
 
 def _refuse(info, message: str, *, nullable_only: bool):
-    from shopify_emulator.resolvers import empty_value
-
     context = info.context
     non_null = isinstance(info.return_type, GraphQLNonNull)
     if context.bulk:
@@ -168,9 +170,6 @@ def _refuse(info, message: str, *, nullable_only: bool):
 
 
 def _empty(info, empty_value):
-    from shopify_emulator import connections
-    from shopify_emulator.cost import is_connection
-
     if is_connection(info.return_type):
         return connections.list_connection([], {}, bulk=info.context.bulk)
     return empty_value(info.return_type)

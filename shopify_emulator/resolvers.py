@@ -11,17 +11,14 @@ import re
 from dataclasses import dataclass, field
 
 from graphql import (
-    GraphQLEnumType,
     GraphQLError,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLScalarType,
     get_named_type,
 )
 
 from shopify_emulator import actions, connections, protected, records, transitions, webhooks
 from shopify_emulator.cost import is_connection
+from shopify_emulator.empty import empty_value
 from shopify_emulator.scopes import READ_SCOPES, orders_visible, require, require_plus
 
 
@@ -46,37 +43,6 @@ class Context:
 
 
 # Fields ----------------------------------------------------------------------------------
-
-_EMPTY_SCALARS = {
-    "String": "",
-    "ID": "",
-    "URL": "",
-    "HTML": "",
-    "FormattedString": "",
-    "Int": 0,
-    "Float": 0.0,
-    "Boolean": False,
-    "Decimal": "0.0",
-    "Money": "0.0",
-    "UnsignedInt64": "0",
-}
-
-
-def empty_value(graphql_type):
-    """Null for a nullable field; otherwise the emptiest value of its type. An enum has no
-    empty value: records carry every non-null enum they can be asked for, and any other is
-    reported as not emulated rather than answered with a guess."""
-    if not isinstance(graphql_type, GraphQLNonNull):
-        return None
-    inner = graphql_type.of_type
-    if isinstance(inner, GraphQLList):
-        return []
-    if isinstance(inner, GraphQLScalarType):
-        return _EMPTY_SCALARS.get(inner.name, "")
-    if isinstance(inner, GraphQLEnumType):
-        raise GraphQLError(f"The emulator does not emulate this {inner.name} field")
-    return {}
-
 
 _MISSING = object()
 
