@@ -78,7 +78,10 @@ def _connect(shopify):
     from sync import adapters, services
 
     token = shopify.token(SHOP, support.APP_KEY, adapters.scopes())
-    return services.connect_store_token(shop_domain=SHOP, access_token=token, user=None)
+    store = services.connect_store_token(shop_domain=SHOP, access_token=token, user=None)
+    if not store.has_scope("read_all_orders"):  # else only 60 days of orders would sync
+        raise SystemExit("the benchmark's store was not granted read_all_orders")
+    return store
 
 
 def _sync(store) -> dict:

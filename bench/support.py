@@ -45,6 +45,9 @@ def environment(shopify_base_url: str, **extra: str) -> dict[str, str]:
         "SHOPIFY_API_KEY": APP_KEY,
         "SHOPIFY_API_SECRET": APP_SECRET,
         "SHOPIFY_BASE_URL": shopify_base_url,
+        # The app is approved for read_all_orders (APPROVED_APP): every order syncs, not only
+        # the last 60 days.
+        "SHOPIFY_APPROVED_SCOPES": "read_all_orders",
         # Webhooks go nowhere in a benchmark (the emulator drops them): the runs poll.
         "APP_URL": "http://127.0.0.1:9",
         "LOG_LEVEL": "WARNING",

@@ -269,3 +269,30 @@ def test_a_shopify_order_field_fills_a_custom_property(admin_client, shopify, st
     assert escape(message) in refused.content.decode()
     draft = admin_client.session[f"sync-setup:{store.pk}:orders"]
     assert [m["crm_field"] for m in draft["maps"]] == ["properties.channel"]
+
+
+def test_limit_and_review_say_only_60_days_of_orders_sync_without_read_all_orders(
+    admin_client, store
+):
+    store.scopes = ",".join(s for s in store.scope_list if s != "read_all_orders")
+    store.save()
+    admin_client.get(configure_url(store, "orders"))
+    warning = (
+        "Only the last 60 days sync: Shopify hides orders older than 60 days, which Shopify "
+        "shows only to apps it approved for read_all_orders."
+    )
+
+    limit = admin_client.get(reverse("admin:sync_setup_limit", args=[store.pk, "orders"]))
+    review = admin_client.get(reverse("admin:sync_setup_review", args=[store.pk, "orders"]))
+
+    assert warning in limit.content.decode()
+    assert warning in review.content.decode()
+
+
+def test_limit_and_review_say_nothing_of_60_days_with_read_all_orders(admin_client, store):
+    admin_client.get(configure_url(store, "orders"))
+
+    limit = admin_client.get(reverse("admin:sync_setup_limit", args=[store.pk, "orders"]))
+
+    assert store.has_scope("read_all_orders")
+    assert "sync-out-of-sight" not in limit.content.decode()
