@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crm import properties, services
+from crm import phones, properties, services
 from crm.models import (
     Cart,
     CartLineItem,
@@ -89,13 +89,32 @@ def _by_field(error: DjangoValidationError, non_field_target) -> dict:
     return problems
 
 
-class CompanySerializer(StrictModelSerializer):
+PHONE_HELP = (
+    "A phone number, saved in E.164 (+46701234567) as Shopify needs. One without + and a "
+    "country code is taken to be in the country of the record's store (else the CRM's "
+    "default); one that cannot be a phone number there is refused."
+)
+
+
+class PhoneChecked:
+    """Contacts and companies: the phone an app sends is checked and saved in E.164
+    (crm.phones), as in the admin; a stored phone sent back unchanged is kept as it is."""
+
+    def validate_phone(self, value):
+        try:
+            return phones.checked(value, self.instance)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code="invalid") from None
+
+
+class CompanySerializer(PhoneChecked, StrictModelSerializer):
     class Meta:
         model = Company
         fields = ["id", "name", "domain", "phone", *ADDRESS, *STAMPS]
+        extra_kwargs = {"phone": {"help_text": PHONE_HELP}}
 
 
-class ContactSerializer(StrictModelSerializer):
+class ContactSerializer(PhoneChecked, StrictModelSerializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=255), required=False)
     company = serializers.PrimaryKeyRelatedField(
         queryset=Company.objects.all(), allow_null=True, required=False
@@ -128,6 +147,7 @@ class ContactSerializer(StrictModelSerializer):
             *STAMPS,
         ]
         read_only_fields = ["orders_count", "first_order_at", "last_order_at"]
+        extra_kwargs = {"phone": {"help_text": PHONE_HELP}}
 
     @transaction.atomic
     def _save(self, instance, values):

@@ -49,6 +49,9 @@ JOBS = {
     "run_bulk": Job("sync.runs.run_bulk", "sync", 6 * HOUR),
     # What changed in Shopify since the watermark.
     "reconcile": Job("sync.runs.reconcile", "sync", HOUR),
+    # A store's webhook subscriptions compared with its syncs' topics; what Shopify deleted
+    # is created again.
+    "check_subscriptions": Job("sync.subscriptions.check", "default", 10 * MINUTE),
     # Every id and update time compared with Shopify.
     "check_drift": Job("sync.runs.check_drift", "sync", 6 * HOUR),
     # The report aggregates of a store's changed days.
@@ -135,4 +138,4 @@ def client() -> redis.Redis:
 def _client(url: str) -> redis.Redis:
     # One client, and so one connection pool, per process: a client made per call opens a new
     # TCP connection for every webhook the intake queues.
-    return redis.Redis.from_url(url)
+    return redis.Redis.from_url(url, socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT)

@@ -144,13 +144,29 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 LOGIN_URL = "admin:login"
 
+# The country a phone number typed without its country code is read in when the record's store
+# does not say (crm/phones.py): ISO 3166-1 alpha-2, e.g. SE. Empty: such numbers are refused.
+CRM_DEFAULT_PHONE_REGION = env.str("CRM_DEFAULT_PHONE_REGION", default="").strip().upper()
+
 # Jobs. Three queues on one Redis: webhook processing must never wait behind a long initial
 # sync, so it has its own queue, listed first by every worker.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# A Redis host that does not answer fails a call within seconds, not after the system's TCP
+# timeout: the webhook intake stores deliveries without Redis and must answer Shopify in time.
+REDIS_CONNECT_TIMEOUT = 3
+
+
+def queue_url(url: str) -> str:
+    """The queues' Redis URL: REDIS_URL with the connect timeout (django-rq takes a URL)."""
+    if "socket_connect_timeout" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}socket_connect_timeout={REDIS_CONNECT_TIMEOUT}"
+
+
 RQ_QUEUES = {
-    "webhooks": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
-    "sync": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
-    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
+    "webhooks": {"URL": queue_url(REDIS_URL), "DEFAULT_TIMEOUT": 300},
+    "sync": {"URL": queue_url(REDIS_URL), "DEFAULT_TIMEOUT": 3600},
+    "default": {"URL": queue_url(REDIS_URL), "DEFAULT_TIMEOUT": 600},
 }
 # Records applied per transaction by bulk runs (and checkpointed after each).
 SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=500)

@@ -25,7 +25,7 @@ if os.environ.get("TEST_DATABASE_URL"):
 
 REDIS_URL = env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
 for _queue in RQ_QUEUES.values():  # noqa: F405
-    _queue["URL"] = REDIS_URL
+    _queue["URL"] = queue_url(REDIS_URL)  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405 (quiet workers in test output)

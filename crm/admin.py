@@ -1,10 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 
-from crm import properties, services, stage_editor, triggers
+from crm import phones, properties, services, stage_editor, triggers
 from crm.models import (
     Cart,
     CartLineItem,
@@ -52,8 +53,27 @@ class SourceStoreFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PhoneCheckedForm(forms.ModelForm):
+    """A contact's or company's form: the phone typed is checked and saved in E.164
+    (crm.phones), and the field says where a number without its country code is taken to be.
+    A stored number left as it is stays, even one Shopify would refuse: the field says what
+    is wrong with it, and the rest of the record can still be changed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("phone")
+        if field is not None:
+            notes = [phones.help_text(self.instance), phones.problem_with_stored(self.instance)]
+            # The admin shows help text as HTML: escaped, as it may quote what was stored.
+            field.help_text = escape(" ".join(note for note in notes if note))
+
+    def clean_phone(self):
+        return phones.checked(self.cleaned_data.get("phone"), self.instance)
+
+
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
+    form = PhoneCheckedForm
     list_display = ["__str__", "domain", "phone", "city", "country_code", "updated_at"]
     list_filter = ["country_code"]
     search_fields = ["name", "domain"]
@@ -78,6 +98,7 @@ class ContactAdmin(admin.ModelAdmin):
     list_select_related = ["company"]
     search_fields = ["email", "first_name", "last_name", "phone", "company__name"]
     autocomplete_fields = ["company"]
+    form = PhoneCheckedForm
     readonly_fields = ["created_at", "updated_at"]
     show_full_result_count = False
     fieldsets = [

@@ -22,6 +22,7 @@ import orjson
 import requests
 from django.conf import settings
 from django.utils import timezone
+from requests.exceptions import ChunkedEncodingError
 
 from integration import documents, tokens
 from integration.errors import (
@@ -30,6 +31,7 @@ from integration.errors import (
     ShopifyQueryError,
     ShopifyRequestError,
     ShopifyThrottled,
+    ShopifyTooCostly,
     ShopifyUnavailable,
     ShopifyUserError,
 )
@@ -150,6 +152,15 @@ class ShopifyClient:
                 last_error = ShopifyThrottled(f"{self.shop_domain}: throttled", errors=errors)
                 time.sleep(_throttle_wait(cost))
                 continue
+            too_costly = next((e for e in errors if _code(e) == "MAX_COST_EXCEEDED"), None)
+            if too_costly is not None:
+                extensions = too_costly.get("extensions") or {}
+                raise ShopifyTooCostly(
+                    f"{self.shop_domain}: {str(too_costly.get('message', ''))[:200]}",
+                    cost=extensions.get("cost"),
+                    max_cost=extensions.get("maxCost"),
+                    errors=errors,
+                )
             denied = [error.get("path") for error in errors if _is_denied_field(error)]
             if errors and not (partial and len(denied) == len(errors) and body.get("data")):
                 # Callers asked for every field they name, so a refused one (a missing scope,
@@ -255,9 +266,16 @@ class ShopifyClient:
         return self.execute(BULK_OPERATION_QUERY, {"id": operation_id})["node"]
 
     def stream_jsonl(self, url: str, start_line: int = 0) -> Iterator[tuple[int, dict]]:
-        """(line number, object) for each line of a bulk result from `start_line` on, read as
-        a stream: the file is never held in memory. The URL comes from Shopify (a signed
-        storage link), so no token is sent with it."""
+        """(line number, object) for each line of a bulk result from `start_line` on."""
+        for number, line in self.stream_lines(url, start_line):
+            yield number, orjson.loads(line)
+
+    def stream_lines(self, url: str, start_line: int = 0) -> Iterator[tuple[int, bytes]]:
+        """(line number, raw line) for each non-empty line of a bulk result from `start_line`
+        on, read as a stream: the file is never held in memory. A connection lost midway is
+        picked up again after the last line given, never from the start. The URL comes from
+        Shopify (a signed storage link), so no token is sent with it."""
+        next_line = start_line
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self.session.get(
@@ -267,10 +285,12 @@ class ShopifyClient:
                         raise self._error_for(response)
                     lines = response.iter_lines(chunk_size=STREAM_CHUNK)
                     for number, line in enumerate(lines):
-                        if number >= start_line and line:
-                            yield number, orjson.loads(line)
+                        if number >= next_line:
+                            next_line = number + 1
+                            if line:
+                                yield number, line
                 return
-            except (requests.ConnectionError, requests.Timeout):
+            except (requests.ConnectionError, requests.Timeout, ChunkedEncodingError):
                 if attempt == MAX_ATTEMPTS:
                     raise ShopifyUnavailable(f"{self.shop_domain}: bulk file unreachable") from None
                 self._sleep(attempt, None)

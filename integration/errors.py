@@ -36,6 +36,18 @@ class ShopifyQueryError(ShopifyError):
     """Shopify refused the GraphQL document or a field in it (errors in a 200 response)."""
 
 
+class ShopifyTooCostly(ShopifyQueryError):
+    """MAX_COST_EXCEEDED: the query asks for more than Shopify serves in one request (1,000
+    points). The same thing asked in smaller parts can work. `cost` and `max_cost` as Shopify
+    reported them (None when it did not).
+    https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits"""
+
+    def __init__(self, message: str, *, cost=None, max_cost=None, errors=None):
+        super().__init__(message, status=200, errors=errors)
+        self.cost = cost if isinstance(cost, int) and cost > 0 else None
+        self.max_cost = max_cost if isinstance(max_cost, int) and max_cost > 0 else None
+
+
 class ShopifyUserError(ShopifyError):
     """A mutation's userErrors: Shopify understood and said no."""
 

@@ -77,6 +77,11 @@ class Store(models.Model):
     api_version = models.CharField(max_length=16, default=settings.SHOPIFY_API_VERSION)
     currency = models.CharField(max_length=3, blank=True)
     timezone = models.CharField(max_length=64, blank=True)
+    # Where the shop is (its address in Shopify): the CRM reads phone numbers typed without a
+    # country code as this country's.
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code of the shop's address, e.g. SE"
+    )
     status = models.CharField(max_length=16, choices=StoreStatus, default=StoreStatus.CONNECTED)
     status_detail = models.TextField(
         blank=True, help_text="What is wrong, when the store is in error or must be connected again"
@@ -176,6 +181,11 @@ class Store(models.Model):
         self.name = shop.get("name") or self.name
         self.currency = shop.get("currencyCode") or self.currency
         self.timezone = shop.get("ianaTimezone") or self.timezone
+        # Shopify may not know the address yet (null): the country known before stays. Its
+        # CountryCode enum is two capital letters; anything else is not a country.
+        country = (shop.get("shopAddress") or {}).get("countryCodeV2")
+        if isinstance(country, str) and len(country) == 2 and country.isascii():
+            self.country = country.upper() if country.isalpha() else self.country
         plan = shop.get("plan") or {}
         self.plan = plan.get("displayName") or self.plan
         self.shopify_plus = bool(plan.get("shopifyPlus"))

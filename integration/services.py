@@ -36,13 +36,16 @@ CALLBACK_MAX_AGE_SECONDS = 300
 CALLBACK_MAX_SKEW_SECONDS = 60
 SESSION_STATE_KEY = "shopify_oauth"
 
-# The shop as the product needs it, its plan (B2B needs Plus) and the scopes the token was
-# granted: what the merchant approved is the truth, not what the app asked for.
+# The shop as the product needs it, its plan (B2B needs Plus), its country (phone numbers
+# typed without a country code are read as its; `billingAddress` is deprecated for
+# `shopAddress`) and the scopes the token was granted: what the merchant approved is the
+# truth, not what the app asked for.
 SHOP_QUERY = """
 query ShopDetails {
   shop {
     name currencyCode ianaTimezone myshopifyDomain
     plan { displayName shopifyPlus }
+    shopAddress { countryCodeV2 }
   }
   currentAppInstallation { accessScopes { handle } }
 }
@@ -318,12 +321,13 @@ def read_granted_scopes(store: Store) -> list[str]:
     return scopes
 
 
-def subscribe(store: Store, topics) -> dict[str, str]:
+def subscribe(store: Store, topics, created: list | None = None) -> dict[str, str]:
     """Subscribe the store to the webhook `topics`, each on its own: a topic Shopify refuses
     (protected customer data not approved, a plan without B2B) is recorded with Shopify's
-    reason and blocks nothing. Returns and keeps topic → "" or the reason."""
+    reason and blocks nothing. Returns and keeps topic → "" or the reason; the topics
+    subscribed anew are added to `created`."""
     try:
-        outcome = webhooks.sync_subscriptions(ShopifyClient.for_store(store), topics)
+        outcome = webhooks.sync_subscriptions(ShopifyClient.for_store(store), topics, created)
     except ShopifyError as error:
         # Without webhooks the store still syncs on reconciliation: say so, try again later.
         outcome = {topic: f"Not subscribed: {error}" for topic in topics}

@@ -48,8 +48,8 @@ mutation Unsubscribe($id: ID!) {
 
 def topic_enum(topic: str) -> str:
     """A delivery's topic as the subscription API names it: "orders/updated" →
-    "ORDERS_UPDATED" (WebhookSubscriptionTopic)."""
-    return topic.upper().replace("/", "_")
+    "ORDERS_UPDATED", "customer.tags_added" → "CUSTOMER_TAGS_ADDED" (WebhookSubscriptionTopic)."""
+    return topic.upper().replace("/", "_").replace(".", "_")
 
 
 def webhook_address() -> str:
@@ -67,13 +67,15 @@ def signature_is_valid(body: bytes, signature: str | None, secret: str | None = 
     return hmac.compare_digest(expected, signature.strip())
 
 
-def sync_subscriptions(client: ShopifyClient, topics) -> dict[str, str]:
+def sync_subscriptions(
+    client: ShopifyClient, topics, created: list | None = None
+) -> dict[str, str]:
     """Make the store's subscriptions to this app's address exactly `topics` (as deliveries name
     them, "orders/updated"): create what is missing, delete what is no longer wanted, keep the
     rest. Running it twice changes nothing. Each topic on its own: one Shopify refuses (its
     userError: protected customer data not approved, a plan without B2B, a missing scope) is
     answered with its reason and stops none of the others. Returns topic → "" (subscribed) or
-    Shopify's reason."""
+    Shopify's reason; the topics subscribed anew are added to `created`."""
     wanted = {topic_enum(topic): topic for topic in topics}
     address = webhook_address()
     existing = [
@@ -92,7 +94,9 @@ def sync_subscriptions(client: ShopifyClient, topics) -> dict[str, str]:
             continue
         payload = client.execute(SUBSCRIBE_MUTATION, {"topic": enum, "uri": address})
         errors = payload["webhookSubscriptionCreate"]["userErrors"]
-        outcome[topic] = "; ".join(error["message"] for error in errors)
+        outcome[topic] = "; ".join(str(error.get("message"))[:500] for error in errors)
+        if not errors and created is not None:
+            created.append(topic)
     refused = {topic: reason for topic, reason in outcome.items() if reason}
     log.info(
         "webhooks of %s: %s subscribed, refused: %s",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from shopify_emulator import records, transitions
+from shopify_emulator import events, phones, records, transitions
 from shopify_emulator.state import Shop
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -45,26 +45,64 @@ def _require(shop: Shop, resource: str, number: int | None) -> dict:
 # Customers ---------------------------------------------------------------------------------
 
 
-def _check_customer(shop: Shop, fields: dict, number: int | None = None):
+def _check_customer(shop: Shop, fields: dict, number: int | None = None) -> dict:
+    """Check a customer's email and phone as Shopify does, all errors at once; return the
+    fields with the phone in E.164 (phones.py). `number` is the customer being updated."""
+    errors = []
     email = (fields.get("email") or "").strip()
     if email and not EMAIL.match(email):
-        raise user_error(["email"], "Email is invalid", "INVALID")
-    if email:
-        for other in list(shop.data["customers"].values()):
-            if (other.get("email") or "").lower() == email.lower() and (
-                records.number_of(other["id"]) != number
-            ):
-                raise user_error(["email"], "Email has already been taken", "TAKEN")
-    phone = fields.get("phone")
-    if phone and not re.fullmatch(r"\+?[\d\s().-]{6,20}", phone):
-        raise user_error(["phone"], "Phone is invalid", "INVALID")
+        errors.append({"field": ["email"], "message": "Email is invalid", "code": "INVALID"})
+        email = ""
+    phone = None
+    if fields.get("phone") and not shop.faults.phone_validation:
+        phone = str(fields["phone"])
+    elif fields.get("phone"):
+        phone = phones.e164(str(fields["phone"]))
+        if phone is None:
+            errors.append({"field": ["phone"], "message": phones.INVALID, "code": "INVALID"})
+    if email or phone:
+        email_taken = phone_taken = False
+        for other_number, other in list(shop.data["customers"].items()):
+            if other_number == number:
+                continue
+            email_taken = email_taken or bool(
+                email and (other.get("email") or "").lower() == email.lower()
+            )
+            phone_taken = phone_taken or bool(phone and other.get("phone") == phone)
+        if email_taken:
+            errors.append(
+                {"field": ["email"], "message": "Email has already been taken", "code": "TAKEN"}
+            )
+        if phone_taken:
+            errors.append({"field": ["phone"], "message": phones.TAKEN, "code": "TAKEN"})
+    if errors:
+        raise UserErrors(errors)
+    return {**fields, "phone": phone} if "phone" in fields else fields
 
 
 def create_customer(emulator, shop: Shop, fields: dict) -> dict:
     with shop.lock:
         record = _new_customer(shop, fields)
     emit(emulator, shop, "customers/create", record)
+    _emit_tag_changes(emulator, shop, record, [], record["tags"])
     return record
+
+
+def _emit_tag_changes(emulator, shop: Shop, customer: dict, before: list, after: list):
+    """Tags a customer gained or lost come on their own topics, each with only those tags
+    (changelog "Additional webhook subscription topics for customer tags", 2023-07,
+    https://shopify.dev/changelog/additional-webhook-subscription-topics-for-customer-tags;
+    customer bodies lost their tags in 2025-01, payloads.customer_tags_body)."""
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    for topic, tags in (("customer.tags_added", added), ("customer.tags_removed", removed)):
+        if tags:
+            change = {
+                "customerId": customer["id"],
+                "tags": tags,
+                "occurredAt": customer["updatedAt"],
+            }
+            emit(emulator, shop, topic, change)
 
 
 def _new_customer(shop: Shop, fields: dict, field_path: tuple[str, ...] = ()) -> dict:
@@ -78,7 +116,7 @@ def _new_customer(shop: Shop, fields: dict, field_path: tuple[str, ...] = ()) ->
             "BLANK",
         )
     try:
-        _check_customer(shop, fields)
+        fields = _check_customer(shop, fields)
     except UserErrors as error:
         for item in error.errors:
             item["field"] = [*field_path, *(item["field"] or [])]
@@ -99,13 +137,13 @@ CONSENT_TOPICS = {
 def update_customer(emulator, shop: Shop, number: int, fields: dict) -> dict:
     with shop.lock:
         current = _require(shop, "customers", number)
-        _check_customer(shop, fields, number)
+        fields = _check_customer(shop, fields, number)
         changes = {key: fields[key] for key in CUSTOMER_FIELDS if key in fields}
         if "email" in changes:
             changes["email"] = (changes["email"] or "").strip() or None
             changes["verifiedEmail"] = bool(changes["email"])
         if "tags" in changes:
-            changes["tags"] = sorted(set(changes["tags"] or []))
+            changes["tags"] = records.tag_list(changes["tags"])
         moment = records.now()
         consent_topics = []
         for key, topic in CONSENT_TOPICS.items():
@@ -125,9 +163,13 @@ def update_customer(emulator, shop: Shop, number: int, fields: dict) -> dict:
             changes["defaultAddress"] = built[0] if built else None
         record = records.replace(current, **changes, updatedAt=moment)
         shop.store("customers", record)
+    # A change of tags alone still updates the customer (its updatedAt moves), and nothing
+    # Shopify published says customers/update stopped firing for it; only the body lost the
+    # tags (2025-01). So both customers/update and the tag topics are sent.
     emit(emulator, shop, "customers/update", record)
     for topic in consent_topics:
         emit(emulator, shop, topic, record)
+    _emit_tag_changes(emulator, shop, record, current["tags"], record["tags"])
     return record
 
 
@@ -141,6 +183,32 @@ def delete_customer(emulator, shop: Shop, number: int) -> dict:
         shop.remove("customers", number)
     emit(emulator, shop, "customers/delete", record)
     return record
+
+
+def change_tags(emulator, shop: Shop, kind: str, number: int, tags, *, add: bool) -> dict:
+    """tagsAdd / tagsRemove on a customer, product or order: the record after the change.
+    "If the resource type doesn't support tagging, the `id` argument returns a
+    resource-not-found error" (the schema's description of tagsAdd)."""
+    resource = {"Customer": "customers", "Product": "products", "Order": "orders"}.get(kind)
+    given = set(records.tag_list(tags))
+    with shop.lock:  # re-entrant: the update below takes it too, on the same fresh record
+        current = shop.get(resource, number) if resource else None
+        if current is None:
+            raise NotFound(f"{kind} does not exist" if resource else "Resource does not exist")
+        tags_now = set(current["tags"])
+        wanted = sorted(tags_now | given if add else tags_now - given)
+        if wanted == current["tags"]:
+            return current
+        if resource == "customers":
+            return update_customer(emulator, shop, number, {"tags": wanted})
+        if resource == "products":
+            return update_product(emulator, shop, number, {"tags": wanted})
+        return _change_order(
+            emulator,
+            shop,
+            number,
+            lambda order, moment: (records.replace(order, tags=wanted, updatedAt=moment), []),
+        )
 
 
 # Products ----------------------------------------------------------------------------------
@@ -203,7 +271,7 @@ def update_product(emulator, shop: Shop, number: int, fields: dict) -> dict:
         current = _require(shop, "products", number)
         changes = {key: fields[key] for key in PRODUCT_FIELDS if key in fields}
         if "tags" in changes:
-            changes["tags"] = sorted(set(changes["tags"] or []))
+            changes["tags"] = records.tag_list(changes["tags"])
         moment = records.now()
         if "variants" in fields:  # the control API replaces or edits variants in one go
             changes["variants"] = _merged_variants(shop, current, fields["variants"], moment)
@@ -319,10 +387,13 @@ def update_variants(emulator, shop: Shop, number: int, inputs: list[dict]):
     return record, changed
 
 
-def delete_product(emulator, shop: Shop, number: int) -> dict:
+def delete_product(emulator, shop: Shop, number: int, app: str | None = None) -> dict:
+    """Delete a product, by the app `app` or (None) by the merchant; its deletion event stays
+    for apps to read (events.py)."""
     with shop.lock:
         record = _require(shop, "products", number)
         shop.remove("products", number)
+        events.record_deletion(shop, "PRODUCT", record["id"], record["title"], app)
     emit(emulator, shop, "products/delete", record)
     return record
 

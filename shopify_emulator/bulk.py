@@ -1,6 +1,7 @@
 """Bulk operations: `bulkOperationRunQuery` runs a query over a whole resource in the background
 and leaves a JSONL file, one line per node; nodes of nested connections get their own lines with
-`__parentId`, right after their parent. https://shopify.dev/docs/api/usage/bulk-operations/queries
+`__parentId` — right after their parent only with `groupObjects: true` (bulk_output.py).
+https://shopify.dev/docs/api/usage/bulk-operations/queries
 
 The query runs in windows of root records (a snapshot of the matching ids taken at the start),
 so memory stays flat whatever the shop's size and `objectCount` grows while it runs.
@@ -8,7 +9,6 @@ so memory stays flat whatever the shop's size and `objectCount` grows while it r
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -25,6 +25,7 @@ from graphql import (
 )
 
 from shopify_emulator import actions, connections, protected, records
+from shopify_emulator.bulk_output import writer_for
 from shopify_emulator.cost import is_connection
 from shopify_emulator.projector import Projector
 from shopify_emulator.resolvers import Context
@@ -53,7 +54,7 @@ class BulkRunner:
         self.emulator = emulator
         self.cancelled: set[tuple[str, int]] = set()
 
-    def start(self, shop, grant, query: str) -> dict:
+    def start(self, shop, grant, query: str, group_objects: bool = False) -> dict:
         document, root = self._check(query)
         with shop.lock:
             running = [
@@ -86,6 +87,7 @@ class BulkRunner:
                 "query": query,
                 "type": "QUERY",
                 "_clientId": grant.client_id,
+                "_groupObjects": bool(group_objects),
             }
             shop.bulk_operations[number] = operation
             shop.touch()
@@ -204,7 +206,9 @@ class BulkRunner:
         root_type = schema.query_type.fields[root.name.value].type
         fragments = fragments_of(document)
         objects = roots = 0
+        grouped = shop.bulk_operations[number].get("_groupObjects", False)
         with open(path, "w") as file:
+            output = writer_for(file, shop, number, grouped)
             for start in range(0, len(numbers), WINDOW):
                 if (shop.domain, number) in self.cancelled:
                     return "CANCELED"
@@ -221,10 +225,11 @@ class BulkRunner:
                 for node, selection in _nodes(data[key_of(root)], root, fragments):
                     _flatten(node, selection, get_named_type(root_type), None, lines, fragments)
                     roots += 1
-                for line in lines:
-                    file.write(json.dumps(line, separators=(",", ":")) + "\n")
+                output.write(lines)
+                # Counted as processed, whatever the order they are written in.
                 objects += len(lines)
                 self._update(shop, number, objectCount=str(objects), rootObjectCount=str(roots))
+            output.close()
         return "COMPLETED"
 
     def _update(self, shop, number, **changes) -> dict:

@@ -51,12 +51,12 @@ class EmulatorClient:
         return self.call("PATCH", f"apps/{quote(client_id, safe='')}", options)
 
     def add_shop(self, shop: str, plan: str = "basic", **options):
-        """Create a shop (name, currency, timezone, token_lifetime) on a plan: "basic",
+        """Create a shop (name, currency, timezone, country, token_lifetime) on a plan: "basic",
         "advanced" or "plus"."""
         return self.call("POST", "shops", {"shop": shop, "plan": plan, **options})
 
     def update_shop(self, shop: str, **options):
-        """Change a shop's plan, token_lifetime (null: the apps' own) or name."""
+        """Change a shop's plan, token_lifetime (null: the apps' own), name or country."""
         return self.call("PATCH", f"shops/{shop}", options)
 
     def token_grant(
@@ -92,6 +92,7 @@ class EmulatorClient:
         return self.call("POST", f"shops/{shop}/seed", counts)
 
     def faults(self, shop: str, **knobs):
+        """Set fault and platform-rule knobs (state.Faults documents each)."""
         return self.call("PUT", f"shops/{shop}/faults", knobs)
 
     def mutations(self, shop: str) -> list[dict]:
@@ -100,6 +101,11 @@ class EmulatorClient:
 
     def deliveries(self, shop: str) -> list[dict]:
         return self.call("GET", f"shops/{shop}/webhook_deliveries")["deliveries"]
+
+    def subscriptions(self, shop: str) -> dict:
+        """{"subscriptions": [...with consecutive_failures], "removed": [...]}: the shop's
+        webhook subscriptions, and those deleted because their deliveries kept failing."""
+        return self.call("GET", f"shops/{shop}/webhook_subscriptions")
 
     def graphql_url(self, shop: str) -> str:
         return f"{self.url}/{shop}/admin/api/2026-10/graphql.json"

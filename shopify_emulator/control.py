@@ -4,8 +4,8 @@ Shopify would), seeds and resets shops, and sets fault knobs.
 
     POST   /__emulator__/apps                                {"client_id", "client_secret", …}
     GET    /__emulator__/apps, GET|PATCH /__emulator__/apps/{client_id}    (APP_OPTIONS below)
-    POST   /__emulator__/shops            {"shop", "name", "currency", "timezone", "plan", …}
-    GET|PATCH /__emulator__/shops/{shop}                     {"plan", "token_lifetime", "name"}
+    POST   /__emulator__/shops         {"shop", "name", "currency", "timezone", "country", "plan"…}
+    GET|PATCH /__emulator__/shops/{shop}            {"plan", "token_lifetime", "name", "country"}
     POST   /__emulator__/shops/{shop}/access_tokens          {"client_id", "scopes", "expiring"}
     POST   /__emulator__/shops/{shop}/session_tokens         {"client_id"} → {"id_token"}
     GET    /__emulator__/shops/{shop}/install_url?client_id=…             → {"url"}
@@ -20,6 +20,7 @@ Shopify would), seeds and resets shops, and sets fault knobs.
     POST   /__emulator__/shops/{shop}/customers/{id}/redact, /__emulator__/shops/{shop}/redact
     POST   /__emulator__/shops/{shop}/uninstall              {"client_id"}
     GET    /__emulator__/shops/{shop}/webhook_deliveries
+    GET    /__emulator__/shops/{shop}/webhook_subscriptions   (consecutive failures, removals)
     GET|PUT /__emulator__/shops/{shop}/faults
     POST   /__emulator__/reset
 """
@@ -30,7 +31,16 @@ import re
 from dataclasses import asdict
 
 from shopify_emulator import actions, oauth, records, seed, tokens
-from shopify_emulator.state import PLANS, PROTECTED_FIELDS, RESOURCES, Faults
+from shopify_emulator.cost import check_field_costs
+from shopify_emulator.schema import load_schema
+from shopify_emulator.state import (
+    COUNTRY_CODE,
+    DEFAULT_COUNTRY,
+    PLANS,
+    PROTECTED_FIELDS,
+    RESOURCES,
+    Faults,
+)
 
 SHOP_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 # What an app's configuration may set (state.App documents each), with its default:
@@ -233,6 +243,12 @@ def _plan(value) -> str:
     return value
 
 
+def _country(value):
+    if not isinstance(value, str) or not COUNTRY_CODE.match(value):
+        raise ControlError(400, "country must be a two-letter country code such as SE")
+    return value
+
+
 def _lifetime(value):
     if value is None:
         return None
@@ -242,7 +258,7 @@ def _lifetime(value):
 
 
 def _change_shop(shop, body: dict):
-    unknown = sorted(set(body) - {"plan", "token_lifetime", "name"})
+    unknown = sorted(set(body) - {"plan", "token_lifetime", "name", "country"})
     if unknown:
         raise ControlError(400, f"Unknown shop options: {', '.join(unknown)}")
     with shop.lock:
@@ -252,6 +268,8 @@ def _change_shop(shop, body: dict):
             shop.token_lifetime = _lifetime(body["token_lifetime"])
         if body.get("name"):
             shop.name = str(body["name"])
+        if "country" in body:
+            shop.country = _country(body["country"])
         shop.touch()
 
 
@@ -264,8 +282,9 @@ def _add_shop(emulator, body):
         raise ControlError(400, f"currency must be one of {sorted(records.RATES_FROM_USD)}")
     plan = _plan(body.get("plan", "basic"))
     lifetime = _lifetime(body.get("token_lifetime"))
+    country = _country(body.get("country", DEFAULT_COUNTRY))
     shop, created = emulator.add_shop(
-        domain, body.get("name", ""), currency, body.get("timezone", "UTC"), plan
+        domain, body.get("name", ""), currency, body.get("timezone", "UTC"), plan, country
     )
     if created and lifetime is not None:
         shop.token_lifetime = lifetime
@@ -318,10 +337,7 @@ def _shop_route(emulator, method, shop, rest, body, query):
         case ("GET", ["faults"]):
             return 200, shop.faults.__dict__
         case ("PUT", ["faults"]):
-            changes = _object(body)
-            unknown = Faults().update(changes)
-            if unknown:
-                raise ControlError(400, f"Unknown fault knobs: {', '.join(unknown)}")
+            changes = _fault_changes(_object(body))
             shop.faults.update(changes)
             return 200, shop.faults.__dict__
         case ("GET", ["mutations"]):
@@ -329,6 +345,8 @@ def _shop_route(emulator, method, shop, rest, body, query):
         case ("GET", ["webhook_deliveries"]):
             deliveries = emulator.webhooks.log_for(shop.domain) if emulator.webhooks else []
             return 200, {"deliveries": deliveries}
+        case ("GET", ["webhook_subscriptions"]):
+            return 200, _subscriptions_view(shop)
         case ("POST", ["uninstall"]):
             client_id = _object(body).get("client_id")
             if client_id not in emulator.apps:
@@ -341,6 +359,42 @@ def _shop_route(emulator, method, shop, rest, body, query):
         case (_, [resource, *tail]) if resource in RESOURCES:
             return _resource_route(emulator, method, shop, resource, tail, body)
     raise ControlError(404, "Unknown control endpoint")
+
+
+def _fault_changes(changes: dict) -> dict:
+    """The knobs of a PUT faults body, checked on a scratch copy before any is applied."""
+    try:
+        unknown = Faults().update(changes)
+    except (TypeError, ValueError) as error:
+        raise ControlError(400, f"Bad fault knob value: {error}") from None
+    if unknown:
+        raise ControlError(400, f"Unknown fault knobs: {', '.join(unknown)}")
+    if "field_costs" in changes:
+        try:
+            changes = {
+                **changes,
+                "field_costs": check_field_costs(changes["field_costs"] or {}, load_schema()),
+            }
+        except ValueError as error:
+            raise ControlError(400, str(error)) from None
+    return changes
+
+
+def _subscriptions_view(shop) -> dict:
+    """The shop's webhook subscriptions with their consecutive failed deliveries, and those
+    Shopify deleted for failing (webhooks.subscription_health)."""
+    with shop.lock:
+        subscriptions = [
+            {
+                "id": subscription["id"],
+                "topic": subscription["topic"],
+                "uri": subscription["uri"],
+                "client_id": subscription["_clientId"],
+                "consecutive_failures": shop.webhook_failures.get(number, 0),
+            }
+            for number, subscription in sorted(shop.webhook_subscriptions.items())
+        ]
+        return {"subscriptions": subscriptions, "removed": list(shop.removed_subscriptions)}
 
 
 def _seed(shop, body):

@@ -27,6 +27,7 @@ MAX_COST_MESSAGE = (
     "instead.\nSee https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for "
     "usage details.\n"
 )
+MAX_COST_DOCUMENTATION = "https://shopify.dev/api/usage/limits#rate-limits"
 
 
 @functools.lru_cache(maxsize=512)
@@ -51,8 +52,10 @@ def handle(emulator, shop_domain: str, version: str, headers, body: bytes):
         shop, grant = _admit(emulator, shop_domain, version, headers)
         query, variables, operation_name = _read_request(body)
         document = _prepare_document(query)
-        calculator = CostCalculator(load_schema(), document, variables, operation_name)
-        requested, bucket = _charge(shop, grant, calculator)
+        calculator = CostCalculator(
+            load_schema(), document, variables, operation_name, shop.faults.field_costs
+        )
+        requested, bucket = _charge(shop, grant, calculator, _wants_cost_debug(headers))
     except Refusal as refusal:
         return refusal.answer
     context = Context(emulator, shop, grant)
@@ -72,6 +75,8 @@ def handle(emulator, shop_domain: str, version: str, headers, body: bytes):
         response["errors"] = [ruby_style(error) for error in errors]
     response["data"] = result.data  # present (maybe null) once execution started, as the spec says
     response["extensions"] = _cost(requested, actual, bucket)
+    if calculator.trace is not None:
+        response["extensions"]["cost"]["fields"] = calculator.trace
     if context.warnings:
         response["extensions"]["search"] = [
             {"warnings": [{"message": warning} for warning in context.warnings]}
@@ -130,19 +135,36 @@ def _prepare_document(query: str):
     return document
 
 
-def _charge(shop, grant, calculator):
+def _wants_cost_debug(headers) -> bool:
+    """`Shopify-GraphQL-Cost-Debug: 1` asks for the per-field cost breakdown ("GraphQL Admin
+    API rate limits", https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits);
+    older documentation named the header `X-GraphQL-Cost-Include-Fields: true`."""
+    debug = (headers.get("Shopify-GraphQL-Cost-Debug") or "").strip()
+    include = (headers.get("X-GraphQL-Cost-Include-Fields") or "").strip().lower()
+    return debug == "1" or include == "true"
+
+
+def _charge(shop, grant, calculator, debug: bool = False):
     """Take the requested cost from the app's bucket: (requested cost, bucket)."""
     bucket = shop.bucket(grant.client_id)
     try:
-        requested = calculator.requested()
+        requested = calculator.requested(trace=debug)
     except GraphQLError as error:  # bad variables, as graphql-ruby reports them
         raise Refusal(200, {"errors": [ruby_style(error)]}) from None
     if requested > MAX_QUERY_COST:
+        # Refused before it runs and before the bucket is charged: no `data`, no cost
+        # extension, just the error, as in Shopify's sample ("Sample 200 error responses",
+        # https://shopify.dev/docs/api/admin-graphql/latest#status-and-error-codes).
         error = {
             "message": MAX_COST_MESSAGE.format(cost=requested, limit=MAX_QUERY_COST),
-            "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": 1000},
+            "extensions": {
+                "code": "MAX_COST_EXCEEDED",
+                "cost": requested,
+                "maxCost": MAX_QUERY_COST,
+                "documentation": MAX_COST_DOCUMENTATION,
+            },
         }
-        raise Refusal(200, {"errors": [error], "extensions": _cost(requested, None, bucket)})
+        raise Refusal(200, {"errors": [error]})
     if not bucket.take(requested):
         error = {
             "message": "Throttled",

@@ -1,5 +1,5 @@
 """A small "act as the merchant" page, `/{shop}/admin`: the few things a merchant or shopper
-does that a demo needs (add and rename customers, place, pay, ship and cancel orders, rename
+does that a demo needs (add, rename and tag customers, place, pay, ship and cancel orders, rename
 products, abandon and complete checkouts), as forms over the control API. Each action fires
 the webhooks Shopify would, so the app's reaction can be watched.
 
@@ -45,8 +45,11 @@ def page(emulator, shop, message: str = "") -> bytes:
             [
                 (
                     f"{_e(c.get('firstName'))} {_e(c.get('lastName'))}",
-                    _e(c.get("email") or "no email"),
-                    _form(base, "rename_customer", "Rename", ("first", "First name"), id=c["id"]),
+                    _e(c.get("email") or "no email")
+                    + (f" · {_e(', '.join(c['tags']))}" if c.get("tags") else ""),
+                    _form(base, "rename_customer", "Rename", ("first", "First name"), id=c["id"])
+                    + " "
+                    + _form(base, "tag_customer", "Tag", ("tag", "Tag"), id=c["id"]),
                 )
                 for c in newest("customers")
             ],
@@ -124,6 +127,10 @@ def act(emulator, shop, form: dict) -> str:
             )
         case "rename_customer":
             request = ("PATCH", f"customers/{number}", {"firstName": form.get("first", "")})
+        case "tag_customer":
+            customer = shop.get("customers", int(number)) if number.isdigit() else None
+            tags = [*(customer or {}).get("tags", []), form.get("tag", "")]
+            request = ("PATCH", f"customers/{number}", {"tags": tags})
         case "rename_product":
             request = ("PATCH", f"products/{number}", {"title": form.get("title", "")})
         case "pay" | "fulfill" | "deliver" | "cancel":

@@ -577,6 +577,19 @@ def tax_line_body(tax_line: dict) -> dict:
 
 
 def checkout_body(shop: Shop, checkout: dict) -> dict:
+    """checkouts/create and checkouts/update. Since API 2026-04 they carry no `id`: "The `id`
+    field has been removed ... use the `token` field instead" (changelog "Removed Checkout ID
+    from checkout and order webhooks",
+    https://shopify.dev/changelog/removed-checkout-id-from-checkouts-and-orders-webhooks), as in
+    Shopify's documented 2026-07 examples. The `checkout_webhook_id` knob puts it back. The
+    `token` is the one in `abandoned_checkout_url` (and GraphQL's `abandonedCheckoutUrl`)."""
+    body = _checkout_fields(shop, checkout)
+    if not shop.faults.checkout_webhook_id:
+        del body["id"]
+    return body
+
+
+def _checkout_fields(shop: Shop, checkout: dict) -> dict:
     customer = shop.get("customers", checkout["_customerId"])
     return {
         "id": number(checkout["id"]),
@@ -614,7 +627,9 @@ def checkout_body(shop: Shop, checkout: dict) -> dict:
 
 
 def checkout_delete_body(shop: Shop, checkout: dict) -> dict:
-    body = checkout_body(shop, checkout)
+    """checkouts/delete keeps `id` (it has no token to go by): Shopify's documented 2026-07
+    example still carries it."""
+    body = _checkout_fields(shop, checkout)
     return {key: body[key] for key in CHECKOUT_DELETE_FIELDS if key in body}
 
 
@@ -731,6 +746,21 @@ def bulk_operation_body(shop: Shop, operation: dict) -> dict:
     }
 
 
+def customer_tags_body(shop: Shop, change: dict) -> dict:
+    """customer.tags_added and customer.tags_removed: the customer's GID, only the tags added
+    (or removed), and when, in UTC with milliseconds — the shape of Shopify's documented example
+    (webhook example `customer.tags_added`, API 2026-07). Since API 2025-01 customer bodies
+    carry no tags: "We removed `tags` in favour of the `customer.tags_added` and
+    `customer.tags_removed` webhooks" (changelog, API 2025-01, "New customer's webhook and
+    changes to existing customer's webhooks payload", https://shopify.dev/changelog)."""
+    occurred = records.parse_time(change["occurredAt"])
+    return {
+        "customerId": change["customerId"],
+        "tags": list(change["tags"]),
+        "occurredAt": occurred.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    }
+
+
 def scopes_update_body(shop: Shop, update: dict) -> dict:
     """app/scopes_update: the installation's previous and current access scopes."""
     return {
@@ -749,6 +779,8 @@ TOPICS = {
     "customers_email_marketing_consent/update": email_consent_body,
     "customers_marketing_consent/update": sms_consent_body,
     "customers/redact": customer_redact_body,
+    "customer.tags_added": customer_tags_body,
+    "customer.tags_removed": customer_tags_body,
     "products/create": product_body,
     "products/update": product_body,
     "products/delete": id_body,
@@ -783,10 +815,17 @@ TOPICS = {
 @functools.cache
 def webhook_schema(topic: str) -> dict | None:
     """The topic's JSON Schema, or None when there is none. "customers/email_marketing_consent/
-    update" lives in customers_email_marketing_consent/update.json."""
-    resource, _, event = topic.rpartition("/")
-    path = SCHEMAS / resource.replace("/", "_") / f"{event}.json"
+    update" lives in customers_email_marketing_consent/update.json, "customer.tags_added" in
+    customer/tags_added.json."""
+    path = SCHEMAS / schema_path(topic)
     return json.loads(path.read_text()) if path.exists() else None
+
+
+def schema_path(topic: str) -> str:
+    """Where a topic's schema lives under data/webhook-schemas/."""
+    separator = "/" if "/" in topic else "."
+    resource, _, event = topic.rpartition(separator)
+    return f"{resource.replace('/', '_')}/{event}.json"
 
 
 def schema_types(schema: dict) -> list[str]:

@@ -132,6 +132,18 @@ def amount_of(bag: dict | None) -> Decimal:
     return Decimal(bag["shopMoney"]["amount"]) if bag else Decimal("0")
 
 
+def tag_list(values) -> list[str]:
+    """Tags as Shopify keeps them: sorted, each once, without blanks. Inputs take a list or a
+    comma-separated string ("Can be an array or a comma-separated list", CustomerInput.tags)."""
+    if not values:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    if all("," not in value and value == value.strip() and value for value in values):
+        return sorted(set(values))  # the usual case, kept cheap for big seeds
+    return sorted({tag.strip() for value in values for tag in value.split(",") if tag.strip()})
+
+
 def replace(record: dict, **changes) -> dict:
     return {**record, **changes}
 
@@ -228,7 +240,7 @@ def customer(number: int, fields: dict, created_at: str, address_number: int | N
         "email": email,
         "phone": phone,
         "note": fields.get("note"),
-        "tags": sorted(set(fields.get("tags") or [])),
+        "tags": tag_list(fields.get("tags")),
         "state": fields.get("state", "DISABLED"),
         "verifiedEmail": bool(email),
         "taxExempt": bool(fields.get("taxExempt", False)),
@@ -316,7 +328,7 @@ def product(
         "vendor": fields.get("vendor") or "",
         "productType": fields.get("productType") or "",
         "status": status,
-        "tags": sorted(set(fields.get("tags") or [])),
+        "tags": tag_list(fields.get("tags")),
         "publishedAt": created_at if status == "ACTIVE" else None,
         "templateSuffix": None,
         "isGiftCard": False,
@@ -433,7 +445,7 @@ def order(
         "email": fields.get("email") or None,
         "phone": fields.get("phone") or None,
         "note": fields.get("note"),
-        "tags": sorted(set(fields.get("tags") or [])),
+        "tags": tag_list(fields.get("tags")),
         "processedAt": fields.get("processedAt") or created_at,
         "cancelledAt": None,
         "cancelReason": None,
@@ -565,11 +577,14 @@ def abandoned_checkout(
     the checkout becomes when it completes, of which `lines` are the checkout's view."""
     token = checkout_token(shop, number)
     key = hashlib.sha256(f"{token}:key".encode()).hexdigest()[:32]
+    # The recovery URL carries the checkout's token, as in Shopify's documented checkouts/*
+    # example bodies: "https://checkout.local/548380009/checkouts/123123123/recover?key=…"
+    # with "token": "123123123" (webhook examples, API 2026-07).
     return {
         **_base("AbandonedCheckout", number, created_at),
         "name": f"#{number}",
         "abandonedCheckoutUrl": (
-            f"https://{shop}/{shop_number}/checkouts/ac/{token}/recover?key={key}"
+            f"https://{shop}/{shop_number}/checkouts/{token}/recover?key={key}"
         ),
         "completedAt": None,
         "note": fields.get("note") or "",

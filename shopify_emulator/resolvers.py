@@ -16,10 +16,24 @@ from graphql import (
     get_named_type,
 )
 
-from shopify_emulator import actions, connections, protected, records, transitions, webhooks
+from shopify_emulator import (
+    actions,
+    connections,
+    events,
+    protected,
+    records,
+    transitions,
+    webhooks,
+)
 from shopify_emulator.cost import is_connection
 from shopify_emulator.empty import empty_value
-from shopify_emulator.scopes import READ_SCOPES, orders_visible, require, require_plus
+from shopify_emulator.scopes import (
+    READ_SCOPES,
+    granted_scopes,
+    orders_visible,
+    require,
+    require_plus,
+)
 
 
 @dataclass
@@ -295,14 +309,36 @@ def _one_resolver(resource, kind):
 
 
 def _count_resolver(resource):
+    """`customersCount`, `ordersCount`… answer what the resource's connection would list: the
+    same scope, Plus and 60-day rules, and, for customer data, the same refusal at protected
+    data level 0 (Shopify does not document counts apart; a count of customers is customer
+    data as the list is)."""
+
     def resolve(root, info, **args):
         require(info, *READ_SCOPES[resource])
         if resource == "companies":
             require_plus(info)
+        if resource in protected.PROTECTED_RESOURCES:
+            protected.require_object(info, protected.PROTECTED_RESOURCES[resource])
         visible = orders_visible(info.context.grant) if resource == "orders" else None
         return connections.count(_shop(info), resource, args, visible=visible)
 
     return resolve
+
+
+def _event_subjects(info) -> set[str]:
+    """The subject types whose events the token may read (events.SUBJECT_SCOPES)."""
+    granted = granted_scopes(info.context.grant)
+    return {kind for kind, scope in events.SUBJECT_SCOPES.items() if scope in granted}
+
+
+def _events(root, info, **args):
+    return events.events(_shop(info), _event_subjects(info), args, info.context.warnings)
+
+
+def _deletion_events(root, info, **args):
+    subjects = _event_subjects(info)
+    return events.deletion_events(_shop(info), subjects, args, info.context.warnings)
 
 
 def find_node(info, value: str):
@@ -334,6 +370,8 @@ def find_node(info, value: str):
                 if item["id"] == value:
                     return item
         return None
+    if kind == "BasicEvent":
+        return events.find(shop, number, _event_subjects(info))
     if kind == "BulkOperation":
         return _own_bulk_operation(info, number)
     if kind == "WebhookSubscription":
@@ -456,6 +494,12 @@ QUERY_RESOLVERS = {
     "companies": _list_resolver("companies"),
     "company": _one_resolver("companies", "Company"),
     "companiesCount": _count_resolver("companies"),
+    "events": _events,
+    "eventsCount": lambda root, info, **args: events.events_count(
+        _shop(info), _event_subjects(info), args
+    ),
+    "event": lambda root, info, id: find_node(info, id),
+    "deletionEvents": _deletion_events,
     "node": lambda root, info, id: find_node(info, id),
     "nodes": _nodes,
     "currentAppInstallation": _current_app_installation,
@@ -601,7 +645,9 @@ def _product_update(info, product=None, input=None, identifier=None, media=None)
 
 
 def _product_delete(info, input, synchronous=None):
-    record = actions.delete_product(_emulator(info), _shop(info), _number(input["id"], "Product"))
+    number = _number(input["id"], "Product")
+    app = info.context.grant.client_id
+    record = actions.delete_product(_emulator(info), _shop(info), number, app)
     return {"deletedProductId": record["id"], "shop": _shop(info).shop_record()}
 
 
@@ -650,6 +696,29 @@ def _company_location_create(info, companyId, input):
     return {"companyLocation": location}
 
 
+# tagsAdd and tagsRemove: the scope and protected object each kind of record needs.
+TAGGABLE = {"Customer": "write_customers", "Product": "write_products", "Order": "write_orders"}
+
+
+def _tags_mutation(add: bool):
+    def run(info, id, tags):
+        kind, number = records.parse_gid(id) or (None, None)
+        record = actions.change_tags(_emulator(info), _shop(info), kind, number, tags, add=add)
+        return {"node": record}
+
+    wrapped = mutation(None, run)
+
+    def resolve(root, info, id, tags):
+        kind = (records.parse_gid(id) or (None,))[0]
+        if kind in TAGGABLE:
+            require(info, TAGGABLE[kind])
+        if kind in protected.PROTECTED_OBJECTS:
+            protected.require_object(info, kind)
+        return wrapped(root, info, id=id, tags=tags)
+
+    return resolve
+
+
 def _webhook_create(info, topic, webhookSubscription):
     subscription = webhooks.subscribe(
         _shop(info), info.context.grant, topic, webhookSubscription, _emulator(info)
@@ -663,8 +732,8 @@ def _webhook_delete(info, id):
     return {"deletedWebhookSubscriptionId": id}
 
 
-def _bulk_run(info, query, groupObjects):
-    operation = _emulator(info).bulk.start(_shop(info), info.context.grant, query)
+def _bulk_run(info, query, groupObjects=False):
+    operation = _emulator(info).bulk.start(_shop(info), info.context.grant, query, groupObjects)
     return {"bulkOperation": operation}
 
 
@@ -695,6 +764,8 @@ MUTATION_RESOLVERS = {
     "companyDelete": mutation("write_companies", _company_delete, b2b=True),
     "companyContactCreate": mutation("write_companies", _company_contact_create, b2b=True),
     "companyLocationCreate": mutation("write_companies", _company_location_create, b2b=True),
+    "tagsAdd": _tags_mutation(add=True),
+    "tagsRemove": _tags_mutation(add=False),
     "webhookSubscriptionCreate": mutation(None, _webhook_create),
     "webhookSubscriptionDelete": mutation(None, _webhook_delete),
     "bulkOperationRunQuery": mutation(None, _bulk_run),

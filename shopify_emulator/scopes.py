@@ -22,6 +22,7 @@ READ_SCOPES = {
 # A topic's resource needs its read scope to be subscribed to, as on Shopify.
 TOPIC_SCOPES = {
     "CUSTOMERS": ("read_customers",),
+    "CUSTOMER": ("read_customers",),  # CUSTOMER_TAGS_ADDED, CUSTOMER_TAGS_REMOVED
     "PRODUCTS": ("read_products",),
     "ORDERS": ("read_orders",),
     "REFUNDS": ("read_orders",),

@@ -82,6 +82,17 @@ FIELDS: dict[str, dict[str, Callable]] = {
         "name": lambda shop, r: r.get("name"),
         "external_id": lambda shop, r: r.get("externalId"),
     },
+    # events(query:) and deletionEvents(query:), as their arguments' descriptions list them.
+    # There are no comment events, so `comments` (which only includes or leaves out comment
+    # events) filters nothing with either value.
+    "events": {
+        "action": lambda shop, r: r.get("action"),
+        "subject_type": lambda shop, r: r.get("subjectType"),
+        "comments": lambda shop, r: ["true", "false"],
+    },
+    "deletion_events": {
+        "occurred_at": lambda shop, r: r.get("createdAt"),
+    },
 }
 COMMON = {
     "id": lambda shop, r: records.number_of(r["id"]),
@@ -89,7 +100,7 @@ COMMON = {
     "updated_at": lambda shop, r: r.get("updatedAt"),
     "tag": lambda shop, r: r.get("tags"),
 }
-TIME_FIELDS = {"created_at", "updated_at", "processed_at"}
+TIME_FIELDS = {"created_at", "updated_at", "processed_at", "occurred_at"}
 NUMBER_FIELDS = {"id", "customer_id"}
 # Free words match these fields.
 TEXT_FIELDS = {
@@ -98,6 +109,8 @@ TEXT_FIELDS = {
     "orders": ("name", "email"),
     "checkouts": ("name",),
     "companies": ("name",),
+    "events": ("message",),
+    "deletion_events": (),
 }
 
 

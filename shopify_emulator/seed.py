@@ -117,12 +117,15 @@ def _case_variant(email: str) -> str:
 
 
 def _fill(rng: random.Random, pattern: str) -> str:
-    """A postcode or phone number from a pattern: "#" a digit, "@" a capital letter."""
+    """A postcode or phone number from a pattern: "#" a digit, "%" a digit from 2 to 9, "@" a
+    capital letter."""
     digits = iter(f"{rng.randrange(10**20):020d}")  # one draw for all the digits (up to 20)
     characters = []
     for char in pattern:
         if char == "#":
             char = next(digits)
+        elif char == "%":
+            char = "23456789"[int(next(digits)) % 8]
         elif char == "@":
             char = chr(ord("A") + rng.randrange(26))
         characters.append(char)

@@ -94,7 +94,9 @@ class Country:
     currency: str  # what shoppers there may pay in
     tax_rate: Decimal
     legal_suffix: str  # of company names
-    phone: str  # prefix, then one random digit per "#"
+    # A valid E.164 number of the country whatever the digits drawn (tests check it with
+    # phonenumbers, as Shopify refuses invalid phones): "#" any digit, "%" one of 2-9.
+    phone: str
     street_first: bool  # "Storgatan 12" rather than "12 High Street"
     streets: tuple[str, ...]
     # City, province code, postcode pattern ("#" a digit, "@" a capital letter).
@@ -104,7 +106,7 @@ class Country:
 COUNTRIES = {
     "US": Country(
         weight=28, names=("english", "global"), locale="en", currency="USD",
-        tax_rate=Decimal("0.08"), legal_suffix="Inc.", phone="+12#########", street_first=False,
+        tax_rate=Decimal("0.08"), legal_suffix="Inc.", phone="+1212%######", street_first=False,
         streets=("Main Street", "Oak Avenue", "Maple Drive", "Cedar Lane", "Park Avenue"),
         cities=(("New York", "NY", "100##"), ("Los Angeles", "CA", "900##"),
                 ("Chicago", "IL", "606##"), ("Austin", "TX", "787##"),
@@ -112,7 +114,7 @@ COUNTRIES = {
     ),
     "SE": Country(
         weight=22, names=("swedish",), locale="sv", currency="SEK",
-        tax_rate=Decimal("0.25"), legal_suffix="AB", phone="+467########", street_first=True,
+        tax_rate=Decimal("0.25"), legal_suffix="AB", phone="+4670#######", street_first=True,
         streets=("Storgatan", "Drottninggatan", "Kungsgatan", "Sveavägen", "Linnégatan"),
         cities=(("Stockholm", None, "11# ##"), ("Göteborg", None, "41# ##"),
                 ("Malmö", None, "21# ##"), ("Uppsala", None, "75# ##"),
@@ -120,28 +122,28 @@ COUNTRIES = {
     ),
     "GB": Country(
         weight=12, names=("english",), locale="en", currency="GBP",
-        tax_rate=Decimal("0.20"), legal_suffix="Ltd", phone="+447#########", street_first=False,
+        tax_rate=Decimal("0.20"), legal_suffix="Ltd", phone="+44797#######", street_first=False,
         streets=("High Street", "Church Road", "Station Road", "Victoria Road", "Mill Lane"),
         cities=(("London", None, "SW1@ #@@"), ("Manchester", None, "M# #@@"),
                 ("Edinburgh", None, "EH# #@@"), ("Bristol", None, "BS# #@@")),
     ),
     "DE": Country(
         weight=10, names=("german",), locale="de", currency="EUR",
-        tax_rate=Decimal("0.19"), legal_suffix="GmbH", phone="+4915#########", street_first=True,
+        tax_rate=Decimal("0.19"), legal_suffix="GmbH", phone="+49151########", street_first=True,
         streets=("Hauptstraße", "Bahnhofstraße", "Gartenstraße", "Schillerstraße"),
         cities=(("Berlin", None, "10###"), ("München", None, "80###"),
                 ("Hamburg", None, "20###"), ("Köln", None, "50###"), ("Leipzig", None, "04###")),
     ),
     "CA": Country(
         weight=7, names=("english", "french"), locale="en", currency="CAD",
-        tax_rate=Decimal("0.13"), legal_suffix="Inc.", phone="+12#########", street_first=False,
+        tax_rate=Decimal("0.13"), legal_suffix="Inc.", phone="+1416%######", street_first=False,
         streets=("King Street West", "Queen Street", "Maple Avenue", "Granville Street"),
         cities=(("Toronto", "ON", "M#@ #@#"), ("Vancouver", "BC", "V#@ #@#"),
                 ("Montréal", "QC", "H#@ #@#"), ("Calgary", "AB", "T#@ #@#")),
     ),
     "DK": Country(
         weight=6, names=("nordic",), locale="da", currency="DKK",
-        tax_rate=Decimal("0.25"), legal_suffix="ApS", phone="+45########", street_first=True,
+        tax_rate=Decimal("0.25"), legal_suffix="ApS", phone="+4528######", street_first=True,
         streets=("Vesterbrogade", "Nørregade", "Strandvejen", "Østerbrogade", "Algade"),
         cities=(("København", None, "1###"), ("Aarhus", None, "8###"),
                 ("Odense", None, "5###"), ("Aalborg", None, "9###")),
@@ -155,21 +157,21 @@ COUNTRIES = {
     ),
     "FR": Country(
         weight=5, names=("french",), locale="fr", currency="EUR",
-        tax_rate=Decimal("0.20"), legal_suffix="SARL", phone="+336########", street_first=False,
+        tax_rate=Decimal("0.20"), legal_suffix="SARL", phone="+3361#######", street_first=False,
         streets=("Rue de Rivoli", "Avenue Victor Hugo", "Boulevard Voltaire", "Rue des Lilas"),
         cities=(("Paris", None, "750##"), ("Lyon", None, "6900#"),
                 ("Marseille", None, "130##"), ("Bordeaux", None, "330##")),
     ),
     "JP": Country(
         weight=2, names=("global",), locale="ja", currency="JPY",
-        tax_rate=Decimal("0.10"), legal_suffix="K.K.", phone="+8190########", street_first=True,
+        tax_rate=Decimal("0.10"), legal_suffix="K.K.", phone="+8180########", street_first=True,
         streets=("Ginza", "Jingumae", "Umeda", "Gion-machi"),
         cities=(("Tokyo", "JP-13", "1##-####"), ("Osaka", "JP-27", "5##-####"),
                 ("Kyoto", "JP-26", "6##-####")),
     ),
     "KW": Country(
         weight=2, names=("global",), locale="ar", currency="KWD",
-        tax_rate=Decimal("0"), legal_suffix="W.L.L.", phone="+9655#######", street_first=False,
+        tax_rate=Decimal("0"), legal_suffix="W.L.L.", phone="+96599######", street_first=False,
         streets=("Gulf Road", "Salem Al Mubarak Street", "Fahad Al Salem Street"),
         cities=(("Kuwait City", None, "1####"), ("Hawalli", None, "3####")),
     ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 import secrets
 import tempfile
 import threading
@@ -39,6 +40,9 @@ PLANS = {
     "plus": {"bucket_size": 20000.0, "restore_rate": 1000.0, "name": "Shopify Plus", "plus": True},
 }
 DEFAULT_PLAN = "basic"
+# A new development store's address is where its owner is; the emulator's default is the US.
+DEFAULT_COUNTRY = "US"
+COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
 
 @dataclass
@@ -111,6 +115,9 @@ class Grant:
 
 @dataclass
 class Faults:
+    """Per-shop knobs: injected faults, and platform rules a test may need set otherwise than
+    Shopify's default (each says which rule; the rule's module cites its source)."""
+
     latency_ms: int = 0
     error_rate: float = 0.0
     throttle_429_rate: float = 0.0
@@ -123,8 +130,24 @@ class Faults:
     webhook_reorder: bool = False
     # Multiplies Shopify's retry schedule (8 tries over ~4 hours); 0.0001 makes it seconds.
     webhook_retry_scale: float = 1.0
+    # Consecutive failed deliveries after which an API-made subscription is deleted
+    # (webhooks.py); 0 never deletes.
+    webhook_removal_threshold: int = 8
     # How long a bulk operation waits in CREATED before it runs, as in Shopify's queue.
     bulk_delay_ms: int = 0
+    # Ungrouped bulk output is shuffled with this seed; None: the operation's own number, so
+    # every run is reproducible (bulk_output.py).
+    bulk_shuffle_seed: int | None = None
+    # What grouping costs a bulk query with groupObjects: true, per window of 250 root objects.
+    bulk_group_delay_ms: int = 5
+    # Extra cost points per object of a type ("LineItem") or per resolved field
+    # ("Order.lineItems"), on top of the default cost model (cost.py).
+    field_costs: dict = field(default_factory=dict)
+    # checkouts/create and checkouts/update carry `id` again, as before API 2026-04 (payloads.py).
+    checkout_webhook_id: bool = False
+    # False accepts any customer phone as given (still unique), as a shop holds numbers from
+    # before Shopify checked them or that its rules take and libphonenumber does not (phones.py).
+    phone_validation: bool = True
 
     def update(self, changes: dict) -> list[str]:
         """Apply known knobs; return the unknown ones (the caller reports them)."""
@@ -132,12 +155,17 @@ class Faults:
         for name, value in changes.items():
             if name not in self.__dataclass_fields__:
                 unknown.append(name)
-                continue
-            if name in _PLAN_KNOBS:
+            elif name in _PLAN_KNOBS:
                 setattr(self, name, None if value is None else float(value))
-                continue
-            kind = type(getattr(Faults, name))
-            setattr(self, name, kind(value) if kind is not bool else bool(value))
+            elif name == "bulk_shuffle_seed":
+                setattr(self, name, None if value is None else int(value))
+            elif name == "field_costs":
+                if not isinstance(value or {}, dict):
+                    raise ValueError("field_costs must be an object")
+                setattr(self, name, {str(key): int(cost) for key, cost in (value or {}).items()})
+            else:
+                kind = type(getattr(Faults, name))
+                setattr(self, name, kind(value) if kind is not bool else bool(value))
         return unknown
 
 
@@ -194,6 +222,7 @@ class Shop:
         timezone: str,
         number: int,
         plan: str = DEFAULT_PLAN,
+        country: str = DEFAULT_COUNTRY,
     ):
         self.domain = domain
         self.name = name
@@ -201,6 +230,8 @@ class Shop:
         self.timezone = timezone
         self.number = number
         self.plan = plan
+        # The country of the shop's address (Settings > Store details), ISO 3166-1 alpha-2.
+        self.country = country
         # Overrides every app's access-token lifetime on this shop (seconds), for tests.
         self.token_lifetime: float | None = None
         self.created_at = records.now()
@@ -217,7 +248,13 @@ class Shop:
         # uninstall) still go to apps that no longer hold a token.
         self.installed_apps: set[str] = set()
         self.webhook_subscriptions: dict[int, dict] = {}
+        # Consecutive failed deliveries per subscription, and the subscriptions Shopify deleted
+        # for failing (webhooks.py); for the control API, not persisted.
+        self.webhook_failures: dict[int, int] = {}
+        self.removed_subscriptions: collections.deque = collections.deque(maxlen=1000)
         self.bulk_operations: dict[int, dict] = {}
+        # Events apps can read (`events`, `deletionEvents`), oldest first (events.py).
+        self.events: list[dict] = []
         # The mutations apps ran, newest last, for tests and demos to count (not persisted).
         self.mutation_log: collections.deque = collections.deque(maxlen=10_000)
         self.faults = Faults()
@@ -325,6 +362,7 @@ class Shop:
             "name": self.name,
             "currency": self.currency,
             "timezone": self.timezone,
+            "country": self.country,
             "plan": self.plan,
             "token_lifetime": self.token_lifetime,
             "bucket_size": size,
@@ -343,6 +381,13 @@ class Shop:
             "currencyCode": self.currency,
             "enabledPresentmentCurrencies": sorted(records.RATES_FROM_USD),
             "ianaTimezone": self.timezone,
+            "shopAddress": {
+                "__typename": "ShopAddress",
+                "id": records.gid("ShopAddress", self.number),
+                "countryCodeV2": self.country,
+                "coordinatesValidated": False,
+                "formatted": [self.country],
+            },
             "createdAt": self.created_at,
             "updatedAt": self.created_at,
             "taxesIncluded": False,
@@ -378,6 +423,7 @@ class Shop:
                 "name": self.name,
                 "currency": self.currency,
                 "timezone": self.timezone,
+                "country": self.country,
                 "number": self.number,
                 "plan": self.plan,
                 "token_lifetime": self.token_lifetime,
@@ -391,6 +437,7 @@ class Shop:
                 "installed_apps": sorted(self.installed_apps),
                 "webhook_subscriptions": list(self.webhook_subscriptions.values()),
                 "bulk_operations": list(self.bulk_operations.values()),
+                "events": list(self.events),
                 "faults": asdict(self.faults),
             }
 
@@ -403,6 +450,7 @@ class Shop:
             saved["timezone"],
             saved["number"],
             saved.get("plan", DEFAULT_PLAN),
+            saved.get("country", DEFAULT_COUNTRY),
         )
         shop.token_lifetime = saved.get("token_lifetime")
         shop.created_at = saved["created_at"]
@@ -423,6 +471,7 @@ class Shop:
                 # It was running when the emulator stopped: it will never finish now.
                 operation = {**operation, "status": "FAILED", "errorCode": "INTERNAL_SERVER_ERROR"}
             shop.bulk_operations[records.number_of(operation["id"])] = operation
+        shop.events = list(saved.get("events", []))
         shop.faults.update(saved.get("faults", {}))
         return shop
 
@@ -479,13 +528,20 @@ class Emulator:
         currency: str = "USD",
         timezone: str = "UTC",
         plan: str = DEFAULT_PLAN,
+        country: str = DEFAULT_COUNTRY,
     ):
         with self.lock:
             if domain in self.shops:
                 return self.shops[domain], False
             number = 60_000_000 + len(self.shops) + 1
             shop = Shop(
-                domain, name or domain.split(".")[0].title(), currency, timezone, number, plan
+                domain,
+                name or domain.split(".")[0].title(),
+                currency,
+                timezone,
+                number,
+                plan,
+                country,
             )
             self.shops[domain] = shop
             return shop, True

@@ -4,8 +4,9 @@ Every change emits its topics; each subscription of the shop for that topic gets
 REST-shaped body (payloads.py) and the `X-Shopify-*` headers, signed with the subscribing
 app's secret. Delivery happens on background threads, at least once and in no promised order,
 with a 5 s timeout and retries on anything but 2xx (8 tries over about four hours; the
-`webhook_retry_scale` fault compresses that for tests). The fault knobs drop, duplicate, delay
-and reorder deliveries.
+`webhook_retry_scale` fault compresses that for tests). A subscription whose deliveries keep
+failing is deleted, as Shopify deletes it (`subscription_health`). The fault knobs drop,
+duplicate, delay and reorder deliveries.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ LOG_SIZE = 5000
 
 
 def topic_enum(topic: str) -> str:
-    """ "orders/partially_fulfilled" → "ORDERS_PARTIALLY_FULFILLED" (WebhookSubscriptionTopic)."""
-    return topic.upper().replace("/", "_")
+    """ "orders/partially_fulfilled" → "ORDERS_PARTIALLY_FULFILLED", "customer.tags_added" →
+    "CUSTOMER_TAGS_ADDED" (WebhookSubscriptionTopic)."""
+    return topic.upper().replace("/", "_").replace(".", "_")
 
 
 def subscribe(shop, grant, topic: str, fields: dict, emulator=None) -> dict:
@@ -116,6 +118,49 @@ def unsubscribe(shop, client_id: str, number: int):
         shop.touch()
 
 
+def subscription_health(shop, number: int, succeeded: bool):
+    """Count a subscription's consecutive failed deliveries; a success starts again at zero.
+
+    Shopify retries a webhook 8 times over 4 hours (changelog "Updates to webhook retry
+    mechanism", https://shopify.dev/changelog/updates-to-webhook-retry-mechanism) and deletes
+    the subscription "if it was configured using the Admin API" once deliveries keep failing
+    (shopify.dev "HTTPS webhook delivery",
+    https://shopify.dev/docs/apps/webhooks/configuration/https); "After 8 consecutive failures,
+    the webhook subscription gets automatically deleted" (Shopify staff,
+    https://community.shopify.dev/t/webhooks-retry-after-an-error/24625). A failure here is
+    one failed delivery attempt to the subscription (a retry counts), whichever event it
+    carries, so one webhook that fails all of its 8 tries removes its subscription; the
+    threshold is the `webhook_removal_threshold` knob. Compliance topics come from the app's
+    configuration, not a subscription, and are never counted (the caller passes only
+    subscription deliveries)."""
+    with shop.lock:
+        if number not in shop.webhook_subscriptions:
+            return  # already deleted: retries still in flight change nothing
+        if succeeded:
+            shop.webhook_failures.pop(number, None)
+            return
+        failures = shop.webhook_failures.get(number, 0) + 1
+        shop.webhook_failures[number] = failures
+        threshold = shop.faults.webhook_removal_threshold
+        if not threshold or failures < threshold:
+            return
+        subscription = shop.webhook_subscriptions.pop(number)
+        shop.webhook_failures.pop(number, None)
+        shop.removed_subscriptions.append(
+            {
+                "id": subscription["id"],
+                "topic": subscription["topic"],
+                "uri": subscription["uri"],
+                "client_id": subscription["_clientId"],
+                "consecutive_failures": failures,
+                "removed_at": records.now(),
+                "reason": f"{failures} consecutive failed deliveries",
+            }
+        )
+        shop.touch()
+    log.info("webhook subscription %s deleted after %s failures", subscription["id"], failures)
+
+
 def sign(secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
@@ -130,6 +175,8 @@ class Delivery:
     body: bytes
     secret: str
     triggered_at: str
+    # The subscription it goes to (None: a compliance topic, sent to the app's configuration).
+    subscription: int | None = None
     duplicate: bool = False
     status: str = "pending"
     attempts: int = 0
@@ -154,6 +201,9 @@ class Delivery:
         return {
             "webhook_id": self.webhook_id,
             "event_id": self.event_id,
+            "subscription_id": (
+                records.gid("WebhookSubscription", self.subscription) if self.subscription else None
+            ),
             "topic": self.topic,
             "uri": self.uri,
             "status": self.status,
@@ -192,7 +242,9 @@ class Dispatcher:
         triggered_at = (
             datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
         )
-        for uri, secret, include_fields in self._targets(shop, topic, client_id, compliance):
+        for uri, secret, include_fields, number in self._targets(
+            shop, topic, client_id, compliance
+        ):
             chosen = (
                 {key: value for key, value in full_body.items() if key in include_fields}
                 if include_fields
@@ -208,6 +260,7 @@ class Dispatcher:
                 body=body,
                 secret=secret,
                 triggered_at=triggered_at,
+                subscription=number,
             )
             self._schedule_new(shop, delivery)
 
@@ -217,17 +270,17 @@ class Dispatcher:
             for app_id in sorted(shop.installed_apps):
                 app = apps.get(app_id)
                 if app and app.compliance_url:
-                    yield app.compliance_url, app.client_secret, ()
+                    yield app.compliance_url, app.client_secret, (), None
             return
         wanted = topic_enum(topic)
-        for subscription in list(shop.webhook_subscriptions.values()):
+        for number, subscription in list(shop.webhook_subscriptions.items()):
             if subscription["topic"] != wanted:
                 continue
             if client_id is not None and subscription["_clientId"] != client_id:
                 continue
             app = apps.get(subscription["_clientId"])
             if app:
-                yield subscription["uri"], app.client_secret, subscription["includeFields"]
+                yield subscription["uri"], app.client_secret, subscription["includeFields"], number
 
     def _schedule_new(self, shop, delivery: Delivery):
         faults = shop.faults
@@ -291,6 +344,9 @@ class Dispatcher:
         except requests.RequestException as error:
             delivery.last_response = type(error).__name__
             succeeded = False
+        shop = self.emulator.shops.get(delivery.shop)
+        if shop is not None and delivery.subscription is not None:
+            subscription_health(shop, delivery.subscription, succeeded)
         if succeeded:
             delivery.status = "delivered"
             delivery.delivered_at = records.now()
@@ -300,7 +356,6 @@ class Dispatcher:
             log.info("webhook %s to %s failed for good", delivery.topic, delivery.uri)
             return
         delivery.status = "retrying"
-        shop = self.emulator.shops.get(delivery.shop)
         scale = shop.faults.webhook_retry_scale if shop else 1.0
         due = time.monotonic() + RETRY_DELAYS[delivery.attempts - 1] * scale
         self._push(due, delivery, generation)

@@ -29,6 +29,7 @@ from sync.models import (
     SyncIssue,
     SyncRun,
     SyncSetting,
+    SyncState,
     WebhookDelivery,
 )
 from sync.registry import object_choices
@@ -199,7 +200,7 @@ class SyncSettingAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["store", "object_type", "state", "enabled"]
     list_select_related = ["store"]
-    actions = ["turn_on_selected", "turn_off_selected", "resync_selected"]
+    actions = ["turn_on_selected", "turn_off_selected", "resync_selected", "check_drift_selected"]
     change_form_template = "admin/sync/syncsetting/change_form.html"
     fields = [
         "store",
@@ -311,6 +312,25 @@ class SyncSettingAdmin(ReadOnlyAdmin):
             started.append(str(setting))
         self._report(request, "Resync started", started)
         self._report(request, "Not resynced, the sync is off", refused, "warning")
+
+    @admin.action(
+        description="Compare with Shopify now (drift check)", permissions=["manage_syncs"]
+    )
+    def check_drift_selected(self, request, queryset):
+        started, refused = [], []
+        for setting in queryset.select_related("store"):
+            if not (setting.enabled and setting.state == SyncState.ON and setting.store.can_sync):
+                refused.append(str(setting))
+                continue
+            services.check_drift(setting)
+            started.append(str(setting))
+        self._report(
+            request,
+            "Drift check started (every id and update time compared with Shopify; the "
+            "result shows in Sync runs)",
+            started,
+        )
+        self._report(request, "Not checked, the sync is not on", refused, "warning")
 
     def _report(self, request, what, names, level="info"):
         if names:

@@ -11,7 +11,7 @@ from rq import cron
 
 from crm import triggers
 from dashboards import refresh
-from sync import deliveries, push, runs
+from sync import deliveries, push, runs, subscriptions
 
 EVERY_MINUTE = 60
 
@@ -32,6 +32,13 @@ every_minute(runs.fail_abandoned, "fail abandoned runs")
 # Webhook deliveries and CRM changes whose job was lost (Redis down, a worker killed).
 every_minute(deliveries.requeue_waiting, "requeue waiting webhook deliveries")
 every_minute(push.requeue_waiting, "requeue waiting pushes")
+# Webhook subscriptions Shopify deleted after failed deliveries, created again.
+cron.register(
+    subscriptions.check_everywhere,
+    queue_name="default",
+    interval=10 * EVERY_MINUTE,
+    name="check webhook subscriptions",
+)
 # Every id and count compared with Shopify, at night.
 nightly(runs.check_drift_everywhere, "drift check", "23 2 * * *")
 # Follow-up triggers: orders that entered a stage, carts abandoned long enough.

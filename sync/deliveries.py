@@ -22,7 +22,7 @@ from crm import services as crm
 from crm.models import Cart, Contact, Order
 from integration.errors import ReconnectNeeded
 from integration.models import Store, StoreStatus
-from sync import engine, services
+from sync import engine, mappings, services
 from sync.adapters import OWN_TOPICS, for_topic
 from sync.models import DeliveryState, SyncSetting, WebhookDelivery
 
@@ -138,6 +138,10 @@ def _trigger(delivery, body: dict, syncs: dict, triggers: list) -> None:
         return
     named = [(a, shopify_id) for a in adapters for shopify_id in a.record_ids(delivery.topic, body)]
     if not named:
+        named = _named_by_key(delivery, body, adapters, syncs)
+        if named is None:
+            return  # finished there
+    if not named:
         _finish([delivery], DeliveryState.FAILED, "The body names no record")
         return
     wanted = [
@@ -151,6 +155,31 @@ def _trigger(delivery, body: dict, syncs: dict, triggers: list) -> None:
         _finish(
             [delivery], DeliveryState.PROCESSED, "The sync of this object is off: nothing to do"
         )
+
+
+def _named_by_key(delivery, body: dict, adapters, syncs) -> list | None:
+    """A body that names its record by a key of the sync's (a checkout's token) instead of
+    its id: the records the sync knows by that key. A key the sync does not know yet (a new
+    checkout) has the sync reconciled now, which finds the record among those changed;
+    then the delivery is done (None)."""
+    named, unknown = [], []
+    for adapter in adapters:
+        keys = adapter.record_keys(delivery.topic, body)
+        known = mappings.shopify_ids_by_key(delivery.store, adapter.object_type, keys)
+        named += [(adapter, known[key]) for key in keys if key in known]
+        unknown += [adapter for key in keys if key not in known]
+    if named or not unknown:
+        return named
+    for adapter in unknown:
+        setting = syncs.get(adapter.object_type)
+        if _listening(setting) and setting.watermark is not None:
+            queues.enqueue("reconcile", setting.pk, once=True)
+    _finish(
+        [delivery],
+        DeliveryState.PROCESSED,
+        "The body names its record by a key the sync does not know yet: reconciled",
+    )
+    return None
 
 
 def _listening(setting) -> bool:
@@ -202,6 +231,9 @@ def requeue_waiting() -> None:
     )
     for store_id in waiting.order_by().values_list("store_id", flat=True).distinct():
         queues.enqueue("process_deliveries", store_id, once=True)
+        # The app was failing or down for a while: Shopify may have given up on some of the
+        # store's subscriptions meanwhile.
+        queues.enqueue("check_subscriptions", store_id, once=True)
 
 
 def handle_app_uninstalled(store: Store, body: dict):

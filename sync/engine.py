@@ -13,7 +13,7 @@ import enum
 import logging
 from dataclasses import dataclass, fields
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from integration import ids
 from integration.client import ShopifyClient
@@ -144,6 +144,8 @@ def apply_batch(setting, records: list[Parsed], *, force: bool = False, defer=Fa
             _map_fields(adapter, record, inbound)
 
     with transaction.atomic():
+        if to_save:
+            _wait_for_matching_records(adapter, [r for r, crm_id in to_save if crm_id is None])
         if tombstones:
             mappings.mark_deleted(store, setting.object_type, tombstones, "Deleted in the CRM")
         if excluded:
@@ -186,11 +188,61 @@ def _map_fields(adapter, record: Parsed, inbound) -> None:
     record.fields = kept
 
 
+def _wait_for_matching_records(adapter, new: list[Parsed]) -> None:
+    """Records the CRM has never seen join the CRM record that matches them, or create it.
+    Whoever else is matching or creating a record of the same key (another store's sync, a
+    webhook while a bulk run writes) is waited for, until this transaction ends: the one
+    that comes second finds what the first created. Keys are locked in order, so two
+    batches never wait for each other in a circle."""
+    keys = sorted({f"{adapter.object_type}:{key}" for r in new if (key := adapter.match_key(r))})
+    if keys:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) "
+                "FROM (SELECT key FROM unnest(%s::text[]) AS key ORDER BY key) AS keys",
+                [keys],
+            )
+
+
 def _save(setting, adapter, to_save: list[tuple[Parsed, int | None]], *, defer) -> Counts:
-    store, object_type = setting.store, setting.object_type
+    """Records the CRM has never seen join the CRM record that matches them; records of the
+    batch that match each other are one CRM record: the first creates it, the others join it
+    (as they would arriving later, one by one)."""
+    store = setting.store
     new = [record for record, crm_id in to_save if crm_id is None]
     joined = adapter.match_existing(store, new) if new else {}
     to_save = [(record, crm_id or joined.get(record.shopify_id)) for record, crm_id in to_save]
+    later = _matching_an_earlier_one(adapter, [r for r, crm_id in to_save if crm_id is None])
+    if not later:
+        return _save_joined(setting, adapter, to_save, defer=defer)
+    counts = _save_joined(
+        setting, adapter, [(r, c) for r, c in to_save if r.shopify_id not in later], defer=defer
+    )
+    rest = [record for record, _ in to_save if record.shopify_id in later]
+    joined = adapter.match_existing(store, rest)
+    counts += _save_joined(
+        setting, adapter, [(r, joined.get(r.shopify_id)) for r in rest], defer=defer
+    )
+    return counts
+
+
+def _matching_an_earlier_one(adapter, new: list[Parsed]) -> set[int]:
+    """Shopify ids of new records whose key an earlier record of the list has."""
+    seen, later = set(), set()
+    for record in new:
+        key = adapter.match_key(record)
+        if key is None:
+            continue
+        if key in seen:
+            later.add(record.shopify_id)
+        seen.add(key)
+    return later
+
+
+def _save_joined(setting, adapter, to_save, *, defer) -> Counts:
+    if not to_save:
+        return Counts()
+    store, object_type = setting.store, setting.object_type
     # A CRM record another Shopify record of this store is primary for (two customers with one
     # email): this one links to it but does not write over it, or the last one read would win.
     secondary = _secondary(setting, to_save)
@@ -332,7 +384,11 @@ def refresh(setting, shopify_ids, *, force: bool = False, client=None) -> Counts
     wanted = sorted(set(shopify_ids))
     counts = Counts()
     for start in range(0, len(wanted), REFRESH_CHUNK):
-        nodes = adapter.read_nodes(client, wanted[start : start + REFRESH_CHUNK])
+        unreadable = {}
+        nodes = adapter.read_nodes(client, wanted[start : start + REFRESH_CHUNK], unreadable)
+        for shopify_id, refusal in unreadable.items():  # too costly for Shopify even alone
+            issues.record_inbound(setting, shopify_id, None, refusal, {"shopify_id": shopify_id})
+        counts.failed += len(unreadable)
         present = [node for node in nodes.values() if node is not None]
         note_withheld(setting, present)
         missing = [shopify_id for shopify_id, node in nodes.items() if node is None]

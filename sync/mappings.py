@@ -35,17 +35,16 @@ def by_shopify_id(store, object_type: str, shopify_ids) -> dict[int, RecordMappi
     }
 
 
-def crm_ids(store, object_type: str, shopify_ids) -> dict[int, int]:
-    """shopify id → crm id, for those of `shopify_ids` that have a CRM record."""
+def crm_ids(store, object_type: str, shopify_ids, *, primary_only=False) -> dict[int, int]:
+    """shopify id → crm id, for those of `shopify_ids` that have a CRM record (`primary_only`:
+    and are the record's primary Shopify record, the one whose values it holds)."""
     wanted = {shopify_id for shopify_id in shopify_ids if shopify_id is not None}
     if not wanted:
         return {}
-    return dict(
-        of_store(store, object_type)
-        .filter(shopify_id__any=wanted, crm_id__isnull=False)
-        .exclude(state=MappingState.DELETED)
-        .values_list("shopify_id", "crm_id")
-    )
+    found = of_store(store, object_type).filter(shopify_id__any=wanted, crm_id__isnull=False)
+    if primary_only:
+        found = found.filter(is_primary=True)
+    return dict(found.exclude(state=MappingState.DELETED).values_list("shopify_id", "crm_id"))
 
 
 def crm_ids_by_key(store, object_type: str, keys) -> dict[str, int]:
@@ -58,6 +57,19 @@ def crm_ids_by_key(store, object_type: str, keys) -> dict[str, int]:
         .filter(external_key__any=wanted, crm_id__isnull=False)
         .exclude(state=MappingState.DELETED)
         .values_list("external_key", "crm_id")
+    )
+
+
+def shopify_ids_by_key(store, object_type: str, keys) -> dict[str, int]:
+    """external key (a checkout's token) → shopify id, for the records the sync knows."""
+    wanted = {key for key in keys if key}
+    if not wanted:
+        return {}
+    return dict(
+        of_store(store, object_type)
+        .filter(external_key__any=wanted)
+        .exclude(state=MappingState.DELETED)
+        .values_list("external_key", "shopify_id")
     )
 
 

@@ -59,6 +59,12 @@ class SyncSetting(models.Model):
     # The protected customer fields Shopify withholds from the app (its reads say so), as the
     # pair's paths: the CRM keeps its own values of them.
     withheld = models.JSONField(default=list, blank=True)
+    # How many more records the CRM knew than Shopify counted when reconciliation last asked
+    # the drift check to find which were deleted (it is not asked again for the same gap).
+    count_gap_checked = models.IntegerField(null=True, blank=True, editable=False)
+    # Webhook topics Shopify had deleted (after failed deliveries) and the sync created again:
+    # topic → when (ISO time), for its health page.
+    webhooks_restored = models.JSONField(default=dict, blank=True, editable=False)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -14,6 +14,7 @@ import itertools
 import logging
 import time
 
+import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
@@ -27,7 +28,7 @@ from integration.client import ShopifyClient
 from integration.documents import operation
 from integration.errors import ReconnectNeeded, ShopifyError, ShopifyUserError
 from integration.models import StoreStatus
-from sync import engine, mappings, stages
+from sync import engine, mappings, stages, staging
 from sync.adapters import ADAPTERS
 from sync.models import MappingState, RunKind, RunStatus, SyncRun, SyncSetting, SyncState
 
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 OVERLAP = datetime.timedelta(minutes=2)
 # A running run whose worker has not reported for this long is taken to be dead.
 STALE_AFTER = datetime.timedelta(minutes=3)
+# Runs that will go on (their staged export is kept).
+ALIVE = (RunStatus.PENDING, RunStatus.RUNNING)
 POLL_SECONDS = (0.5, 1, 2, 3, 5)
 # How often a run asks whether its bulk operation finished: every second at most, so the file
 # waits at most a second for the run (the question costs one point of Shopify's rate limit).
@@ -130,6 +133,11 @@ def _run(run_id: int):
         if error.retryable:
             raise  # the job is retried; the checkpoint keeps what was done
         _fail(run, setting, str(error))
+    except redis.RedisError as error:
+        # Redis is down (a run's end queues the reports' refresh): the run waits, and
+        # restart_stalled sends it on from its checkpoint once Redis is back.
+        log.warning("%s waits for Redis: %s", run, error)
+        SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.PENDING)
     except Exception as error:
         _fail(run, setting, f"{type(error).__name__}: {error}")
         raise
@@ -142,7 +150,7 @@ def _run_bulk(run: SyncRun, setting: SyncSetting):
     if not checkpoint.get("bulk_operation_id"):
         engine.probe_withheld(setting, client)
         started = _start_bulk(client, run, operation(adapter.document, adapter.bulk_operation))
-        checkpoint = {"bulk_operation_id": started["id"], "line": 0}
+        checkpoint = {"bulk_operation_id": started["id"], "line": -1}
         SyncRun.objects.filter(pk=run.pk).update(checkpoint=checkpoint)
         run.checkpoint = checkpoint
     bulk = _wait_for(client, run, checkpoint["bulk_operation_id"])
@@ -167,6 +175,7 @@ def _run_bulk(run: SyncRun, setting: SyncSetting):
         SyncSetting.objects.filter(pk=setting.pk).update(
             state=SyncState.ON, error="", watermark=watermark, last_reconciled_at=finished_at
         )
+    staging.drop(staging.table_name(run.pk))
 
 
 RESTAGE_BATCH = 2000
@@ -266,29 +275,28 @@ def _wait_for(client, run, operation_id) -> dict:
 
 
 def _apply_file(run, setting, client, url, checkpoint):
-    adapter = ADAPTERS[run.object_type]
-    nodes = adapter.assemble(client.stream_jsonl(url, start_line=checkpoint["line"]))
-    batch, batch_end = [], checkpoint["line"]
-    batch_size = settings.SYNC_BATCH_SIZE
-    for line_number, node in nodes:
-        if len(batch) == batch_size:
-            # This node starts the next batch: the batch ends on the line before it.
-            _apply(run, setting, batch, line_number)
-            batch = []
-        batch.append(node)
-        batch_end = line_number
-    if batch:
-        _apply(run, setting, batch, batch_end + 1 + _child_lines(batch[-1], adapter))
+    """Stage the export in PostgreSQL (once: a resumed run finds it loaded), then apply its
+    records batch by batch from the checkpoint on."""
+    staged = staging.StagedExport(run.pk, ADAPTERS[run.object_type])
+    if not staged.is_loaded(checkpoint.get("staged_lines")):
+        loaded, refused = staged.load(client.stream_lines(url))
+        # A run that was applying when its table was lost (a database crash) goes on after
+        # the records it applied. (A checkpoint from before staging counted lines read.)
+        after = checkpoint.get("line", 0) - (0 if "staged_lines" in checkpoint else 1)
+        checkpoint = {**checkpoint, "staged_lines": loaded, "line": after}
+        changes = {"checkpoint": checkpoint}
+        if refused:
+            changes["summary"] = f"{refused} lines of Shopify's export were not records: left out."
+        SyncRun.objects.filter(pk=run.pk).update(**changes)
+        run.checkpoint = checkpoint
+    for batch in staged.batches(checkpoint["line"], settings.SYNC_BATCH_SIZE):
+        _apply(run, setting, [node for _, node in batch], batch[-1][0])
 
 
-def _child_lines(node, adapter) -> int:
-    return sum(len(node[key]["nodes"]) for key in adapter.child_connections.values())
-
-
-def _apply(run: SyncRun, setting: SyncSetting, nodes: list[dict], next_line: int):
-    """One batch and its checkpoint, in one transaction. The checkpoint moves only from where
-    this worker found it: if another worker took the run over meanwhile (this one was thought
-    dead), this batch is rolled back and this worker stops."""
+def _apply(run: SyncRun, setting: SyncSetting, nodes: list[dict], last_line: int):
+    """One batch and its checkpoint (the line of its last record), in one transaction. The
+    checkpoint moves only from where this worker found it: if another worker took the run over
+    meanwhile (this one was thought dead), this batch is rolled back and this worker stops."""
     with transaction.atomic():
         _commit_without_waiting_for_disk()
         counts = engine.apply_batch(
@@ -299,7 +307,7 @@ def _apply(run: SyncRun, setting: SyncSetting, nodes: list[dict], next_line: int
         ).update(
             **{name: F(name) + value for name, value in counts.as_dict().items()},
             heartbeat_at=timezone.now(),
-            checkpoint={**run.checkpoint, "line": next_line},
+            checkpoint={**run.checkpoint, "line": last_line},
         )
         if not moved:
             raise RunTakenOver(f"{run} moved on without this worker")
@@ -388,8 +396,32 @@ def reconcile(setting_id: int):
     changes = {"last_reconciled_at": timezone.now()}
     if newest and newest > setting.watermark:
         changes["watermark"] = newest
+    changes.update(_look_for_deletes(setting, adapter, client))
     SyncSetting.objects.filter(pk=setting.pk).update(**changes)
     return run
+
+
+def _look_for_deletes(setting, adapter, client) -> dict:
+    """A record deleted in Shopify is never "updated since": when its webhook is lost, only
+    the count tells. Shopify's count (one cheap query) against the CRM's records of the sync
+    in sight: when Shopify has fewer, the drift check finds which and applies the deletion
+    rule now, not at night. A gap the drift check already looked at is not looked at again.
+    Returns the setting's fields to change."""
+    field = adapter.count_field
+    data = client.execute(f"query CountAll {{ {field}(limit: null) {{ count precision }} }}")
+    if data[field]["precision"] != "EXACT":
+        return {}
+    mapped = mappings.of_store(setting.store, setting.object_type).exclude(
+        state=MappingState.DELETED
+    )
+    gap = adapter.count_in_sight(setting.store, mapped) - int(data[field]["count"])
+    if gap <= 0:
+        return {"count_gap_checked": None} if setting.count_gap_checked is not None else {}
+    if gap == setting.count_gap_checked:
+        return {}
+    log.info("%s: Shopify counts %s fewer records than the CRM: drift check", setting, gap)
+    queues.enqueue("check_drift", setting.pk, once=True)
+    return {"count_gap_checked": gap}
 
 
 def check_drift(setting_id: int):
@@ -496,7 +528,15 @@ def restart_stalled() -> None:
 def fail_abandoned() -> None:
     """Every minute: a reconciliation or drift check whose worker died would say "running"
     for ever; past its job's time limit it surely is not. (The next sweep or night does its
-    work again.)"""
+    work again.) And the staged exports of runs that ended (failed, cancelled, or deleted)
+    are dropped."""
+    staged = staging.staged_run_ids()
+    if staged:
+        active = set(
+            SyncRun.objects.filter(pk__in=staged, status__in=ALIVE).values_list("pk", flat=True)
+        )
+        for run_id in set(staged) - active:
+            staging.drop(staging.table_name(run_id))
     now = timezone.now()
     for kind, job in ((RunKind.RECONCILE, "reconcile"), (RunKind.DRIFT, "check_drift")):
         limit = timezone.timedelta(seconds=queues.JOBS[job].timeout)

@@ -113,6 +113,12 @@ def resync(*, store, object_type: str) -> SyncRun:
     return start_bulk_run(setting, RunKind.RESYNC)
 
 
+def check_drift(setting: SyncSetting) -> None:
+    """Compare every id and update time of the sync with Shopify now (the nightly check, on
+    demand): what is missing or stale is read again, what Shopify deleted is deleted."""
+    queues.enqueue("check_drift", setting.pk, once=True)
+
+
 def resync_record(*, store, object_type: str, shopify_id: int):
     """Read one record again and apply it, even if unchanged or deleted in the CRM."""
     setting = SyncSetting.objects.get(store=store, object_type=object_type)

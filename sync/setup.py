@@ -176,10 +176,13 @@ def count_in_shopify(store, object_type: str, filters: dict) -> int | None:
     field = adapter.count_field
     if adapter.count_takes_query:
         since = filters.get("created_since")
-        document = f"query Count($query: String) {{ {field}(query: $query) {{ count precision }} }}"
+        document = (
+            f"query Count($query: String) {{ {field}(limit: null, query: $query) "
+            "{ count precision } }"
+        )
         variables = {"query": f"created_at:>={since}" if since else ""}
     else:
-        document, variables = f"query Count {{ {field} {{ count precision }} }}", {}
+        document, variables = f"query Count {{ {field}(limit: null) {{ count precision }} }}", {}
     try:
         data = ShopifyClient.for_store(store).execute(document, variables)
     except ShopifyError:

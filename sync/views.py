@@ -2,6 +2,7 @@
 
 import logging
 
+import redis
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -68,9 +69,19 @@ def receive(request):
                 body=text,
                 triggered_at=moment(_header(request, "Triggered-At")),
             )
-            # One job takes every delivery of the store waiting (sync.deliveries); it is sent
-            # when the delivery row is committed, not before.
-            queues.enqueue("process_deliveries", store.pk, once=True)
     except IntegrityError:
         log.info("webhook %s (%s) seen before: dropped", webhook_id, topic)
+        return HttpResponse(status=200)
+    _queue_deliveries(store, webhook_id, topic)
     return HttpResponse(status=200)
+
+
+def _queue_deliveries(store, webhook_id: str, topic: str) -> None:
+    """One job takes every delivery of the store waiting (sync.deliveries), queued once the
+    delivery is committed. With Redis down the delivery is stored all the same, so Shopify
+    hears 200 (a 5xx would only bring the same webhook again), and the cron sweep
+    (deliveries.requeue_waiting) queues the job once Redis is back."""
+    try:
+        queues.enqueue("process_deliveries", store.pk, once=True)
+    except redis.RedisError as error:
+        log.warning("webhook %s (%s) stored, its job not queued: %s", webhook_id, topic, error)

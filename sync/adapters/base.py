@@ -24,8 +24,8 @@ from django.db.models.functions import Lower
 
 from integration import ids
 from integration.client import ShopifyClient
-from integration.errors import ShopifyUserError
-from sync import fieldmaps
+from integration.errors import ShopifyTooCostly, ShopifyUserError
+from sync import chunk_sizes, fieldmaps
 from sync.models import Direction, FieldMapping, MapDirection
 
 # The kinds of protected customer data Shopify approves one by one (level 2).
@@ -237,6 +237,11 @@ class Adapter:
     def gid(self, shopify_id: int) -> str:
         return ids.gid(self.gid_type, shopify_id)
 
+    def record_keys(self, topic: str, body: dict) -> list[str]:
+        """Keys of the sync's own (mappings' `external_key`) a body names its records by when
+        it names no id (the documented checkout bodies carry a token, not an id)."""
+        return []
+
     def record_ids(self, topic: str, body: dict) -> list[int]:
         """The records of this pair a webhook body names (none when the topic is not one of
         its own, or the body says no number)."""
@@ -309,27 +314,49 @@ class Adapter:
     def parse(self, node: dict) -> Parsed:
         raise NotImplementedError
 
-    def read_nodes(self, client: ShopifyClient, shopify_ids: list[int]) -> dict[int, dict | None]:
+    def read_nodes(
+        self, client: ShopifyClient, shopify_ids: list[int], unreadable: dict | None = None
+    ) -> dict[int, dict | None]:
         """The current nodes of these records (None: gone from Shopify), complete with every
         child even past the first page. Fields Shopify withholds (protected customer data)
         come back null, listed under WITHHELD in their node; a node withheld as a whole is
-        left out (it is not gone)."""
+        left out (it is not gone). Asked for in parts Shopify serves (`chunk_sizes`); a record
+        too costly even alone is left out, with Shopify's refusal in `unreadable`."""
         found: dict[int, dict | None] = {}
-        for start in range(0, len(shopify_ids), self.ids_per_request):
-            chunk = shopify_ids[start : start + self.ids_per_request]
-            gids = [self.gid(shopify_id) for shopify_id in chunk]
-            response = client.request(
-                self.document, {"ids": gids}, self.ids_operation, partial=True
-            )
-            withheld = _withheld_by_node(response.denied)
-            for index, (shopify_id, node) in enumerate(
-                zip(chunk, response.data["nodes"], strict=True)
-            ):
-                if "" in withheld.get(index, ()):
-                    continue  # denied as a whole: out of sight, not gone
-                if node is not None and index in withheld:
-                    node = {**node, WITHHELD: sorted(withheld[index])}
-                found[shopify_id] = self._complete(client, node) if node else None
+        size = chunk_sizes.size_for(self)
+        start = 0
+        while start < len(shopify_ids):
+            chunk = shopify_ids[start : start + size]
+            try:
+                response = client.request(
+                    self.document,
+                    {"ids": [self.gid(shopify_id) for shopify_id in chunk]},
+                    self.ids_operation,
+                    partial=True,
+                )
+            except ShopifyTooCostly as refused:
+                if len(chunk) == 1:
+                    if unreadable is None:
+                        raise
+                    unreadable[chunk[0]] = refused
+                    start += 1
+                    continue
+                size = chunk_sizes.smaller(len(chunk), refused.cost, refused.max_cost)
+                chunk_sizes.remember(self, size)
+                continue
+            found.update(self._nodes_of(client, chunk, response))
+            start += len(chunk)
+        return found
+
+    def _nodes_of(self, client, chunk, response) -> dict[int, dict | None]:
+        found: dict[int, dict | None] = {}
+        withheld = _withheld_by_node(response.denied)
+        for index, (shopify_id, node) in enumerate(zip(chunk, response.data["nodes"], strict=True)):
+            if "" in withheld.get(index, ()):
+                continue  # denied as a whole: out of sight, not gone
+            if node is not None and index in withheld:
+                node = {**node, WITHHELD: sorted(withheld[index])}
+            found[shopify_id] = self._complete(client, node) if node else None
         return found
 
     def withheld_fields(self, node: dict, known=()) -> frozenset:
@@ -357,32 +384,19 @@ class Adapter:
             node = {**node, key: {"nodes": connection["nodes"] + list(rest)}}
         return node
 
-    def assemble(self, lines):
-        """Bulk JSONL lines → complete nodes: a node's child lines (`__parentId`) follow it, so
-        each node is yielded with its children once the next node starts. Yields
-        (line number of the node, node)."""
-        current, current_line = None, None
-        for line_number, line in lines:
-            parent = line.pop("__parentId", None)
-            if parent is None:
-                if current is not None:
-                    yield current_line, current
-                current, current_line = line, line_number
-                for key in self.child_connections.values():
-                    current[key] = {"nodes": []}
-                continue
-            if current is None or parent != current["id"]:
-                raise ValueError(f"line {line_number}: child of {parent} is not after its parent")
-            kind = line["id"].split("/")[3]
-            current[self.child_connections[kind]]["nodes"].append(line)
-        if current is not None:
-            yield current_line, current
-
     # Applying ------------------------------------------------------------------------------
 
     def exclusion_reason(self, parsed: Parsed, filters: dict) -> str | None:
         """Why the filters keep this record out of the CRM, or None when it syncs."""
         return None
+
+    def match_key(self, record: Parsed) -> str | None:
+        """What the matching rule compares of a record (its `matched_by` value, any case);
+        None when the record matches nothing."""
+        if not self.matched_by:
+            return None
+        [name] = self.matched_by
+        return lower(record.fields.get(name)) or None
 
     def match_existing(self, store, records: list[Parsed]) -> dict[int, int]:
         """For records the CRM has never seen from this store: the existing CRM records they
@@ -426,6 +440,11 @@ class Adapter:
 
     def sees_all(self, store) -> bool:
         return True
+
+    def count_in_sight(self, store, mappings) -> int:
+        """How many of these mappings' records Shopify counts for the app (its count leaves
+        out what the app may not see)."""
+        return mappings.count()
 
     def invisible(self, store, shopify_ids) -> set[int]:
         """Those of `shopify_ids` Shopify did not find because the app may not see them (not

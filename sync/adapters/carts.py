@@ -95,7 +95,8 @@ fragment CheckoutLineFields on AbandonedCheckoutLineItem {
 
 # GraphQL gives a checkout's token only inside its recovery URL:
 # https://{shop}/{shop id}/checkouts/ac/{token}/recover?key=…
-TOKEN_IN_URL = re.compile(r"/checkouts/(?:ac/)?([A-Za-z0-9]+)/recover")
+TOKEN_IN_URL = re.compile(r"/checkouts/(?:ac/)?([A-Za-z0-9]{1,255})/recover")
+TOKEN = re.compile(r"[A-Za-z0-9]{1,255}")
 
 
 class CartAdapter(Adapter):
@@ -154,6 +155,18 @@ class CartAdapter(Adapter):
             links={"customer": number(customer.get("id")), "contact_email": email},
             external_key=token.group(1) if token else "",
         )
+
+    def record_keys(self, topic: str, body: dict) -> list[str]:
+        """A checkout body's token (or the token in its recovery URL): Shopify's documented
+        checkouts/* examples carry `token`, `name` and `abandoned_checkout_url`, not `id`."""
+        if topic not in self.topics:
+            return []
+        token = body.get("token")
+        if not (isinstance(token, str) and TOKEN.fullmatch(token)):
+            url = body.get("abandoned_checkout_url")
+            found = TOKEN_IN_URL.search(url) if isinstance(url, str) and len(url) < 2048 else None
+            token = found.group(1) if found else None
+        return [token] if token else []
 
     def exclusion_reason(self, parsed: Parsed, filters: dict) -> str | None:
         since = filters.get("created_since")

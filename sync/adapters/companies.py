@@ -303,11 +303,14 @@ class CompanyAdapter(Adapter):
         return result
 
     def _link_contacts(self, store, pairs):
-        """The company's contacts (customers the contacts sync maps) belong to it."""
+        """The company's contacts (customers the contacts sync maps) belong to it. A contact
+        several customers share (one email) follows its primary customer's company only, or the
+        company read last would win."""
         customers = crm_ids(
             store,
             "contacts",
             [customer for record, _ in pairs for customer in record.links["customers"]],
+            primary_only=True,
         )
         for record, company_id in pairs:
             contact_ids = [customers[c] for c in record.links["customers"] if c in customers]

@@ -125,6 +125,10 @@ class ContactAdapter(Adapter):
         "company_contacts/create": COMPANY_CONTACT_CUSTOMER,
         "company_contacts/update": COMPANY_CONTACT_CUSTOMER,
         "company_contacts/delete": COMPANY_CONTACT_CUSTOMER,
+        # Since 2025-01 customers/update no longer carries tags; tag changes have their own
+        # topics (their body: {"customerId": GID, "tags": [...], "occurredAt"}).
+        "customer.tags_added": ("customerId",),
+        "customer.tags_removed": ("customerId",),
     }
 
     document = DOCUMENT

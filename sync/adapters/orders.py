@@ -320,6 +320,13 @@ class OrderAdapter(Adapter):
     def sees_all(self, store) -> bool:
         return store.has_scope("read_all_orders")
 
+    def count_in_sight(self, store, mappings) -> int:
+        if self.sees_all(store):
+            return mappings.count()
+        return Order.objects.filter(
+            pk__in=mappings.values("crm_id"), processed_at__gte=timezone.now() - VISIBLE_WINDOW
+        ).count()
+
     def invisible(self, store, shopify_ids) -> set[int]:
         """Without read_all_orders Shopify shows only the last 60 days of orders: an older one
         not found is out of sight, not deleted.

@@ -17,7 +17,7 @@ ENDPOINTS = [
     ("get", "/api/v1/companies", None, "contacts.read"),
     ("get", "/api/v1/companies/{company}", None, "contacts.read"),
     ("post", "/api/v1/companies", {"name": "Nordic AB"}, "contacts.write"),
-    ("patch", "/api/v1/companies/{company}", {"phone": "+46 8 123"}, "contacts.write"),
+    ("patch", "/api/v1/companies/{company}", {"phone": "+46 8 123 456 78"}, "contacts.write"),
     ("get", "/api/v1/products", None, "products.read"),
     ("get", "/api/v1/products/{product}", None, "products.read"),
     ("post", "/api/v1/products", {"name": "Red mug"}, "products.write"),

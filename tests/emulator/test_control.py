@@ -27,6 +27,7 @@ def test_creating_a_shop_twice_keeps_the_first(emulator):
             "name": "First",
             "currency": "SEK",
             "timezone": "UTC",
+            "country": "US",
             "plan": "basic",
             "token_lifetime": None,
             "bucket_size": 2000.0,
@@ -438,3 +439,23 @@ def test_the_demo_app_and_shops_sync_every_object():
     assert result["data"]["customers"]["nodes"][0]["email"]
     assert app["approved_scopes"] == ["read_all_orders"]
     assert app["protected_data"]["level"] == 2
+
+
+def test_a_shop_has_a_country_its_address_gives(emulator, shop):
+    client = emulator
+    client.add_shop("lund.myshopify.com", country="SE")
+    assert client.call("GET", "shops/lund.myshopify.com")["country"] == "SE"
+    client.update_shop("lund.myshopify.com", country="NO")
+    assert client.call("GET", "shops/lund.myshopify.com")["country"] == "NO"
+
+    with pytest.raises(ControlError) as refused:
+        client.update_shop("lund.myshopify.com", country="Norway")
+    assert refused.value.status == 400
+    assert client.call("GET", "shops/lund.myshopify.com")["country"] == "NO"
+
+    client.add_shop("boston.myshopify.com")
+    assert client.call("GET", "shops/boston.myshopify.com")["country"] == "US"
+
+    # Apps read it as the shop's address.
+    answer = shop.graphql("{ shop { shopAddress { countryCodeV2 } } }")
+    assert answer["data"]["shop"]["shopAddress"] == {"countryCodeV2": "US"}

@@ -136,3 +136,33 @@ def test_faults_belong_to_one_shop(shop, emulator):
     )
 
     assert response.status_code == 200
+
+
+def test_platform_rule_knobs_default_to_shopifys_rules(shop):
+    faults = shop.control("GET", "faults")
+
+    assert {
+        name: faults[name]
+        for name in (
+            "webhook_removal_threshold",
+            "bulk_shuffle_seed",
+            "bulk_group_delay_ms",
+            "field_costs",
+            "checkout_webhook_id",
+        )
+    } == {
+        "webhook_removal_threshold": 8,
+        "bulk_shuffle_seed": None,
+        "bulk_group_delay_ms": 5,
+        "field_costs": {},
+        "checkout_webhook_id": False,
+    }
+
+
+def test_bad_knob_values_are_refused_and_change_nothing(shop):
+    for bad in ({"bulk_shuffle_seed": "soon"}, {"field_costs": ["Order"]}):
+        with pytest.raises(Exception) as error:
+            shop.control("PUT", "faults", {"error_rate": 0.5, **bad})
+        assert error.value.status == 400
+
+    assert shop.control("GET", "faults")["error_rate"] == 0.0

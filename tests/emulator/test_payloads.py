@@ -25,6 +25,8 @@ TOPICS = [
     "customers_email_marketing_consent/update",
     "customers_marketing_consent/update",
     "customers/redact",
+    "customer.tags_added",
+    "customer.tags_removed",
     "products/create",
     "products/update",
     "products/delete",
@@ -65,6 +67,8 @@ CASES = [
     ("customers_marketing_consent/update", "bare_customer"),
     ("customers/redact", "customer"),
     ("customers/redact", "bare_customer"),
+    ("customer.tags_added", "tags_added"),
+    ("customer.tags_removed", "tags_removed"),
     ("products/create", "product"),
     ("products/update", "product"),
     ("products/update", "plain_product"),
@@ -398,6 +402,12 @@ def world() -> SimpleNamespace:
         "current": ["read_products", "write_products", "read_customers"],
         "updated_at": LATER,
     }
+    w.tags_added = {
+        "customerId": w.customer["id"],
+        "tags": ["vip", "wholesale"],
+        "occurredAt": LATER,
+    }
+    w.tags_removed = {"customerId": w.customer["id"], "tags": ["newsletter"], "occurredAt": LATER}
     w.failed_bulk_operation = {
         **w.bulk_operation,
         "status": "FAILED",
@@ -823,11 +833,15 @@ def test_checkout_body(world):
     checkout = world.checkout
     body = payloads.build("checkouts/create", world.shop, checkout)
 
-    assert body["id"] == number(checkout) > 2**53
-    assert (
-        body["token"] == checkout["_token"] == records.checkout_token(world.shop.domain, body["id"])
-    )
+    # No `id` since API 2026-04: the token identifies the checkout, as in its recovery URL.
+    assert "id" not in body
+    token = records.checkout_token(world.shop.domain, number(checkout))
+    assert body["token"] == checkout["_token"] == token
+    assert body["name"] == f"#{number(checkout)}"
     assert body["abandoned_checkout_url"] == checkout["abandonedCheckoutUrl"]
+    assert body["abandoned_checkout_url"].startswith(
+        f"https://{world.shop.domain}/{world.shop.number}/checkouts/{token}/recover?key="
+    )
     assert body["email"] == "astrid@example.com"  # taken from the customer
     assert body["completed_at"] is None
     assert body["customer"]["id"] == number(world.customer)
@@ -849,6 +863,32 @@ def test_checkout_body(world):
         "59.90",
         True,
     )
+
+
+def test_the_checkout_webhook_id_knob_puts_the_id_back(world):
+    world.shop.faults.checkout_webhook_id = True
+
+    created = payloads.build("checkouts/create", world.shop, world.checkout)
+    updated = payloads.build("checkouts/update", world.shop, world.completed_checkout)
+
+    assert created["id"] == updated["id"] == number(world.checkout) > 2**53
+    assert created["token"] == updated["token"] == world.checkout["_token"]
+
+
+def test_customer_tag_bodies(world):
+    added = payloads.build("customer.tags_added", world.shop, world.tags_added)
+    removed = payloads.build("customer.tags_removed", world.shop, world.tags_removed)
+
+    assert added == {
+        "customerId": world.customer["id"],
+        "tags": ["vip", "wholesale"],
+        "occurredAt": "2026-01-20T08:30:00.000Z",
+    }
+    assert removed == {
+        "customerId": world.customer["id"],
+        "tags": ["newsletter"],
+        "occurredAt": "2026-01-20T08:30:00.000Z",
+    }
 
 
 def test_guest_and_completed_checkouts(world):
@@ -1034,3 +1074,9 @@ def test_schemas_are_found_by_topic():
     assert payloads.webhook_schema("customers_email_marketing_consent/update")["properties"]
     assert payloads.webhook_schema("orders/partially_fulfilled")["properties"]["line_items"]
     assert payloads.webhook_schema("orders/nothing_like_this") is None
+    assert payloads.webhook_schema("customer.tags_added")["required"] == [
+        "customerId",
+        "occurredAt",
+        "tags",
+    ]
+    assert payloads.webhook_schema("customer.tags_removed")["properties"]["tags"]

@@ -11,7 +11,8 @@ SCHEMAS = (
 
 
 def schema_for(topic: str) -> dict:
-    resource, _, event = topic.rpartition("/")
+    """ "orders/create" is orders/create.json, "customer.tags_added" customer/tags_added.json."""
+    resource, _, event = topic.rpartition("/" if "/" in topic else ".")
     return json.loads((SCHEMAS / resource / f"{event}.json").read_text())
 
 

@@ -20,6 +20,8 @@ TOPICS = {
     "customers/delete",
     "customers_email_marketing_consent/update",
     "customers_marketing_consent/update",
+    "customer.tags_added",
+    "customer.tags_removed",
     "companies/create",
     "companies/update",
     "companies/delete",

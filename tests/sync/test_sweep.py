@@ -10,7 +10,7 @@ from rq import cron
 from config import queues
 from crm import triggers
 from dashboards import refresh
-from sync import deliveries, push, runs
+from sync import deliveries, push, runs, subscriptions
 from sync.models import (
     DeliveryState,
     RecordMapping,
@@ -49,6 +49,7 @@ def test_the_periodic_work_is_named_cron_entries_one_job_each(redis_connection):
         "requeue waiting webhook deliveries": deliveries.requeue_waiting,
         "requeue waiting pushes": push.requeue_waiting,
         "drift check": runs.check_drift_everywhere,
+        "check webhook subscriptions": subscriptions.check_everywhere,
         "follow-up triggers": triggers.scan,
         "rebuild report aggregates": refresh.rebuild_everything,
         "clear expired sessions": call_command,
@@ -62,6 +63,7 @@ def test_the_periodic_work_is_named_cron_entries_one_job_each(redis_connection):
         "requeue waiting pushes",
         "follow-up triggers",
     }
+    assert entries["check webhook subscriptions"].interval == 600
     assert entries["drift check"].cron == "23 2 * * *"
     assert entries["clear expired sessions"].args == ("clearsessions",)
     assert {job.queue_name for job in entries.values()} == {"default"}

@@ -29,7 +29,14 @@ def shopify(shopify_emulator, settings, redis_connection):
     client = shopify_emulator.client
     client.reset()
     client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET, **APPROVED_APP)
-    client.add_shop(SHOP, plan="plus", name="Alpha", currency="SEK", timezone="Europe/Stockholm")
+    client.add_shop(
+        SHOP,
+        plan="plus",
+        name="Alpha",
+        currency="SEK",
+        timezone="Europe/Stockholm",
+        country="SE",
+    )
     client.faults(SHOP, webhook_drop_rate=1.0)
     client.seed(SHOP, **SEED, seed=13, now=NOW)
     settings.SHOPIFY_BASE_URL = f"{shopify_emulator.url}/{{shop}}"
