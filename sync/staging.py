@@ -18,23 +18,34 @@ https://shopify.dev/docs/api/admin-graphql/latest/mutations/bulkOperationRunQuer
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 
 import orjson
-from django.db import connection, transaction
+import psycopg
+import psycopg.adapt
+from django.db import DataError, connection, transaction
 
 log = logging.getLogger(__name__)
 
 PREFIX = "sync_bulk_run_"
 # Lines written to COPY at a time.
 COPY_CHUNK = 2000
-# One child connection of a record, as a read by id answers it: {"nodes": [...]}, by id.
-CHILD_CONNECTION = (
-    " || jsonb_build_object('{key}', jsonb_build_object('nodes', COALESCE(("
-    "SELECT jsonb_agg(child.body - '__parentId' ORDER BY child.number, child.line) "
-    "FROM {table} child WHERE child.parent = root.gid AND child.kind = '{kind}'"
-    "), '[]'::jsonb)))"
-)
+# Shopify's lines are compact JSON, the id first and `__parentId` last: a line of that shape
+# is staged without being parsed here (PostgreSQL checks it is JSON as it stores it). Any other
+# line is parsed to find its id and parent.
+SHOPIFY_ID = rb"gid://shopify/[A-Za-z]{1,64}/[0-9]{1,18}"
+ID_FIRST = re.compile(rb'\{"id":"(' + SHOPIFY_ID + rb')"[,}]')
+PARENT_LAST = re.compile(rb',"__parentId":"(' + SHOPIFY_ID + rb')"\}$')
+PARENT_KEY = b'"__parentId"'
+ESCAPED_NUL = b"\\u0000"
+# Text that COPY's text format would take for a delimiter or an escape.
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+class _OrjsonLoader(psycopg.adapt.Loader):
+    def load(self, data):
+        return orjson.loads(data)
 
 
 def table_name(run_id: int) -> str:
@@ -62,28 +73,36 @@ class StagedExport:
             cursor.execute(f"SELECT count(*) FROM {self.table}")  # noqa: S608 (our own name)
             return cursor.fetchone()[0] == lines
 
-    def load(self, lines: Iterable[tuple[int, bytes]]) -> tuple[int, int]:
+    def load(self, open_lines: Callable[[], Iterable[tuple[int, bytes]]]) -> tuple[int, int]:
         """COPY the export's lines into a fresh table of the run, in one transaction.
-        Returns (lines loaded, lines refused: not a JSON object with an id)."""
+        Returns (lines loaded, lines refused: not a JSON object with a string id).
+
+        Lines go to PostgreSQL as they come, and it checks them as JSON while it stores them;
+        a file with a line PostgreSQL refuses (not JSON at all) is read again from
+        `open_lines()` and parsed line by line, so one bad line costs a second download and
+        loses nothing."""
+        try:
+            return self._load(open_lines(), _copy_row)
+        except (DataError, psycopg.errors.DataError) as error:  # COPY's are psycopg's own
+            log.warning(
+                "%s: a line of the export is not JSON (%s); loading line by line",
+                self.table,
+                str(error).splitlines()[0],
+            )
+            return self._load(open_lines(), _parsed_copy_row)
+
+    def _load(self, lines, copy_row) -> tuple[int, int]:
         loaded = refused = 0
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
             cursor.execute(
-                f"""CREATE UNLOGGED TABLE {self.table} (
-                    line integer NOT NULL,
-                    body jsonb NOT NULL,
-                    gid text GENERATED ALWAYS AS (body ->> 'id') STORED,
-                    parent text GENERATED ALWAYS AS (body ->> '__parentId') STORED,
-                    kind text GENERATED ALWAYS AS (split_part(body ->> 'id', '/', 4)) STORED,
-                    number bigint GENERATED ALWAYS AS (
-                        substring(body ->> 'id' from '^gid://shopify/[A-Za-z]+/([0-9]{{1,18}})')::bigint
-                    ) STORED
-                )"""
+                f"CREATE UNLOGGED TABLE {self.table} "
+                "(line integer NOT NULL, gid text NOT NULL, parent text, body jsonb NOT NULL)"
             )
-            with cursor.copy(f"COPY {self.table} (line, body) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {self.table} (line, gid, parent, body) FROM STDIN") as copy:
                 chunk = []
                 for number, raw in lines:
-                    row = _copy_row(number, raw)
+                    row = copy_row(number, raw)
                     if row is None:
                         refused += 1
                         continue
@@ -94,43 +113,54 @@ class StagedExport:
                         chunk = []
                 if chunk:
                     copy.write(b"".join(chunk))
-            cursor.execute(f"CREATE INDEX ON {self.table} (parent, kind, number)")
+            cursor.execute(f"CREATE INDEX ON {self.table} (parent)")
             cursor.execute(f"CREATE INDEX ON {self.table} (line) WHERE parent IS NULL")
             cursor.execute(f"ANALYZE {self.table}")
+        if refused:
+            log.warning("%s: %s lines are not records: left out", self.table, refused)
         return loaded, refused
 
     # Reading ------------------------------------------------------------------------------
 
     def batches(self, after_line: int, size: int) -> Iterator[list[tuple[int, dict]]]:
-        """The records after `after_line`, `size` at a time, each complete with its children:
-        [(line of the record, node)]."""
-        query = self._assembly_query()
-        while True:
-            with connection.cursor() as cursor:
-                cursor.execute(query, [after_line, size])
-                rows = cursor.fetchall()
-            if not rows:
-                return
-            yield [(line, orjson.loads(node)) for line, node in rows]
-            after_line = rows[-1][0]
-
-    def _assembly_query(self) -> str:
-        """One row per record: the root line with each child connection as {"nodes": [...]},
-        its children ordered by id, `__parentId` dropped."""
-        connections = self.adapter.child_connections.items()
-        if not all(kind.isidentifier() and key.isidentifier() for kind, key in connections):
-            raise ValueError("child connections are declared as identifiers")
-        children = "".join(
-            CHILD_CONNECTION.format(key=key, table=self.table, kind=kind)
-            for kind, key in connections
-        )
-        return f"""
-            SELECT root.line, ((root.body - '__parentId'){children})::text
+        """The records after `after_line`, `size` at a time, each complete with its children,
+        shaped as a read by id answers: [(line of the record, node)]."""
+        # Each root with its children, ordered by id (as Shopify's connections order them: the
+        # ids of one kind share their prefix, so the shorter is the smaller).
+        query = f"""
+            SELECT root.line, root.body, (
+                SELECT jsonb_agg(child.body ORDER BY length(child.gid), child.gid, child.line)
+                FROM {self.table} child WHERE child.parent = root.gid
+            )
             FROM {self.table} root
             WHERE root.parent IS NULL AND root.line > %s
             ORDER BY root.line
             LIMIT %s
-        """  # noqa: S608 (our own table and the adapter's declared names)
+        """  # noqa: S608 (our own table)
+        while True:
+            with connection.cursor() as cursor:
+                # The JSON straight from PostgreSQL's bytes to orjson.
+                cursor.cursor.adapters.register_loader("jsonb", _OrjsonLoader)
+                cursor.execute(query, [after_line, size])
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            yield [(line, self._assembled(body, children)) for line, body, children in rows]
+            after_line = rows[-1][0]
+
+    def _assembled(self, body: dict, children: list[dict] | None) -> dict:
+        """A record with each child connection as {"nodes": [...]}, `__parentId` dropped.
+        Children of kinds the pair does not read are left out."""
+        body.pop("__parentId", None)
+        connections = self.adapter.child_connections
+        for key in connections.values():
+            body[key] = {"nodes": []}
+        for child in children or ():
+            key = connections.get(_kind(child.get("id")))
+            if key is not None:
+                child.pop("__parentId", None)
+                body[key]["nodes"].append(child)
+        return body
 
     def orphans(self) -> int:
         """Child lines whose parent is not in the export (Shopify would not write them; the
@@ -168,20 +198,52 @@ def staged_run_ids() -> list[int]:
 
 
 def _copy_row(number: int, raw: bytes) -> bytes | None:
-    """The COPY text row of one line, or None for a line that is not a JSON object with a
-    string id. JSON has no raw tabs or newlines; its backslashes are doubled for COPY. NUL,
-    which jsonb refuses, is taken out of the strings that carry it."""
+    """The COPY row (line, id, parent, JSON) of a line as Shopify writes it, without parsing
+    it; any other line is parsed (`_parsed_copy_row`). JSON has no raw tabs or newlines; its
+    backslashes are doubled for COPY."""
+    first = ID_FIRST.match(raw)
+    if first is None or ESCAPED_NUL in raw:
+        return _parsed_copy_row(number, raw)
+    if PARENT_KEY in raw:
+        last = PARENT_LAST.search(raw)
+        if last is None:
+            return _parsed_copy_row(number, raw)
+        parent = last.group(1)
+    else:
+        parent = rb"\N"
+    return b"%d\t%s\t%s\t%s\n" % (number, first.group(1), parent, raw.replace(b"\\", b"\\\\"))
+
+
+def _parsed_copy_row(number: int, raw: bytes) -> bytes | None:
+    """The COPY row of one line, parsed, or None for a line that is not a JSON object with a
+    string id. NUL, which jsonb refuses, is taken out of the strings that carry it."""
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        log.warning("bulk line %s is not JSON: left out", number)
+        log.info("bulk line %s is not JSON: left out", number)
         return None
     if not isinstance(value, dict) or not isinstance(value.get("id"), str):
-        log.warning("bulk line %s has no id: left out", number)
+        log.info("bulk line %s has no id: left out", number)
         return None
-    if b"\\u0000" in raw:
-        raw = orjson.dumps(_without_nul(value))
-    return b"%d\t%s\n" % (number, raw.replace(b"\\", b"\\\\"))
+    if ESCAPED_NUL in raw:
+        value = _without_nul(value)
+    parent = value.get("__parentId")
+    parent = _copy_text(parent) if isinstance(parent, str) else rb"\N"
+    # Written again by orjson: compact, with nothing around it COPY would take for a column.
+    body = orjson.dumps(value).replace(b"\\", b"\\\\")
+    return b"%d\t%s\t%s\t%s\n" % (number, _copy_text(value["id"]), parent, body)
+
+
+def _copy_text(value: str) -> bytes:
+    return value.translate(COPY_ESCAPES).encode()
+
+
+def _kind(gid) -> str | None:
+    """The kind of a Shopify id: LineItem for gid://shopify/LineItem/1."""
+    if not isinstance(gid, str):
+        return None
+    parts = gid.split("/", 4)
+    return parts[3] if len(parts) > 4 and parts[:3] == ["gid:", "", "shopify"] else None
 
 
 def _without_nul(value):

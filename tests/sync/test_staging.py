@@ -17,8 +17,15 @@ def line(**fields) -> bytes:
     return orjson.dumps(fields)
 
 
-def numbered(lines):
-    return list(enumerate(lines))
+def numbered(lines, opened=None):
+    """What the loader reads the file with: each call downloads it again."""
+
+    def open_lines():
+        if opened is not None:
+            opened.append(1)
+        return iter(list(enumerate(lines)))
+
+    return open_lines
 
 
 def company(number, name):
@@ -102,19 +109,58 @@ def test_records_come_in_batches_from_after_a_line(export):
     assert batches == [[2, 3], [4]]
 
 
-def test_lines_that_are_not_records_are_left_out_and_nul_is_taken_out(export):
+# Lines that are no record: parsed and left out as they come, or, shaped as Shopify writes its
+# lines (not parsed here), refused by PostgreSQL, and the file read again and parsed line by
+# line. JSON followed by a tab is valid JSON: kept.
+@pytest.mark.parametrize(
+    ("bad", "kept", "reads"),
+    [
+        (b"{not json", [], 1),
+        (b"\xff", [], 1),
+        (b'{"id": "gid://shopify/Company/3"}\t', [None], 1),
+        (b'{"id":"gid://shopify/Company/4",oops}', [], 2),
+        (b'{"id":"gid://shopify/Company/5","name":"\\ud800"}', [], 2),  # a lone surrogate
+    ],
+)
+def test_lines_that_are_not_records_are_left_out_and_nul_is_taken_out(export, bad, kept, reads):
     lines = [
         company(1, "Acme\u0000 AB"),
-        b"{not json",
+        bad,
         b"[1, 2]",
+        b'"a string"',
         line(name="no id"),
+        line(id=7, name="a number for an id"),
         line(id="gid://shopify/Company/2", name='Quote " and back\\slash\ttab'),
     ]
+    opened = []
 
-    assert export.load(numbered(lines)) == (2, 3)
+    assert export.load(numbered(lines, opened)) == (2 + len(kept), 5 - len(kept))
     [batch] = list(export.batches(-1, 10))
 
-    assert [node["name"] for _, node in batch] == ["Acme AB", 'Quote " and back\\slash\ttab']
+    assert [node.get("name") for _, node in batch] == [
+        "Acme AB",
+        *kept,
+        'Quote " and back\\slash\ttab',
+    ]
+    assert len(opened) == reads
+
+
+def test_a_file_of_records_is_read_once_and_json_that_is_no_record_is_left_out(export):
+    lines = [
+        company(1, "Acme\u0000 AB"),
+        b"[1, 2]",
+        b"null",
+        line(name="no id"),
+        line(id=7, name="a number for an id"),
+        company(2, "Bolt"),
+    ]
+    opened = []
+
+    assert export.load(numbered(lines, opened)) == (2, 4)
+    [batch] = list(export.batches(-1, 10))
+
+    assert [(number, node["name"]) for number, node in batch] == [(0, "Acme AB"), (5, "Bolt")]
+    assert len(opened) == 1
 
 
 def test_a_lost_table_is_noticed_and_loaded_again(export):
