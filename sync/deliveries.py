@@ -167,7 +167,8 @@ def _named_by_key(delivery, body: dict, adapters, syncs) -> list | None:
         keys = adapter.record_keys(delivery.topic, body)
         known = mappings.shopify_ids_by_key(delivery.store, adapter.object_type, keys)
         named += [(adapter, known[key]) for key in keys if key in known]
-        unknown += [adapter for key in keys if key not in known]
+        if any(key not in known for key in keys):
+            unknown.append(adapter)
     if named or not unknown:
         return named
     for adapter in unknown:

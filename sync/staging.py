@@ -163,8 +163,8 @@ class StagedExport:
         return body
 
     def orphans(self) -> int:
-        """Child lines whose parent is not in the export (Shopify would not write them; the
-        count is reported, they are not applied)."""
+        """Child lines whose parent is not in the export: no record takes them, so they are
+        never applied (Shopify would not write them; for support and tests to count)."""
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""SELECT count(*) FROM {self.table} child
