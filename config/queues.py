@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
+import gc
 import secrets
 from dataclasses import dataclass
 
@@ -100,9 +101,22 @@ def once_key(name: str, *args) -> str:
 
 def perform(name: str, key: str | None, *args):
     """What the worker runs for every job: lets the job's key go, then does the job."""
+    _freeze_startup_heap()
     if key:
         client().delete(key)
     return import_string(JOBS[name].function)(*args)
+
+
+@functools.cache
+def _freeze_startup_heap():
+    """Once per process (a forked job's or the worker's own): what the process holds when its
+    first job starts (Django, the app, the worker) is moved out of the cyclic garbage
+    collector's sight. It would otherwise walk all of it at each full collection, and a bulk
+    run's batches, thousands of parsed records each, start one every few batches: freezing
+    halves the time a run spends reading them. Garbage is still freed as it was (reference
+    counts); only cycles among the frozen objects would never be.
+    https://docs.python.org/3/library/gc.html#gc.freeze"""
+    gc.freeze()
 
 
 def get_queue(name: str):

@@ -279,7 +279,7 @@ def _apply_file(run, setting, client, url, checkpoint):
     records batch by batch from the checkpoint on."""
     staged = staging.StagedExport(run.pk, ADAPTERS[run.object_type])
     if not staged.is_loaded(checkpoint.get("staged_lines")):
-        loaded, refused = staged.load(lambda: client.stream_lines(url))
+        loaded, refused = staged.load(client.stream_lines(url))
         # A run that was applying when its table was lost (a database crash) goes on after
         # the records it applied. (A checkpoint from before staging counted lines read.)
         after = checkpoint.get("line", 0) - (0 if "staged_lines" in checkpoint else 1)

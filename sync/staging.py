@@ -18,32 +18,27 @@ https://shopify.dev/docs/api/admin-graphql/latest/mutations/bulkOperationRunQuer
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import orjson
 import psycopg
 import psycopg.adapt
-from django.db import DataError, connection, transaction
+from django.db import connection, transaction
 
 log = logging.getLogger(__name__)
 
 PREFIX = "sync_bulk_run_"
 # Lines written to COPY at a time.
 COPY_CHUNK = 2000
-# Shopify's lines are compact JSON, the id first and `__parentId` last: a line of that shape
-# is staged without being parsed here (PostgreSQL checks it is JSON as it stores it). Any other
-# line is parsed to find its id and parent.
-SHOPIFY_ID = rb"gid://shopify/[A-Za-z]{1,64}/[0-9]{1,18}"
-ID_FIRST = re.compile(rb'\{"id":"(' + SHOPIFY_ID + rb')"[,}]')
-PARENT_LAST = re.compile(rb',"__parentId":"(' + SHOPIFY_ID + rb')"\}$')
-PARENT_KEY = b'"__parentId"'
 ESCAPED_NUL = b"\\u0000"
-# Text that COPY's text format would take for a delimiter or an escape.
+# JSON whitespace COPY's text format would take for a delimiter or an escape.
+COPY_SPECIAL = (b"\t", b"\r")
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-class _OrjsonLoader(psycopg.adapt.Loader):
+class _JsonLoader(psycopg.adapt.Loader):
+    """Text that holds JSON, parsed by orjson straight from PostgreSQL's bytes."""
+
     def load(self, data):
         return orjson.loads(data)
 
@@ -73,36 +68,24 @@ class StagedExport:
             cursor.execute(f"SELECT count(*) FROM {self.table}")  # noqa: S608 (our own name)
             return cursor.fetchone()[0] == lines
 
-    def load(self, open_lines: Callable[[], Iterable[tuple[int, bytes]]]) -> tuple[int, int]:
-        """COPY the export's lines into a fresh table of the run, in one transaction.
-        Returns (lines loaded, lines refused: not a JSON object with a string id).
+    def load(self, lines: Iterable[tuple[int, bytes]]) -> tuple[int, int]:
+        """COPY the export's lines into a fresh table of the run, in one transaction, as they
+        stream. Returns (lines loaded, lines refused: not a JSON object with a string id).
 
-        Lines go to PostgreSQL as they come, and it checks them as JSON while it stores them;
-        a file with a line PostgreSQL refuses (not JSON at all) is read again from
-        `open_lines()` and parsed line by line, so one bad line costs a second download and
-        loses nothing."""
-        try:
-            return self._load(open_lines(), _copy_row)
-        except (DataError, psycopg.errors.DataError) as error:  # COPY's are psycopg's own
-            log.warning(
-                "%s: a line of the export is not JSON (%s); loading line by line",
-                self.table,
-                str(error).splitlines()[0],
-            )
-            return self._load(open_lines(), _parsed_copy_row)
-
-    def _load(self, lines, copy_row) -> tuple[int, int]:
+        Each line is parsed here, once (orjson checks it is one JSON value, and gives its id
+        and parent); it is stored as the text Shopify wrote, so reading it back costs one
+        more parse and nothing else."""
         loaded = refused = 0
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
             cursor.execute(
                 f"CREATE UNLOGGED TABLE {self.table} "
-                "(line integer NOT NULL, gid text NOT NULL, parent text, body jsonb NOT NULL)"
+                "(line integer NOT NULL, gid text NOT NULL, parent text, body text NOT NULL)"
             )
             with cursor.copy(f"COPY {self.table} (line, gid, parent, body) FROM STDIN") as copy:
                 chunk = []
                 for number, raw in lines:
-                    row = copy_row(number, raw)
+                    row = _copy_row(number, raw)
                     if row is None:
                         refused += 1
                         continue
@@ -125,11 +108,15 @@ class StagedExport:
     def batches(self, after_line: int, size: int) -> Iterator[list[tuple[int, dict]]]:
         """The records after `after_line`, `size` at a time, each complete with its children,
         shaped as a read by id answers: [(line of the record, node)]."""
-        # Each root with its children, ordered by id (as Shopify's connections order them: the
-        # ids of one kind share their prefix, so the shorter is the smaller).
+        # Each root with its children as one JSON array, ordered by id (as Shopify's
+        # connections order them: the ids of one kind share their prefix, so the shorter is
+        # the smaller). Every line was checked to be one JSON object as it was loaded, so the
+        # array holds exactly the child lines.
         query = f"""
             SELECT root.line, root.body, (
-                SELECT jsonb_agg(child.body ORDER BY length(child.gid), child.gid, child.line)
+                SELECT '[' || string_agg(
+                    child.body, ',' ORDER BY length(child.gid), child.gid, child.line
+                ) || ']'
                 FROM {self.table} child WHERE child.parent = root.gid
             )
             FROM {self.table} root
@@ -139,8 +126,7 @@ class StagedExport:
         """  # noqa: S608 (our own table)
         while True:
             with connection.cursor() as cursor:
-                # The JSON straight from PostgreSQL's bytes to orjson.
-                cursor.cursor.adapters.register_loader("jsonb", _OrjsonLoader)
+                cursor.cursor.adapters.register_loader("text", _JsonLoader)
                 cursor.execute(query, [after_line, size])
                 rows = cursor.fetchall()
             if not rows:
@@ -198,25 +184,10 @@ def staged_run_ids() -> list[int]:
 
 
 def _copy_row(number: int, raw: bytes) -> bytes | None:
-    """The COPY row (line, id, parent, JSON) of a line as Shopify writes it, without parsing
-    it; any other line is parsed (`_parsed_copy_row`). JSON has no raw tabs or newlines; its
-    backslashes are doubled for COPY."""
-    first = ID_FIRST.match(raw)
-    if first is None or ESCAPED_NUL in raw:
-        return _parsed_copy_row(number, raw)
-    if PARENT_KEY in raw:
-        last = PARENT_LAST.search(raw)
-        if last is None:
-            return _parsed_copy_row(number, raw)
-        parent = last.group(1)
-    else:
-        parent = rb"\N"
-    return b"%d\t%s\t%s\t%s\n" % (number, first.group(1), parent, raw.replace(b"\\", b"\\\\"))
-
-
-def _parsed_copy_row(number: int, raw: bytes) -> bytes | None:
-    """The COPY row of one line, parsed, or None for a line that is not a JSON object with a
-    string id. NUL, which jsonb refuses, is taken out of the strings that carry it."""
+    """The COPY row (line, id, parent, JSON) of one line, or None for a line that is not a
+    JSON object with a string id. The line is kept as written unless it carries NUL (which
+    the CRM's text refuses: taken out of the strings that hold it) or whitespace COPY would
+    read as its own; then it is written again, compact, by orjson."""
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -227,11 +198,17 @@ def _parsed_copy_row(number: int, raw: bytes) -> bytes | None:
         return None
     if ESCAPED_NUL in raw:
         value = _without_nul(value)
+        raw = orjson.dumps(value)
+    elif any(special in raw for special in COPY_SPECIAL):
+        raw = orjson.dumps(value)
     parent = value.get("__parentId")
     parent = _copy_text(parent) if isinstance(parent, str) else rb"\N"
-    # Written again by orjson: compact, with nothing around it COPY would take for a column.
-    body = orjson.dumps(value).replace(b"\\", b"\\\\")
-    return b"%d\t%s\t%s\t%s\n" % (number, _copy_text(value["id"]), parent, body)
+    return b"%d\t%s\t%s\t%s\n" % (
+        number,
+        _copy_text(value["id"]),
+        parent,
+        raw.replace(b"\\", b"\\\\"),
+    )
 
 
 def _copy_text(value: str) -> bytes:
