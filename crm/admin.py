@@ -308,6 +308,24 @@ class PipelineAdmin(admin.ModelAdmin):
         # A new pipeline has no stages yet: go and add them.
         return redirect("admin:crm_pipeline_stages", obj.pk)
 
+    # Pipelines change as their stages do: by "Can edit pipelines" (or a superuser), whatever
+    # model permissions a staff user holds.
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or self._can_edit(request)
+
+    def has_add_permission(self, request):
+        return self._can_edit(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._can_edit(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._can_edit(request)
+
+    @staticmethod
+    def _can_edit(request) -> bool:
+        return stage_editor.can_edit_pipelines(request.user)
+
 
 @admin.register(PropertyDefinition)
 class PropertyDefinitionAdmin(admin.ModelAdmin):

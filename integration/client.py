@@ -18,13 +18,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import orjson
 import requests
 from django.conf import settings
 from django.utils import timezone
 from requests.exceptions import ChunkedEncodingError
 
-from integration import documents, tokens
+from integration import cleaning, documents, tokens
 from integration.errors import (
     ShopifyAuthError,
     ShopifyError,
@@ -205,7 +204,7 @@ class ShopifyClient:
 
     def _json(self, response) -> dict:
         try:
-            body = response.json()
+            body = cleaning.parse_json(response.content)
         except ValueError:
             raise ShopifyUnavailable(
                 f"{self.shop_domain}: the response is not JSON", status=response.status_code
@@ -268,7 +267,7 @@ class ShopifyClient:
     def stream_jsonl(self, url: str, start_line: int = 0) -> Iterator[tuple[int, dict]]:
         """(line number, object) for each line of a bulk result from `start_line` on."""
         for number, line in self.stream_lines(url, start_line):
-            yield number, orjson.loads(line)
+            yield number, cleaning.parse_json(line)
 
     def stream_lines(self, url: str, start_line: int = 0) -> Iterator[tuple[int, bytes]]:
         """(line number, raw line) for each non-empty line of a bulk result from `start_line`

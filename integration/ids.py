@@ -9,6 +9,9 @@ import datetime
 from django.utils.dateparse import parse_datetime
 
 GID_PREFIX = "gid://shopify/"
+# Shopify's ids are positive 64-bit integers; what is outside is no id of a record (Shopify
+# answers "Invalid global id" to it, and failed the whole read it was part of).
+MAX_ID = 2**63 - 1
 
 
 def gid(type_name: str, number: int) -> str:
@@ -22,9 +25,14 @@ def number(value: str | None) -> int | None:
     raises ValueError: a record with a broken id fails alone."""
     if not value:
         return None
-    tail = str(value).rsplit("/", 1)[-1].split("?", 1)[0]
-    if not str(value).startswith(GID_PREFIX) or not tail.isdigit():
-        raise ValueError(f"{value!r} is not a Shopify GID")
+    text = str(value)
+    if len(text) > 255:
+        raise ValueError(f"{text[:40]!r}… is not a Shopify GID")
+    tail = text.rsplit("/", 1)[-1].split("?", 1)[0]
+    if not text.startswith(GID_PREFIX) or not (tail.isascii() and tail.isdigit()):
+        raise ValueError(f"{text!r} is not a Shopify GID")
+    if len(tail) > 19 or not 0 < int(tail) <= MAX_ID:
+        raise ValueError(f"{text!r} names no record Shopify can have")
     return int(tail)
 
 
@@ -34,10 +42,10 @@ def number_or_none(value) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value > 0 else None
+        return value if 0 < value <= MAX_ID else None
     if isinstance(value, str):
-        if value.isdigit():
-            return int(value) or None
+        if value.isascii() and value.isdigit():
+            return number_or_none(int(value)) if len(value) <= 19 else None
         try:
             return number(value)
         except ValueError:

@@ -25,7 +25,7 @@ from django.utils import timezone as django_timezone
 
 from integration import tokens, webhooks
 from integration.client import CONNECT_TIMEOUT, READ_TIMEOUT, ShopifyClient
-from integration.errors import ReconnectNeeded, ShopifyError
+from integration.errors import ReconnectNeeded, ShopifyAuthError, ShopifyError
 from integration.models import SHOP_DOMAIN, Credentials, Store, shop_url
 
 log = logging.getLogger(__name__)
@@ -319,6 +319,24 @@ def read_granted_scopes(store: Store) -> list[str]:
     Store.objects.filter(pk=store.pk).update(scopes=",".join(scopes))
     store.scopes = ",".join(scopes)
     return scopes
+
+
+INSTALLED_QUERY = "query AppInstalled { currentAppInstallation { id } }"
+
+
+def app_still_installed(store: Store) -> bool:
+    """Whether Shopify still answers the store's token, so the app is still installed there:
+    what a webhook saying otherwise (its headers are not signed) is checked against before
+    anything is erased. Once the app is removed its tokens stop working (401, and a renewal
+    is refused). A store without a token cannot be asked: False. Raises ShopifyError when
+    Shopify cannot say now (ask again later)."""
+    if not store.encrypted_access_token:
+        return False
+    try:
+        ShopifyClient.for_store(store).execute(INSTALLED_QUERY)
+    except ShopifyAuthError:  # ReconnectNeeded too
+        return False
+    return True
 
 
 def subscribe(store: Store, topics, created: list | None = None) -> dict[str, str]:

@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 
 from integration.admin import StoreAdmin
 from integration.models import Store, StoreStatus
-from sync import connect, health, services, setup_views
+from sync import connect, health, queue_admin, services, setup_views
 from sync.adapters import ADAPTERS
 from sync.exports import issues_csv
 from sync.models import (
@@ -91,6 +91,7 @@ class SyncedStoreAdmin(StoreAdmin):
             **(extra_context or {}),
             "sync_rows": setup_views.store_syncs(store) if store else [],
             "access": health.store_access(store) if store else None,
+            "delivery_problems": health.delivery_problems(store) if store else [],
             "can_manage_syncs": setup_views.can_manage(request.user),
         }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -104,13 +105,26 @@ admin.site.register(Store, SyncedStoreAdmin)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
     """A log: read-only, cheap to list."""
 
-    list_display = ["topic", "store", "state", "received_at", "processed_at", "webhook_id"]
+    list_display = [
+        "topic",
+        "store",
+        "state",
+        "attempts",
+        "received_at",
+        "processed_at",
+        "webhook_id",
+        "short_error",
+    ]
     list_filter = ["state", "topic", "store"]
     list_select_related = ["store"]
     search_fields = ["webhook_id", "event_id", "topic"]
     date_hierarchy = "received_at"
     show_full_result_count = False
     readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+
+    @admin.display(description="error")
+    def short_error(self, delivery):
+        return Truncator(delivery.error).chars(120)
 
     def has_add_permission(self, request):
         return False
@@ -607,3 +621,6 @@ class RecordMappingAdmin(ShopifyRecordAdmin):
     @admin.display(description="reason")
     def reason_column(self, mapping):
         return Truncator(mapping.reason).chars(SHORT_TEXT) or "—"
+
+
+queue_admin.register()

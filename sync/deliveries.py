@@ -10,7 +10,6 @@ is committed: a job killed midway leaves its deliveries for the next job, or the
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.db import transaction
@@ -20,6 +19,8 @@ from django.utils import timezone
 from config import queues
 from crm import services as crm
 from crm.models import Cart, Contact, Order
+from integration import cleaning, ids
+from integration import services as integration
 from integration.errors import ReconnectNeeded
 from integration.models import Store, StoreStatus
 from sync import engine, mappings, services
@@ -36,6 +37,15 @@ LOCK_SECONDS = 120
 # the job was lost): the sweep queues one again.
 STALE_AFTER = timezone.timedelta(minutes=2)
 SYNC_OFF = "The sync of this object is off: nothing to do"
+# A delivery whose work raises is tried again after these waits, then left failed.
+RETRY_WAITS = [timezone.timedelta(minutes=m) for m in (1, 5, 15, 60)]
+MAX_ATTEMPTS = len(RETRY_WAITS) + 1
+MAX_REASON = 1000
+# What would erase or disconnect is done only once Shopify confirms the app is gone from the
+# store: the headers that name the topic and the shop are not signed, and a body captured from
+# another delivery of the same shop verifies all the same.
+CONFIRMED_WITH_SHOPIFY = ("app/uninstalled", "shop/redact")
+STILL_INSTALLED = "Refused: Shopify still answers this store's token, so the app is installed"
 
 
 def process_store(store_id: int) -> None:
@@ -65,10 +75,15 @@ def process_store(store_id: int) -> None:
                 return
 
 
-def _waiting(store_id: int, after: int, topics=None):
-    waiting = WebhookDelivery.objects.filter(
-        store_id=store_id, state=DeliveryState.RECEIVED, pk__gt=after
+def _due():
+    """Deliveries to act on now: received, and not waiting for a retry."""
+    return WebhookDelivery.objects.filter(state=DeliveryState.RECEIVED).filter(
+        Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now())
     )
+
+
+def _waiting(store_id: int, after: int, topics=None):
+    waiting = _due().filter(store_id=store_id, pk__gt=after)
     if topics is not None:
         waiting = waiting.filter(topic__in=topics)
     return waiting.order_by("pk")
@@ -90,8 +105,9 @@ def process(deliveries: list[WebhookDelivery]) -> None:
             continue
         try:
             _act(delivery, store, syncs, triggers)
-        except Exception:  # a bug, or a store gone meanwhile: this one waits for the sweep
-            log.exception("webhook delivery %s failed; the sweep will try again", delivery.pk)
+        except Exception as error:  # a bug, or Shopify down: this one alone, later
+            log.exception("webhook delivery %s failed", delivery.pk)
+            retry_later([delivery], error)
     _refresh(triggers)
 
 
@@ -104,6 +120,10 @@ def _act(delivery, store, syncs, triggers) -> None:
     handler = HANDLERS.get(delivery.topic)
     if handler is not None:
         _refresh(triggers)  # what came before it first
+        if delivery.topic in CONFIRMED_WITH_SHOPIFY and integration.app_still_installed(store):
+            # Asked outside any transaction (a renewed token must not be rolled back).
+            _finish([delivery], DeliveryState.REFUSED, STILL_INSTALLED)
+            return
         with transaction.atomic():
             handler(store, body)
             _finish([delivery], DeliveryState.PROCESSED)
@@ -118,7 +138,7 @@ def _act(delivery, store, syncs, triggers) -> None:
 
 def _body(delivery: WebhookDelivery) -> dict:
     try:
-        body = json.loads(delivery.body)
+        body = cleaning.parse_json(delivery.body)
     except ValueError:
         raise ValueError("The body is not JSON") from None
     if not isinstance(body, dict):
@@ -194,21 +214,25 @@ def _refresh(triggers: list) -> None:
     for _, wanted in triggers:
         for setting, shopify_id in wanted:
             by_sync.setdefault(setting.pk, (setting, set()))[1].add(shopify_id)
-    failed = set()
+    failed: dict[int, Exception | None] = {}
     for setting_id, (setting, shopify_ids) in by_sync.items():
         try:
             engine.refresh(setting, shopify_ids)
         except ReconnectNeeded:
-            failed.add(setting_id)  # they wait for the store to be connected again
-        except Exception:
-            log.exception("reading records of %s failed; the sweep will try again", setting)
-            failed.add(setting_id)
-    done = [
-        delivery
-        for delivery, wanted in triggers
-        if not any(setting.pk in failed for setting, _ in wanted)
-    ]
+            failed[setting_id] = None  # they wait for the store to be connected again
+        except Exception as error:
+            log.exception("reading records of %s failed", setting)
+            failed[setting_id] = error
+    done, again = [], {}
+    for delivery, wanted in triggers:
+        errors = [failed[setting.pk] for setting, _ in wanted if setting.pk in failed]
+        if not errors:
+            done.append(delivery)
+        elif any(errors):
+            again[delivery] = next(error for error in errors if error)
     _finish(done, DeliveryState.PROCESSED)
+    for delivery, error in again.items():
+        retry_later([delivery], error)
     triggers.clear()
 
 
@@ -222,13 +246,39 @@ def _finish(deliveries: list[WebhookDelivery], state: str, error: str = "") -> N
         delivery.state = state
 
 
+def retry_later(deliveries: list[WebhookDelivery], error: Exception) -> None:
+    """Work that raised: counted, and tried again after a growing wait, up to MAX_ATTEMPTS;
+    then the delivery is left failed, with its reason, for the health page. It never holds up
+    the deliveries after it (they wait for none)."""
+    reason = cleaning.clean(f"{type(error).__name__}: {error}", MAX_REASON)
+    now = timezone.now()
+    for delivery in deliveries:
+        attempts = delivery.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            changes = {
+                "state": DeliveryState.FAILED,
+                "processed_at": now,
+                "retry_at": None,
+                "error": f"Gave up after {attempts} attempts: {reason}",
+            }
+        else:
+            wait = RETRY_WAITS[min(attempts, len(RETRY_WAITS)) - 1]
+            changes = {"retry_at": now + wait, "error": f"Attempt {attempts}: {reason}"}
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=attempts, **changes)
+        delivery.attempts = attempts
+        for name, value in changes.items():
+            setattr(delivery, name, value)
+
+
 def requeue_waiting() -> None:
     """Cron, every minute: a store whose deliveries wait with no job at them gets one."""
-    waiting = WebhookDelivery.objects.filter(
-        state=DeliveryState.RECEIVED, received_at__lt=timezone.now() - STALE_AFTER
-    ).exclude(
-        # A store to connect again: its deliveries about records wait for the reconnection.
-        Q(store__status=StoreStatus.RECONNECT) & ~Q(topic__in=list(HANDLERS))
+    waiting = (
+        _due()
+        .filter(Q(received_at__lt=timezone.now() - STALE_AFTER) | Q(retry_at__isnull=False))
+        .exclude(
+            # A store to connect again: its deliveries about records wait for the reconnection.
+            Q(store__status=StoreStatus.RECONNECT) & ~Q(topic__in=list(HANDLERS))
+        )
     )
     for store_id in waiting.order_by().values_list("store_id", flat=True).distinct():
         queues.enqueue("process_deliveries", store_id, once=True)
@@ -250,8 +300,9 @@ def handle_customers_redact(store: Store, body: dict):
     """Shopify asks to erase what this store told us about one customer. Their orders and
     carts from this store lose their personal data; the contact itself is erased unless it
     also belongs to another store or source (then only this store's traces go)."""
-    customer = body.get("customer") or {}
-    email = (customer.get("email") or "").strip()
+    customer = body.get("customer")
+    email = customer.get("email") if isinstance(customer, dict) else None
+    email = email.strip()[:254] if isinstance(email, str) else ""
     contacts = list(Contact.objects.with_email(email)) if email else []
     orders = Order.objects.filter(source_store=store.shop_domain).filter(
         Q(contact__in=contacts) | Q(email__iexact=email) if email else Q(contact__in=contacts)
@@ -314,7 +365,9 @@ def handle_shop_redact(store: Store, body: dict):
 def handle_data_request(store: Store, body: dict):
     """Shopify forwards a customer's request for their data; the merchant answers it from the
     CRM. Recorded (the delivery is the record), nothing to change."""
-    log.info("customer data request from %s for customer %s", store, body.get("customer"))
+    customer = body.get("customer")
+    number = ids.number_or_none(customer.get("id") if isinstance(customer, dict) else None)
+    log.info("customer data request from %s for customer %s", store, number)
 
 
 def scopes_updated(store: Store, body: dict):

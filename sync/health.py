@@ -4,12 +4,25 @@ sync_status`."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from integration.models import Store
 from sync.adapters import ADAPTERS
-from sync.models import MappingState, RecordMapping, SyncRun, SyncState
+from sync.models import (
+    DeliveryState,
+    MappingState,
+    RecordMapping,
+    SyncRun,
+    SyncState,
+    WebhookDelivery,
+)
+
+# How far back the store's page looks for deliveries that went wrong.
+DELIVERIES_SHOWN_FOR = datetime.timedelta(days=7)
 
 # The counts a sync shows, by the annotation (and JSON key) that holds each.
 COUNTED_STATES = {
@@ -214,3 +227,29 @@ def sync_access(setting) -> list[str]:
     if adapter.out_of_sight and store.can_sync and not adapter.sees_all(store):
         lines.append(f"Only the last 60 days sync: Shopify hides {adapter.out_of_sight}.")
     return lines
+
+
+def delivery_problems(store) -> list[dict]:
+    """The store's webhook deliveries of the last days that went wrong, grouped: failed (after
+    every retry, or at once: a body that names nothing), refused (not what their headers
+    said), and those waiting for a retry. [{"state", "label", "count", "last_error"}]."""
+    since = timezone.now() - DELIVERIES_SHOWN_FOR
+    recent = WebhookDelivery.objects.filter(store=store, received_at__gte=since)
+    groups = [
+        (DeliveryState.FAILED, "failed", recent.filter(state=DeliveryState.FAILED)),
+        (DeliveryState.REFUSED, "refused", recent.filter(state=DeliveryState.REFUSED)),
+        (
+            DeliveryState.RECEIVED,
+            "waiting for a retry",
+            recent.filter(state=DeliveryState.RECEIVED, attempts__gt=0),
+        ),
+    ]
+    problems = []
+    for state, label, deliveries in groups:
+        count = deliveries.count()
+        if count:
+            last = deliveries.order_by("-received_at", "-pk").values_list("error", flat=True)[0]
+            problems.append(
+                {"state": state.value, "label": label, "count": count, "last_error": last}
+            )
+    return problems

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from integration import cleaning
 from sync import mappings
 from sync.models import IssueDirection, SyncIssue
 
@@ -16,7 +17,7 @@ MAX_ERROR_LENGTH = 2000
 
 
 def describe(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
+    return cleaning.clean(f"{type(error).__name__}: {error}", MAX_ERROR_LENGTH)
 
 
 def record_inbound(setting, shopify_id, crm_id, error: Exception, payload) -> None:
@@ -45,7 +46,11 @@ def record_outbound(setting, crm_id: int, message: str, payload) -> None:
             "crm_id": crm_id,
             "direction": IssueDirection.OUTBOUND,
         },
-        {"shopify_id": None, "error": message[:MAX_ERROR_LENGTH], "payload": payload},
+        {
+            "shopify_id": None,
+            "error": cleaning.clean(message, MAX_ERROR_LENGTH),
+            "payload": payload,
+        },
     )
 
 
@@ -70,7 +75,9 @@ def _open(setting):
 def _record(key: dict, values: dict) -> None:
     """Count one more failure of the record `key` names, or make its issue: an update first,
     an insert when there was none, and the update again when another worker's insert won (the
-    unique constraints referee), never a look-up then a create."""
+    unique constraints referee), never a look-up then a create. What failed may carry what
+    PostgreSQL refuses (NUL): the record of the failure must not fail too."""
+    values = {**values, "payload": cleaning.without_nul(values.get("payload"))}
     if _count_again(key, values):
         return
     try:

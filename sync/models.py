@@ -260,12 +260,16 @@ class DeliveryState(models.TextChoices):
     PROCESSED = "processed", "Processed"
     IGNORED = "ignored", "Ignored"
     FAILED = "failed", "Failed"
+    # The body says something else than the unsigned headers (another shop, another kind of
+    # record), or Shopify denies what it claims: recorded, never acted on.
+    REFUSED = "refused", "Refused"
 
 
 class WebhookDelivery(models.Model):
     """A webhook Shopify delivered, stored before the answer so nothing accepted is lost.
     Shopify delivers at least once and retries with the same webhook id: the unique id makes a
-    repeat a no-op."""
+    repeat a no-op; so does the same event id for the same topic (Shopify's advice: one event
+    delivered twice, to two subscriptions or after a retry that got a new webhook id)."""
 
     webhook_id = models.CharField(max_length=255, unique=True)
     event_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -280,12 +284,21 @@ class WebhookDelivery(models.Model):
     )
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # A delivery whose work raised waits until then before it is tried again (backoff).
+    retry_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name_plural = "webhook deliveries"
         indexes = [models.Index(fields=["store", "topic"], name="sync_delivery_store_topic")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "topic", "event_id"],
+                condition=~models.Q(event_id=""),
+                name="sync_delivery_one_per_event",
+            )
+        ]
 
     def __str__(self):
         return f"{self.topic} from {self.store_id} ({self.webhook_id})"

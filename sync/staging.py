@@ -25,6 +25,8 @@ import psycopg
 import psycopg.adapt
 from django.db import connection, transaction
 
+from integration import cleaning
+
 log = logging.getLogger(__name__)
 
 PREFIX = "sync_bulk_run_"
@@ -197,7 +199,7 @@ def _copy_row(number: int, raw: bytes) -> bytes | None:
         log.info("bulk line %s has no id: left out", number)
         return None
     if ESCAPED_NUL in raw:
-        value = _without_nul(value)
+        value = cleaning.without_nul(value)
         raw = orjson.dumps(value)
     elif any(special in raw for special in COPY_SPECIAL):
         raw = orjson.dumps(value)
@@ -221,13 +223,3 @@ def _kind(gid) -> str | None:
         return None
     parts = gid.split("/", 4)
     return parts[3] if len(parts) > 4 and parts[:3] == ["gid:", "", "shopify"] else None
-
-
-def _without_nul(value):
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, list):
-        return [_without_nul(item) for item in value]
-    if isinstance(value, dict):
-        return {key.replace("\x00", ""): _without_nul(item) for key, item in value.items()}
-    return value

@@ -2,17 +2,19 @@
 
 import logging
 
+import orjson
 import redis
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
+from django.utils.timezone import now
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from config import queues
-from integration.ids import moment
 from integration.models import Store
 from integration.webhooks import signature_is_valid
-from sync.models import WebhookDelivery
+from sync import webhook_binding, webhook_headers
+from sync.models import DeliveryState, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -20,16 +22,14 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
-def _header(request, name: str) -> str:
-    """A Shopify header, with or without its `X-` prefix (newer deliveries drop it)."""
-    return request.headers.get(f"X-Shopify-{name}") or request.headers.get(f"Shopify-{name}") or ""
-
-
 @csrf_exempt
 @require_POST
 def receive(request):
     """Verify, store, answer at once; the work happens on the `webhooks` queue. A bad
-    signature or an unknown shop gets 401 and nothing is stored; a repeat gets 200 and is
+    signature or an unknown shop gets 401 and nothing is stored; headers Shopify would not
+    send, or a body that is not a JSON object, get 400 and nothing is stored; a body that says
+    something else than its headers is stored as refused (never acted on) and gets 400; a
+    repeat (the same webhook id, or the same event of the same topic) gets 200 and is
     dropped."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -40,39 +40,52 @@ def receive(request):
     body = request.body
     if len(body) > MAX_BODY_BYTES:
         return HttpResponse("Payload too large", status=413)
-    signature = _header(request, "Hmac-Sha256")
-    store = Store.objects.filter(shop_domain=_header(request, "Shop-Domain")).first()
+    try:
+        headers = webhook_headers.read(request.headers)
+    except webhook_headers.BadHeader as error:
+        return HttpResponse(str(error), status=400)
+    store = Store.objects.filter(shop_domain=headers.shop_domain).first()
     # An app made for one store signs that store's webhooks with its own secret.
     own_secret = store.client_secret if store is not None else ""
     if not (
-        signature_is_valid(body, signature)
-        or (own_secret and signature_is_valid(body, signature, own_secret))
+        signature_is_valid(body, headers.signature)
+        or (own_secret and signature_is_valid(body, headers.signature, own_secret))
     ):
         return HttpResponse("Invalid signature", status=401)
     if store is None:
         return HttpResponse("Unknown shop", status=401)
-    webhook_id, topic = _header(request, "Webhook-Id"), _header(request, "Topic")
-    if not webhook_id or not topic:
-        return HttpResponse("Missing webhook id or topic", status=400)
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return HttpResponse("The body is not UTF-8", status=400)
+        # orjson refuses what is not UTF-8 and nesting deeper than 1024; a NUL is refused
+        # here, as no column can hold it.
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return HttpResponse("The body is not JSON", status=400)
+    if not isinstance(parsed, dict) or b"\x00" in body:
+        return HttpResponse("The body is not a JSON object", status=400)
+    refused = webhook_binding.refusal(store, headers.topic, parsed)
     try:
         with transaction.atomic():
             WebhookDelivery.objects.create(
-                webhook_id=webhook_id,
-                event_id=_header(request, "Event-Id"),
+                webhook_id=headers.webhook_id,
+                event_id=headers.event_id,
                 store=store,
-                topic=topic,
-                api_version=_header(request, "API-Version"),
-                body=text,
-                triggered_at=moment(_header(request, "Triggered-At")),
+                topic=headers.topic,
+                api_version=headers.api_version,
+                body=body.decode(),
+                triggered_at=headers.triggered_at,
+                **(
+                    {"state": DeliveryState.REFUSED, "error": refused, "processed_at": now()}
+                    if refused
+                    else {}
+                ),
             )
     except IntegrityError:
-        log.info("webhook %s (%s) seen before: dropped", webhook_id, topic)
+        log.info("webhook %s (%s) seen before: dropped", headers.webhook_id, headers.topic)
         return HttpResponse(status=200)
-    _queue_deliveries(store, webhook_id, topic)
+    if refused:
+        log.warning("webhook %s (%s) refused: %s", headers.webhook_id, headers.topic, refused)
+        return HttpResponse(refused, status=400)
+    _queue_deliveries(store, headers.webhook_id, headers.topic)
     return HttpResponse(status=200)
 
 

@@ -271,6 +271,32 @@ def test_only_staff_who_may_edit_pipelines_reach_the_editor(client, django_user_
     assert stage("open").label == "Hijacked"
 
 
+def test_pipelines_are_added_renamed_and_deleted_only_by_staff_who_may_edit_them(
+    client, django_user_model
+):
+    """Finding 10: model permissions alone let staff add and rename pipelines."""
+    pipeline = Pipeline.objects.get()
+    staff = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["add_pipeline", "change_pipeline", "delete_pipeline", "view_pipeline"]
+        )
+    )
+    client.force_login(staff)
+    change = reverse("admin:crm_pipeline_change", args=[pipeline.pk])
+    renamed = {"label": "Hijacked", "display_order": 0}
+
+    assert client.post(reverse("admin:crm_pipeline_add"), {"label": "Mine"}).status_code == 403
+    client.post(change, renamed)
+    assert client.post(reverse("admin:crm_pipeline_delete", args=[pipeline.pk]), {"post": "yes"})
+    assert list(Pipeline.objects.values_list("label", flat=True)) == [pipeline.label]
+    assert client.get(change).status_code == 200  # seen, read only
+
+    staff.user_permissions.add(Permission.objects.get(codename="edit_pipelines"))
+    assert client.post(change, {**renamed, "is_default": "on"}).status_code == 302
+    assert Pipeline.objects.get().label == "Hijacked"
+
+
 def test_the_order_stage_is_read_only_in_the_admin(admin_client, make_order):
     order = make_order()
     response = admin_client.get(reverse("admin:crm_order_change", args=[order.pk]))

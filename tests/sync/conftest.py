@@ -57,16 +57,21 @@ def deliver(client):
         prefix="X-",
         signature=None,
         raw=None,
+        event_id=None,
+        triggered_at=None,
+        **extra_headers,
     ):
         body = raw if raw is not None else json.dumps(payload).encode()
+        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
         headers = {
             f"{prefix}Shopify-Topic": topic,
             f"{prefix}Shopify-Hmac-Sha256": signature if signature is not None else sign(body),
             f"{prefix}Shopify-Shop-Domain": shop,
             f"{prefix}Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
-            f"{prefix}Shopify-Event-Id": str(uuid.uuid4()),
+            f"{prefix}Shopify-Event-Id": event_id or str(uuid.uuid4()),
             f"{prefix}Shopify-API-Version": "2026-10",
-            f"{prefix}Shopify-Triggered-At": "2026-11-26T10:00:00.000Z",
+            f"{prefix}Shopify-Triggered-At": triggered_at or now.replace("+00:00", "Z"),
+            **{f"{prefix}Shopify-{name.replace('_', '-')}": v for name, v in extra_headers.items()},
         }
         return client.post(
             "/shopify/webhooks", data=body, content_type="application/json", headers=headers

@@ -146,3 +146,30 @@ def test_a_read_that_fails_leaves_its_deliveries_and_not_the_others(
 
     assert waiting() == ["customer"]
     assert WebhookDelivery.objects.get(webhook_id="product").state == DeliveryState.PROCESSED
+    # Counted, and not tried again before its wait is over.
+    customer = WebhookDelivery.objects.get(webhook_id="customer")
+    assert (customer.attempts, customer.error) == (
+        1,
+        "Attempt 1: ConnectionError: Shopify is down",
+    )
+    deliveries.process_store(store.pk)
+    customer.refresh_from_db()
+    assert customer.attempts == 1
+
+
+@pytest.mark.parametrize(
+    "named", [-1, 0, -(2**70), 2**70, 2**63, "-1", "gid://shopify/Customer/-1"]
+)
+def test_an_id_shopify_cannot_have_fails_its_delivery_alone(
+    store, make_setting, deliver, redis_connection, reads, named
+):
+    """Finding 3: such an id made Shopify refuse the whole read ("Invalid global id")."""
+    make_setting("contacts")
+    deliver("customers/update", {"id": named}, webhook_id="poison")
+    deliver("customers/update", {"id": 5}, webhook_id="fine")
+
+    deliveries.process_store(store.pk)
+
+    assert reads == [("contacts", [5])]
+    states = dict(WebhookDelivery.objects.values_list("webhook_id", "state"))
+    assert states == {"poison": DeliveryState.FAILED, "fine": DeliveryState.PROCESSED}

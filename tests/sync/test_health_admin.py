@@ -7,8 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from sync.models import (
+    DeliveryState,
     MappingState,
     RecordMapping,
     RunKind,
@@ -16,6 +18,7 @@ from sync.models import (
     SyncRun,
     SyncSetting,
     SyncState,
+    WebhookDelivery,
 )
 from tests.conftest import queued
 
@@ -496,3 +499,57 @@ def test_the_sync_records_list_makes_as_many_queries_for_many_rows_as_for_few(
 @pytest.mark.parametrize("model", ["syncsetting", "syncrun", "syncissue", "recordmapping"])
 def test_the_sync_pages_have_no_add_button(admin_client, model):
     assert admin_client.get(reverse(f"admin:sync_{model}_add")).status_code == 403
+
+
+def test_the_stores_page_shows_the_deliveries_that_went_wrong(admin_client, store):
+    def delivery(number, state, **fields):
+        return WebhookDelivery.objects.create(
+            webhook_id=f"wh-{number}",
+            store=store,
+            topic="orders/create",
+            body="{}",
+            state=state,
+            **fields,
+        )
+
+    delivery(1, DeliveryState.PROCESSED)
+    delivery(2, DeliveryState.FAILED, attempts=5, error="Gave up after 5 attempts: RuntimeError: x")
+    delivery(3, DeliveryState.REFUSED, error="The body names another shop than alpha")
+    delivery(4, DeliveryState.REFUSED, error="The body is not a Order")
+    delivery(5, DeliveryState.RECEIVED, attempts=2, error="Attempt 2: ShopifyUnavailable: 503")
+    delivery(6, DeliveryState.RECEIVED)
+    old = delivery(7, DeliveryState.FAILED, error="long ago")
+    WebhookDelivery.objects.filter(pk=old.pk).update(
+        received_at=timezone.now() - datetime.timedelta(days=8)
+    )
+
+    response = admin_client.get(reverse("admin:integration_store_change", args=[store.pk]))
+
+    assert response.status_code == 200
+    assert response.context["delivery_problems"] == [
+        {
+            "state": "failed",
+            "label": "failed",
+            "count": 1,
+            "last_error": "Gave up after 5 attempts: RuntimeError: x",
+        },
+        {
+            "state": "refused",
+            "label": "refused",
+            "count": 2,
+            "last_error": "The body is not a Order",
+        },
+        {
+            "state": "received",
+            "label": "waiting for a retry",
+            "count": 1,
+            "last_error": "Attempt 2: ShopifyUnavailable: 503",
+        },
+    ]
+    assert "2 refused</a> — the last: The body is not a Order" in response.content.decode()
+    listed = admin_client.get(
+        reverse("admin:sync_webhookdelivery_changelist")
+        + f"?store__id__exact={store.pk}&state__exact=refused"
+    )
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == 2

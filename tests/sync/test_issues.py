@@ -71,3 +71,18 @@ def test_two_workers_failing_one_record_at_once_make_one_issue_counted_twice(
     issues.record_inbound(setting, 7, None, ValueError("bad"), None)
 
     assert SyncIssue.objects.get().attempts == 2
+
+
+def test_a_failure_that_carries_nul_is_recorded_without_it(make_setting):
+    """Finding 3: JSONB refuses NUL, so recording this failure used to fail too."""
+    setting = make_setting("contacts")
+
+    issues.record_inbound(
+        setting, 7, None, ValueError("bad name 'A\x00B'"), {"first\x00Name": ["A\x00B"]}
+    )
+    issues.record_outbound(setting, 3, "Shopify: name \x00 is invalid", {"name": "\x00"})
+
+    inbound, outbound = SyncIssue.objects.order_by("direction", "pk")
+    assert (inbound.error, inbound.payload) == ("ValueError: bad name 'AB'", {"firstName": ["AB"]})
+    assert (outbound.error, outbound.payload) == ("Shopify: name  is invalid", {"name": ""})
+    assert RecordMapping.objects.get().reason == "ValueError: bad name 'AB'"

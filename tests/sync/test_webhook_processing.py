@@ -5,14 +5,30 @@ import json
 
 import django_rq
 import pytest
+from django.utils import timezone
 from rq import SimpleWorker
 
 from crm.models import Cart, Contact, Order
+from integration import services as integration
+from integration.errors import ShopifyUnavailable
 from integration.models import StoreStatus
 from sync import deliveries
 from sync.models import DeliveryState, WebhookDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def shopify_installed(monkeypatch):
+    """What Shopify answers when asked whether the app is still installed on the store: not
+    any more, unless a test says otherwise (`shopify_installed.append(True)`)."""
+    answers = []
+
+    def still_installed(store):
+        return bool(answers and answers[-1])
+
+    monkeypatch.setattr(integration, "app_still_installed", still_installed)
+    return answers
 
 
 def run_worker():
@@ -42,8 +58,13 @@ def make_cart(store, **fields):
     return Cart.objects.create(**{**values, **fields})
 
 
+def removal(store, **fields):
+    """app/uninstalled's body: the shop."""
+    return {"id": 1, "name": "Alpha", "myshopify_domain": store.shop_domain, **fields}
+
+
 def test_app_uninstalled_forgets_the_token(deliver, store, redis_connection):
-    deliver("app/uninstalled", {"id": 1, "name": "Alpha"})
+    deliver("app/uninstalled", removal(store))
 
     run_worker()
 
@@ -86,7 +107,11 @@ def test_customers_redact_keeps_a_contact_another_store_knows(deliver, store, re
 
     deliver(
         "customers/redact",
-        {"customer": {"id": 5, "email": "both@example.com"}, "orders_to_redact": []},
+        {
+            "shop_domain": store.shop_domain,
+            "customer": {"id": 5, "email": "both@example.com"},
+            "orders_to_redact": [],
+        },
     )
     run_worker()
 
@@ -96,6 +121,8 @@ def test_customers_redact_keeps_a_contact_another_store_knows(deliver, store, re
 
 
 def test_shop_redact_erases_the_stores_orders_and_carts(deliver, store, redis_connection):
+    store.mark_disconnected(status=StoreStatus.UNINSTALLED)
+    store.save()
     contact = Contact.objects.create(email="stay@example.com")
     make_order(store, contact=contact)
     make_cart(store)
@@ -123,8 +150,10 @@ def test_an_unknown_topic_is_recorded_and_ignored(deliver, store, redis_connecti
 
 
 def test_a_malformed_body_fails_without_stopping_others(deliver, store, redis_connection):
-    deliver("customers/redact", None, raw=b"not json")
-    deliver("app/uninstalled", {"id": 1})
+    # The intake refuses a body that is not JSON; one stored before it did fails alone.
+    deliver("customers/redact", {"shop_domain": store.shop_domain}, webhook_id="wh-bad")
+    WebhookDelivery.objects.filter(webhook_id="wh-bad").update(body="not json")
+    deliver("app/uninstalled", removal(store))
 
     run_worker()
 
@@ -136,7 +165,7 @@ def test_a_malformed_body_fails_without_stopping_others(deliver, store, redis_co
 
 
 def test_processing_twice_changes_nothing(deliver, store, redis_connection):
-    deliver("app/uninstalled", {"id": 1})
+    deliver("app/uninstalled", removal(store))
     delivery = WebhookDelivery.objects.get()
     deliveries.process_store(store.pk)
     store.refresh_from_db()
@@ -148,7 +177,7 @@ def test_processing_twice_changes_nothing(deliver, store, redis_connection):
 
     store.refresh_from_db()
     assert (store.status, store.disconnected_at) == first
-    assert json.loads(delivery.body) == {"id": 1}
+    assert json.loads(delivery.body) == removal(store)
 
 
 def test_one_job_takes_every_waiting_delivery_and_one_that_breaks_stops_none(
@@ -173,6 +202,9 @@ def test_one_job_takes_every_waiting_delivery_and_one_that_breaks_stops_none(
         state for _, state in WebhookDelivery.objects.order_by("pk").values_list("pk", "state")
     ]
     assert states == [DeliveryState.PROCESSED, DeliveryState.RECEIVED, DeliveryState.PROCESSED]
+    broken = WebhookDelivery.objects.order_by("pk")[1]
+    assert (broken.attempts, broken.error) == (1, "Attempt 1: RuntimeError: a bug in one handler")
+    assert broken.retry_at > timezone.now()
 
 
 def test_a_store_to_reconnect_acts_on_its_removal_and_keeps_its_record_deliveries(
@@ -181,7 +213,7 @@ def test_a_store_to_reconnect_acts_on_its_removal_and_keeps_its_record_deliverie
     store.mark_reconnect_needed("Shopify refused to renew the access token (invalid_grant)")
     store.save()
     deliver("customers/update", {"id": 1}, webhook_id="wh-record")
-    deliver("app/uninstalled", {"id": 1, "name": "Alpha"}, webhook_id="wh-removal")
+    deliver("app/uninstalled", removal(store), webhook_id="wh-removal")
 
     run_worker()
 
@@ -190,4 +222,141 @@ def test_a_store_to_reconnect_acts_on_its_removal_and_keeps_its_record_deliverie
     assert dict(WebhookDelivery.objects.values_list("webhook_id", "state")) == {
         "wh-record": DeliveryState.RECEIVED,
         "wh-removal": DeliveryState.PROCESSED,
+    }
+
+
+# What is not what its headers say -------------------------------------------------------------
+
+
+def test_a_removal_shopify_denies_is_refused_and_changes_nothing(
+    deliver, store, redis_connection, shopify_installed
+):
+    """A signed app/uninstalled body of this very shop, replayed while the app is installed."""
+    shopify_installed.append(True)
+    deliver("app/uninstalled", removal(store))
+
+    run_worker()
+
+    store.refresh_from_db()
+    assert (store.status, store.access_token) == (StoreStatus.CONNECTED, "shpat_test")
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.error) == (DeliveryState.REFUSED, deliveries.STILL_INSTALLED)
+
+
+def test_a_shop_erasure_while_the_app_is_installed_is_refused(
+    deliver, store, redis_connection, shopify_installed
+):
+    shopify_installed.append(True)
+    order = make_order(store)
+
+    deliver("shop/redact", {"shop_id": 1, "shop_domain": store.shop_domain})
+    run_worker()
+
+    assert list(Order.objects.all()) == [order]
+    assert WebhookDelivery.objects.get().state == DeliveryState.REFUSED
+
+
+def test_a_shop_erasure_of_a_connected_store_shopify_has_let_go_is_done(
+    deliver, store, redis_connection
+):
+    """app/uninstalled was lost: Shopify no longer answers the token, so the erasure is real."""
+    make_order(store)
+
+    deliver("shop/redact", {"shop_id": 1, "shop_domain": store.shop_domain})
+    run_worker()
+
+    assert Order.objects.count() == 0
+    assert WebhookDelivery.objects.get().state == DeliveryState.PROCESSED
+
+
+def test_a_question_shopify_cannot_answer_now_is_asked_again_later(
+    deliver, store, redis_connection, monkeypatch
+):
+    def unavailable(store):
+        raise ShopifyUnavailable("alpha.myshopify.com: HTTP 503")
+
+    monkeypatch.setattr(integration, "app_still_installed", unavailable)
+    deliver("app/uninstalled", removal(store))
+
+    run_worker()
+
+    store.refresh_from_db()
+    delivery = WebhookDelivery.objects.get()
+    assert store.status == StoreStatus.CONNECTED
+    assert (delivery.state, delivery.attempts) == (DeliveryState.RECEIVED, 1)
+    assert delivery.error == "Attempt 1: ShopifyUnavailable: alpha.myshopify.com: HTTP 503"
+
+
+# Poison ------------------------------------------------------------------------------------
+
+
+def test_a_delivery_that_keeps_failing_is_retried_with_backoff_then_left_failed(
+    deliver, store, redis_connection, monkeypatch
+):
+    def broken(store, body):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setitem(deliveries.HANDLERS, "customers/data_request", broken)
+    deliver("customers/data_request", {"shop_domain": store.shop_domain})
+    delivery = WebhookDelivery.objects.get()
+    waits = []
+    for attempt in range(1, deliveries.MAX_ATTEMPTS + 1):
+        deliveries.process_store(store.pk)
+        delivery.refresh_from_db()
+        assert delivery.attempts == attempt
+        deliveries.process_store(store.pk)  # not due yet: not tried again
+        delivery.refresh_from_db()
+        assert delivery.attempts == attempt
+        if delivery.retry_at:
+            waits.append(round((delivery.retry_at - timezone.now()).total_seconds() / 60))
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(retry_at=timezone.now())
+
+    assert waits == [1, 5, 15, 60]
+    assert delivery.state == DeliveryState.FAILED
+    assert delivery.error == (
+        "Gave up after 5 attempts: RecursionError: maximum recursion depth exceeded"
+    )
+    deliveries.requeue_waiting()
+    deliveries.process_store(store.pk)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (DeliveryState.FAILED, 5)
+
+
+def test_a_reason_with_nul_is_recorded_without_it(deliver, store, redis_connection, monkeypatch):
+    def broken(store, body):
+        raise ValueError("bad name 'A\x00B'" + "x" * 5000)
+
+    monkeypatch.setitem(deliveries.HANDLERS, "customers/data_request", broken)
+    deliver("customers/data_request", {"shop_domain": store.shop_domain})
+
+    deliveries.process_store(store.pk)
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.error.startswith("Attempt 1: ValueError: bad name 'AB'xxx")
+    assert len(delivery.error) == len("Attempt 1: ") + deliveries.MAX_REASON
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"shop_domain": "alpha.myshopify.com", "customer": "x"},
+        {"shop_domain": "alpha.myshopify.com", "customer": {"email": 7}},
+        {"shop_domain": "alpha.myshopify.com", "customer": {"email": ["a@example.com"]}},
+        {"shop_domain": "alpha.myshopify.com"},
+    ],
+)
+def test_a_compliance_body_of_another_shape_erases_nobody_and_raises_nothing(
+    deliver, store, redis_connection, body
+):
+    """Finding 4: such bodies raised AttributeError, retried every minute forever."""
+    contact = Contact.objects.create(email="stay@example.com", first_name="Stay")
+
+    deliver("customers/redact", body)
+    deliver("customers/data_request", body)
+    run_worker()
+
+    contact.refresh_from_db()
+    assert contact.first_name == "Stay"
+    assert set(WebhookDelivery.objects.values_list("state", "attempts")) == {
+        (DeliveryState.PROCESSED, 0)
     }
