@@ -26,7 +26,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	cp .env.example .env
 	@echo "Created .env from .env.example (a development configuration)."
 
-## run: the web app, the RQ workers, the cron process and the Shopify emulator, on PostgreSQL
+## run: the web app, the RQ workers, the cron process and the Shopify emulator (Procfile.dev), on PostgreSQL
 ## (DATABASE_URL when it answers, else a private server under var/) and local Redis
 run: $(VENV)/.installed .env
 	$(BIN)/python manage.py check_redis
@@ -47,8 +47,9 @@ run: $(VENV)/.installed .env
 	$(BIN)/python manage.py ensure_admin && \
 	echo "Open http://127.0.0.1:$(PORT)/admin/ (Ctrl-C stops everything)" && \
 	mkdir -p var && echo "DATABASE_URL=$$url" > var/make-run.env && \
+	echo "EMULATOR_CONTROL_TOKEN=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))')" >> var/make-run.env && \
 	APP_URL="$${APP_URL:-http://127.0.0.1:$(PORT)}" PATH="$(CURDIR)/$(BIN):$$PATH" \
-		exec $(BIN)/honcho start --port $(PORT) --env .env,var/make-run.env
+		exec $(BIN)/honcho start -f Procfile.dev --port $(PORT) --env .env,var/make-run.env
 
 ## test: lint, Django checks, the migrations check and the whole suite on PostgreSQL and Redis
 test: $(VENV)/.installed-dev

@@ -152,6 +152,7 @@ def _freshness(shopify, rate: int, seconds: int) -> tuple[list[float], int]:
     def change(index: int):
         if not hasattr(session, "http"):
             session.http = requests.Session()
+            session.http.headers["Authorization"] = f"Bearer {shopify.control_token}"
         mark = f"{MARK}{index}"
         changed_at[mark] = time.monotonic()
         url = f"{shopify.url}/__emulator__/shops/{SHOP}/customers/{customers[index]}"

@@ -94,6 +94,11 @@ def sync_subscriptions(
             continue
         payload = client.execute(SUBSCRIBE_MUTATION, {"topic": enum, "uri": address})
         errors = payload["webhookSubscriptionCreate"]["userErrors"]
+        if errors and all(_already_there(error) for error in errors):
+            # Another process (a job checking the subscriptions) made it meanwhile: it is
+            # there, which is all this wanted.
+            outcome[topic] = ""
+            continue
         outcome[topic] = "; ".join(str(error.get("message"))[:500] for error in errors)
         if not errors and created is not None:
             created.append(topic)
@@ -105,6 +110,11 @@ def sync_subscriptions(
         refused,
     )
     return outcome
+
+
+def _already_there(error: dict) -> bool:
+    """Shopify's userError for a topic already subscribed at this address."""
+    return "has already been taken" in str(error.get("message", ""))
 
 
 def remove_subscriptions(client: ShopifyClient) -> list[str]:

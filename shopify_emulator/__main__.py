@@ -2,6 +2,10 @@
                                   [--demo-shop demo.myshopify.com …]
 python -m shopify_emulator seed --shop demo.myshopify.com --customers N … [--seed 42] [--url URL]
                                  [--plan basic|advanced|plus]
+
+The emulator stands for Shopify in development and tests, never in production: `serve` does not
+start unless DEBUG is on and SHOPIFY_BASE_URL (when set) names this emulator, and its control
+API answers only with the token in EMULATOR_CONTROL_TOKEN (or --control-token).
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ import argparse
 import copy
 import json
 import logging
+import os
 import signal
 import sys
 import threading
+from urllib.parse import urlsplit
 
 from shopify_emulator.client import ControlError, EmulatorClient
 
@@ -27,11 +33,43 @@ DEMO_COUNTS = {"customers": 250, "companies": 12, "products": 40, "orders": 600,
 DEMO_CURRENCIES = ("USD", "EUR", "SEK")
 
 
+TRUE = {"1", "true", "yes", "on"}
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+TOKEN_VARIABLE = "EMULATOR_CONTROL_TOKEN"  # noqa: S105 (the variable's name)
+
+
+def production_refusal(environ, port: int) -> str:
+    """Why this environment is not one to run the emulator in ("" when it is)."""
+    if environ.get("DEBUG", "").strip().lower() not in TRUE:
+        return (
+            "The Shopify emulator runs only in development and tests (DEBUG on): "
+            "it does not start with DEBUG off."
+        )
+    base = environ.get("SHOPIFY_BASE_URL", "")
+    if base:
+        parts = urlsplit(base.replace("{shop}", "shop"))
+        if parts.hostname not in LOCAL_HOSTS or parts.port != port:
+            return (
+                f"SHOPIFY_BASE_URL is {base}, not this emulator (http://127.0.0.1:{port}/{{shop}}):"
+                " the app talks to another Shopify, and the emulator does not start beside it."
+            )
+    return ""
+
+
 def serve(args):
     from shopify_emulator import seed as seeding
     from shopify_emulator.server import EmulatorServer
 
-    server = EmulatorServer(args.host, args.port, args.state, args.auto_approve)
+    refusal = production_refusal(os.environ, args.port)
+    if refusal:
+        sys.exit(refusal)
+    token = args.control_token or os.environ.get(TOKEN_VARIABLE, "")
+    if len(token) < 16:
+        sys.exit(
+            f"The control API needs a token of 16 characters or more: set {TOKEN_VARIABLE} "
+            "(or --control-token)."
+        )
+    server = EmulatorServer(token, args.host, args.port, args.state, args.auto_approve)
     for app in args.app:
         client_id, _, secret = app.partition(":")
         if not client_id or not secret:
@@ -65,7 +103,7 @@ def serve(args):
 
 
 def seed(args):
-    client = EmulatorClient(args.url, timeout=600)
+    client = EmulatorClient(args.url, timeout=600, control_token=os.environ.get(TOKEN_VARIABLE, ""))
     try:
         client.add_shop(args.shop, plan=args.plan, currency=args.currency, name=args.name or "")
         result = client.seed(
@@ -108,6 +146,9 @@ def main(argv=None):
         default=[],
         metavar="DOMAIN",
         help="create and seed this shop unless it exists (repeatable)",
+    )
+    serve_parser.add_argument(
+        "--control-token", default="", help=f"the control API's token (default: ${TOKEN_VARIABLE})"
     )
     serve_parser.add_argument("--log-level", default="WARNING")
     serve_parser.set_defaults(run=serve)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -21,14 +22,21 @@ class ControlError(Exception):
 
 
 class EmulatorClient:
-    def __init__(self, url: str, timeout: float = 60):
+    def __init__(self, url: str, timeout: float = 60, control_token: str = ""):
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
+        self.control_token = control_token
 
     def call(self, method: str, path: str, json=None):
         response = self.session.request(
-            method, f"{self.url}/__emulator__/{path.lstrip('/')}", json=json, timeout=self.timeout
+            method,
+            f"{self.url}/__emulator__/{path.lstrip('/')}",
+            json=json,
+            headers={"Authorization": f"Bearer {self.control_token}"}
+            if self.control_token
+            else None,
+            timeout=self.timeout,
         )
         body = response.json()
         if response.status_code >= 400:
@@ -133,6 +141,15 @@ class EmulatorProcess:
     def __init__(self, port: int | None = None, *extra_args: str):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.control_token = secrets.token_urlsafe(24)
+        # What the emulator starts in: development (DEBUG), pointed at by nothing else, with
+        # a control token of this run's own.
+        environment = {
+            **os.environ,
+            "DEBUG": "true",
+            "SHOPIFY_BASE_URL": f"{self.url}/{{shop}}",
+            "EMULATOR_CONTROL_TOKEN": self.control_token,
+        }
         # A file, not a pipe: a chatty child must never block on a full pipe nobody reads.
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
@@ -148,8 +165,9 @@ class EmulatorProcess:
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
             stdout=subprocess.DEVNULL,
             stderr=self.log,
+            env=environment,
         )
-        self.client = EmulatorClient(self.url)
+        self.client = EmulatorClient(self.url, control_token=self.control_token)
         self._wait_until_up()
 
     def _wait_until_up(self, seconds: float = 30):

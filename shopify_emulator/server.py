@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import hmac
 import html
 import json
 import logging
@@ -40,6 +41,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ShopifyEmulator/1.0"
     emulator: Emulator  # set on the subclass the server makes
+    control_token: str  # likewise
 
     def log_message(self, format, *args):
         log.debug("%s " + format, self.address_string(), *args)
@@ -88,6 +90,12 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/__emulator__/bulk/") and method == "GET":
             return self._bulk_file(path.rsplit("/", 1)[-1])
         if path.startswith("/__emulator__/"):
+            if not self._control_allowed():
+                return (
+                    401,
+                    {},
+                    {"error": "The control API needs its token: Authorization: Bearer …"},
+                )
             parts = [part for part in path[len("/__emulator__/") :].split("/") if part]
             try:
                 request = json.loads(body) if body else None
@@ -120,6 +128,12 @@ class Handler(BaseHTTPRequestHandler):
         if api and method == "POST":
             return graphql_api.handle(emulator, shop, api.group("version"), self.headers, body)
         return 404, {}, {"errors": "Not Found"}
+
+    def _control_allowed(self) -> bool:
+        """The control API changes anything in any shop: only with the token the emulator was
+        started with (the bulk files above are Shopify's signed URLs, and need none)."""
+        given = self.headers.get("Authorization", "").encode("utf-8", "replace")
+        return hmac.compare_digest(given, f"Bearer {self.control_token}".encode())
 
     def _merchant(self, method, shop, url, body):
         if method == "POST":
@@ -202,10 +216,16 @@ class _FileBody:
 class EmulatorServer:
     """The emulator on a port, with its webhook dispatcher, bulk runner and state saver."""
 
-    def __init__(self, host="127.0.0.1", port=8765, state_file=None, auto_approve=False):
+    def __init__(
+        self, control_token: str, host="127.0.0.1", port=8765, state_file=None, auto_approve=False
+    ):
+        if len(control_token) < 16:
+            raise ValueError("the control API's token must be at least 16 characters")
         load_schema()  # build it before the first request, not during it
         self.emulator = Emulator(state_file=state_file, auto_approve=auto_approve)
-        handler = type("BoundHandler", (Handler,), {"emulator": self.emulator})
+        handler = type(
+            "BoundHandler", (Handler,), {"emulator": self.emulator, "control_token": control_token}
+        )
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 import django_rq
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.urls import reverse
 from django.utils.module_loading import import_string
@@ -45,7 +46,10 @@ def test_a_job_enqueued_in_a_rolled_back_transaction_is_never_sent(redis_connect
 
 
 @pytest.mark.django_db
-def test_the_job_dashboard_is_in_the_admin_for_staff(client, staff_user, redis_connection):
+def test_the_job_dashboard_is_in_the_admin_for_staff_who_run_syncs(
+    client, staff_user, redis_connection
+):
+    staff_user.user_permissions.add(Permission.objects.get(codename="manage_syncs"))
     client.force_login(staff_user)
 
     dashboard = client.get(reverse("admin:django_rq_home"))

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from shopify_emulator import tokens
-from shopify_emulator.client import ControlError, EmulatorClient, EmulatorProcess
+from shopify_emulator.client import ControlError, EmulatorClient, EmulatorProcess, free_port
 from shopify_emulator.state import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -226,10 +227,10 @@ def test_the_seed_command_seeds_a_running_emulator(shopify_emulator):
             "42",
         ],
         cwd=ROOT,
+        env={**os.environ, "EMULATOR_CONTROL_TOKEN": shopify_emulator.control_token},
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ},
     )
 
     assert output.returncode == 0, output.stderr
@@ -459,3 +460,57 @@ def test_a_shop_has_a_country_its_address_gives(emulator, shop):
     # Apps read it as the shop's address.
     answer = shop.graphql("{ shop { shopAddress { countryCodeV2 } } }")
     assert answer["data"]["shop"]["shopAddress"] == {"countryCodeV2": "US"}
+
+
+# Never production (finding 6) ----------------------------------------------------------------
+
+
+def test_the_control_api_answers_only_with_its_token(shopify_emulator):
+    url = f"{shopify_emulator.url}/__emulator__/shops"
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Bearér x"}):
+        answer = requests.post(url, json={"shop": "x.myshopify.com"}, headers=headers, timeout=5)
+        assert answer.status_code == 401
+    listed = shopify_emulator.client.call("GET", "shops")
+    assert "x.myshopify.com" not in json.dumps(listed)
+
+    token = {"Authorization": f"Bearer {shopify_emulator.control_token}"}
+    assert requests.get(url, headers=token, timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("environment", "refusal"),
+    [
+        ({"DEBUG": "false"}, "it does not start with DEBUG off"),
+        ({"DEBUG": ""}, "it does not start with DEBUG off"),
+        (
+            {"DEBUG": "true", "SHOPIFY_BASE_URL": "https://{shop}/"},
+            "the app talks to another Shopify",
+        ),
+        (
+            {"DEBUG": "true", "SHOPIFY_BASE_URL": "http://127.0.0.1:9999/{shop}"},
+            "the app talks to another Shopify",
+        ),
+        ({"DEBUG": "true", "EMULATOR_CONTROL_TOKEN": "short"}, "needs a token"),
+        ({"DEBUG": "true", "EMULATOR_CONTROL_TOKEN": ""}, "needs a token"),
+    ],
+)
+def test_serve_refuses_to_start_beside_production(environment, refusal):
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DEBUG", "SHOPIFY_BASE_URL", "EMULATOR_CONTROL_TOKEN")
+    }
+    env.update({"EMULATOR_CONTROL_TOKEN": "a-token-long-enough-for-it", **environment})
+
+    done = subprocess.run(
+        [sys.executable, "-m", "shopify_emulator", "serve", "--port", str(port)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode != 0
+    assert refusal in done.stderr

@@ -17,7 +17,8 @@ ALL = ["contacts", "companies", "products", "orders", "carts"]
 
 
 @pytest.fixture
-def emulator(shopify_emulator, settings, redis_connection):
+def emulator(shopify_emulator, settings, redis_connection, monkeypatch):
+    monkeypatch.setenv("EMULATOR_CONTROL_TOKEN", shopify_emulator.control_token)
     client = shopify_emulator.client
     client.reset()
     client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET, **APPROVED_APP)

@@ -1,6 +1,7 @@
 """`make run`'s demo: connect a shop of the local Shopify emulator and turn every sync on, so a
 newcomer sees the CRM fill up without clicking through the connect flow first."""
 
+import os
 import time
 from urllib.parse import urlsplit
 
@@ -60,6 +61,7 @@ class Command(BaseCommand):
                 "scopes": adapters.scopes(),
                 "expiring": True,
             },
+            headers=control_headers(),
             timeout=10,
         )
         if not response.ok:
@@ -96,19 +98,34 @@ class Command(BaseCommand):
         deadline = time.monotonic() + seconds
         while True:
             try:
-                answer = requests.get(f"{emulator}/__emulator__/shops/{shop}/faults", timeout=5)
+                answer = requests.get(
+                    f"{emulator}/__emulator__/shops/{shop}/faults",
+                    headers=control_headers(),
+                    timeout=5,
+                )
             except requests.ConnectionError:
                 answer = None
             if answer is not None and answer.status_code == 200:
                 return
             if answer is not None and answer.status_code == 404:
                 raise CommandError(f"The emulator at {emulator} has no shop {shop}.")
+            if answer is not None and answer.status_code == 401:
+                raise CommandError(
+                    f"The emulator at {emulator} refused its control token: set "
+                    "EMULATOR_CONTROL_TOKEN to the one it was started with."
+                )
             if time.monotonic() >= deadline:
                 raise CommandError(
                     f"No Shopify emulator answers at {emulator} (SHOPIFY_BASE_URL). Start it "
                     "with `python -m shopify_emulator serve --demo-shop demo.myshopify.com`."
                 )
             time.sleep(0.5)
+
+
+def control_headers() -> dict:
+    """The emulator's control API answers only with the token it was started with (`make run`
+    makes one per run and gives it to both)."""
+    return {"Authorization": f"Bearer {os.environ.get('EMULATOR_CONTROL_TOKEN', '')}"}
 
 
 def emulator_url() -> str:
