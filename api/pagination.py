@@ -2,6 +2,10 @@
 changed or deleted sees every record that existed throughout exactly once (new ones at the
 end), which page numbers or an `updated_at` order cannot promise."""
 
+import base64
+import binascii
+from urllib.parse import parse_qs
+
 from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
 
@@ -13,12 +17,18 @@ class StableCursor(CursorPagination):
     invalid_cursor_message = "This cursor is not one the API gave; start again without it."
 
     def decode_cursor(self, request):
+        raw = request.query_params.get(self.cursor_query_param)
+        if raw is not None and not _is_ours(raw):
+            raise self._invalid()
         try:
             return super().decode_cursor(request)
         except Exception as error:  # NotFound: a cursor is bad input, not a missing page
-            raise serializers.ValidationError(
-                {self.cursor_query_param: [self.invalid_cursor_message]}, code="invalid_cursor"
-            ) from error
+            raise self._invalid() from error
+
+    def _invalid(self):
+        return serializers.ValidationError(
+            {self.cursor_query_param: [self.invalid_cursor_message]}, code="invalid_cursor"
+        )
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -39,3 +49,20 @@ class StableCursor(CursorPagination):
                 "results": schema,
             },
         }
+
+
+def _is_ours(raw: str) -> bool:
+    """Whether a cursor has the shape of one this API writes (DRF's: base64 of `o=…&r=…&p=…`,
+    the position an id). DRF itself reads leniently: any text decodes to some page, and a
+    position that is no id reached the database."""
+    if len(raw) > 200:
+        return False
+    try:
+        text = base64.b64decode(raw.encode("ascii"), validate=True).decode("ascii")
+        parts = parse_qs(text, keep_blank_values=True, strict_parsing=True)
+    except (UnicodeError, binascii.Error, ValueError):
+        return False
+    if not parts or not set(parts) <= {"o", "r", "p"}:
+        return False
+    values = [value for values in parts.values() for value in values]
+    return all(value.isascii() and value.isdigit() and len(value) <= 19 for value in values)

@@ -28,6 +28,15 @@ if not SECRET_KEY:
             ".env (see .env.example), or set DEBUG=true for a local development run."
         )
     SECRET_KEY = "django-insecure-development-only-key"  # noqa: S105
+elif not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+):
+    # Django's own measure of a key strong enough to sign sessions and password resets
+    # (check security.W009), refused here rather than warned about.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak for DEBUG off: use 50 or more random characters, e.g. "
+        'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
@@ -206,7 +215,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenHasScope"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerApplication"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursor",
     "EXCEPTION_HANDLER": "api.errors.handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -237,6 +246,15 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = APP_URL.startswith("https://")
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if not DEBUG and APP_URL.startswith("https://"):
+    # Served over https: cookies only over https, plain http redirected, and browsers told to
+    # come back over https only for a year (HSTS; subdomains and preloading are the domain
+    # owner's choice, not the app's).
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    # TLS ends at the proxy in front of gunicorn, which says so in X-Forwarded-Proto; without
+    # trusting it every request would look like http and be redirected forever. A deployment
+    # where clients reach gunicorn directly sets TRUST_X_FORWARDED_PROTO=false.
+    if env.bool("TRUST_X_FORWARDED_PROTO", default=True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

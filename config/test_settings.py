@@ -8,7 +8,7 @@ import os
 
 # Tests must not depend on a developer's `.env`; they set what they need here.
 os.environ["READ_ENV_FILE"] = "false"
-os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-7Hq2Zp9Lw4Rx")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdHMtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE=")
 os.environ.setdefault("SHOPIFY_API_KEY", "test-app")
 os.environ.setdefault("SHOPIFY_API_SECRET", "test-app-secret")

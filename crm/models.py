@@ -493,6 +493,10 @@ class PropertyObjectType(models.TextChoices):
     CART = "cart", "Cart"
 
 
+# A number property's bounds: what the custom reports sum it as (numeric(30, 6)).
+NUMBER_DIGITS, NUMBER_DECIMALS = 24, 6
+
+
 class PropertyType(models.TextChoices):
     TEXT = "text", "Text"
     NUMBER = "number", "Number"
@@ -564,6 +568,17 @@ class PropertyDefinition(ImmutableFieldsModel):
                 raise ValidationError(f"{self.label} must be a number, not {value!r}.") from None
             if not number.is_finite():
                 raise ValidationError(f"{self.label} must be a finite number.")
+            # What reports can sum (numeric(30, 6)): bounded as it is saved, so no stored value
+            # can break a report later (1E+400 did).
+            if number and number.adjusted() >= NUMBER_DIGITS:
+                raise ValidationError(
+                    f"{self.label} takes at most {NUMBER_DIGITS} digits before the decimal "
+                    f"point, not {value!r}."
+                )
+            if number.as_tuple().exponent < -NUMBER_DECIMALS:
+                raise ValidationError(
+                    f"{self.label} takes at most {NUMBER_DECIMALS} decimals, not {value!r}."
+                )
             return str(number)
         if self.type == PropertyType.DATE:
             if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):

@@ -97,6 +97,10 @@ def apply(object_type: str, conditions: dict):
     return queryset
 
 
+# The largest values a condition takes: ten years of days, and more orders than anyone has.
+MAX_COUNT = {"abandoned_cart_days": 3650, "min_orders": 1_000_000}
+
+
 def clean(object_type: str, conditions: dict) -> dict:
     """Conditions checked and normalised; a ValidationError names each problem."""
     contacts = object_type == SegmentObjectType.CONTACT
@@ -127,8 +131,13 @@ def _clean_one(key, value):
         return int(value)
     if key in ("abandoned_cart_days", "min_orders"):
         number = int(value)
-        if number < 0:
-            raise ValueError
+        # Bounded as it is saved, so no stored segment can break the list later (a day count
+        # of 999999999 went past the last date there is).
+        if not 0 <= number <= MAX_COUNT[key]:
+            raise ValidationError(
+                f"{key.replace('_', ' ').capitalize()}: {number} is not from 0 to "
+                f"{MAX_COUNT[key]:,}."
+            )
         return number
     if key in ("order_property", "cart_property"):
         object_type = "order" if key == "order_property" else "cart"

@@ -187,6 +187,16 @@ class CustomReport(models.Model):
     def key(self) -> str:
         return f"custom:{self.pk}"
 
+    def can_view(self, user) -> bool:
+        """Its owner sees it, and whoever may see a dashboard that holds it: a report on a
+        private dashboard is as private as the dashboard."""
+        if not user.is_active:
+            return False
+        if user.pk == self.owner_id:
+            return True
+        holding = Dashboard.objects.filter(reports__report_key=self.key).distinct()
+        return any(dashboard.can_view(user) for dashboard in holding)
+
     # Shown where built-in reports show theirs.
     @property
     def title(self) -> str:

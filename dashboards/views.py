@@ -3,7 +3,6 @@ and each report's data as CSV."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 from decimal import Decimal
 
@@ -12,11 +11,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from crm import csv_export
 from crm.views.access import staff_required
 from dashboards import custom, reports
 from dashboards.models import (
@@ -62,6 +62,12 @@ class CreateForm(forms.Form):
         initial=list(REGISTRY),
         error_messages={"required": "Keep at least one report."},
     )
+    # The store the dashboard shows (empty: every store), one the reports know.
+    store = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [("", "Every store"), *((s, s) for s in _stores())]
 
 
 @staff_required
@@ -74,7 +80,7 @@ def create(request):
                 name=form.cleaned_data["name"],
                 access=form.cleaned_data["access"],
                 owner=request.user,
-                store=request.POST.get("store", ""),
+                store=form.cleaned_data["store"],
             )
             chosen = [key for key in REGISTRY if key in form.cleaned_data["reports"]]
             DashboardReport.objects.bulk_create(
@@ -95,22 +101,28 @@ def create(request):
     )
 
 
+def _plausible(start: datetime.date, end: datetime.date) -> bool:
+    """A range of days there are orders in, and a previous period as long before it (the
+    reports compare with it: year 1 has none)."""
+    return datetime.date(1970, 1, 1) <= start and end <= datetime.date(2199, 12, 31)
+
+
 def _scope(request, dashboard) -> tuple[Scope, dict]:
     today = timezone.now().date()
     key = request.GET.get("range", "30d")
     start = end = None
     if key == "custom":
         try:
-            start = datetime.date.fromisoformat(request.GET.get("start", ""))
-            end = datetime.date.fromisoformat(request.GET.get("end", ""))
+            start = datetime.date.fromisoformat(request.GET.get("start", "")[:10])
+            end = datetime.date.fromisoformat(request.GET.get("end", "")[:10])
         except ValueError:
             start = end = None
-        if start is None or end is None or start > end:
+        if start is None or end is None or start > end or not _plausible(start, end):
             key = "30d"
     if key != "custom":
         key = key if key in RANGES else "30d"
         end, start = today, today - datetime.timedelta(days=RANGES[key][1] - 1)
-    store = request.GET.get("store", dashboard.store)
+    store = request.GET.get("store", dashboard.store)[:255]
     stores = (store,) if store else None
     return Scope(start, end, stores), {"range": key, "start": start, "end": end, "store": store}
 
@@ -258,6 +270,9 @@ def report_csv(request, dashboard_id, key):
     dashboard = get_object_or_404(Dashboard, pk=dashboard_id)
     if not dashboard.can_view(request.user):
         raise Http404("No such report")
+    # A dashboard's CSV serves its own reports only, never another one's by its key.
+    if not dashboard.reports.filter(report_key=key[:64]).exists():
+        raise Http404("No such report")
     if key.startswith("custom:") and key.removeprefix("custom:").isdigit():
         built = get_object_or_404(CustomReport, pk=int(key.removeprefix("custom:")))
         rows = custom.compute(built)
@@ -266,12 +281,7 @@ def report_csv(request, dashboard_id, key):
         rows = _rows(REGISTRY[key](scope))
     else:
         raise Http404("No such report")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{key.replace(":", "-")}.csv"'
-    writer = csv.writer(response)
-    for row in rows:
-        writer.writerow(row)
-    return response
+    return csv_export.csv_response(f"{key.replace(':', '-')}.csv", rows)
 
 
 def _rows(value):
@@ -423,6 +433,8 @@ def custom_create(request):
 @staff_required
 def custom_detail(request, report_id):
     report = get_object_or_404(CustomReport, pk=report_id)
+    if not report.can_view(request.user):
+        raise Http404("No such report")
     rows = custom.compute(report)
     return render(
         request,

@@ -19,6 +19,19 @@ from crm.models import (
     PropertyDefinition,
 )
 
+# The dates a filter takes: what any order or cart can carry, and no date whose next day does
+# not exist (9999-12-31 answered 500).
+FIRST_DAY, LAST_DAY = datetime.date(1970, 1, 1), datetime.date(2199, 12, 31)
+
+
+class DayField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date"})
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not FIRST_DAY <= value <= LAST_DAY:
+            raise ValidationError(f"Enter a date from {FIRST_DAY} to {LAST_DAY}.")
+
 
 def _choices(values, blank="Any"):
     return [("", blank), *values]
@@ -27,11 +40,11 @@ def _choices(values, blank="Any"):
 class RecordFilters(forms.Form):
     """What orders and carts share."""
 
-    q = forms.CharField(required=False, label="Search")
+    q = forms.CharField(required=False, label="Search", max_length=200)
     store = forms.ChoiceField(required=False)
     currency = forms.ChoiceField(required=False)
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = DayField(required=False)
+    until = DayField(required=False)
 
     date_field = "processed_at"
 
@@ -135,9 +148,7 @@ def _property_filter(definition: PropertyDefinition):
             required=False, label=label, choices=_choices([("true", "Yes"), ("false", "No")])
         )
     if definition.type == "date":
-        return forms.DateField(
-            required=False, label=label, widget=forms.DateInput(attrs={"type": "date"})
-        )
+        return DayField(required=False, label=label)
     if definition.type == "number":
         field = forms.CharField(required=False, label=label)
         field.validators.append(_number_validator(definition))

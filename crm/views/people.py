@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import BadRequest
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
@@ -55,6 +56,8 @@ def company(request, company_id):
 
 def _simple_list(request, queryset, fields, title, template):
     q = request.GET.get("q", "").strip()
+    if len(q) > 200 or "\x00" in q:
+        raise BadRequest("The search must be at most 200 characters, without NUL.")
     if q:
         condition = Q()
         for field in fields:

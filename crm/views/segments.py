@@ -18,13 +18,15 @@ class SegmentForm(forms.Form):
     object_type = forms.ChoiceField(choices=SegmentObjectType.choices, label="Of")
     ordered_product = forms.CharField(required=False, label="Ordered the product (SKU or name)")
     abandoned_cart_days = forms.IntegerField(
-        required=False, min_value=1, label="Abandoned a cart in the last … days"
+        required=False, min_value=1, max_value=3650, label="Abandoned a cart in the last … days"
     )
     order_property = forms.ChoiceField(required=False, label="Has an order whose property")
     order_property_value = forms.CharField(required=False, label="is")
     cart_property = forms.ChoiceField(required=False, label="Has a cart whose property")
     cart_property_value = forms.CharField(required=False, label="is")
-    min_orders = forms.IntegerField(required=False, min_value=1, label="At least … orders")
+    min_orders = forms.IntegerField(
+        required=False, min_value=1, max_value=1_000_000, label="At least … orders"
+    )
     orders_total_over = forms.DecimalField(
         required=False, min_value=0, label="Orders total more than"
     )

@@ -34,8 +34,11 @@ def test_settings_refuse_to_load_without_secret_key_when_debug_is_off():
     assert "ImproperlyConfigured: SECRET_KEY is required when DEBUG is off." in result.stderr
 
 
+STRONG_KEY = "kq3J9vX0-ZyPl_8wQe2RtUi5oN7aBcDfGhJkLm4nOpQrStUvWx"
+
+
 def test_settings_refuse_to_load_without_an_encryption_key_when_debug_is_off():
-    result = import_settings(DEBUG="false", SECRET_KEY="s" * 50)
+    result = import_settings(DEBUG="false", SECRET_KEY=STRONG_KEY)
 
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEY is required when DEBUG is off" in result.stderr
@@ -67,13 +70,70 @@ def test_settings_refuse_a_database_that_is_not_postgresql(url):
 def test_production_settings_load_with_their_secrets_and_database():
     result = import_settings(
         DEBUG="false",
-        SECRET_KEY="s" * 50,
+        SECRET_KEY=STRONG_KEY,
         FIELD_ENCRYPTION_KEY="x" * 44,
         DATABASE_URL="postgres://crm@db.internal:5432/crm",
     )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.postgresql db.internal 5432 crm"
+
+
+@pytest.mark.parametrize(
+    "key", ["short-key", "s" * 50, "abcd" * 13, "django-insecure-" + STRONG_KEY]
+)
+def test_production_settings_refuse_a_weak_secret_key(key):
+    """Finding 12: a short SECRET_KEY only warned."""
+    result = import_settings(DEBUG="false", SECRET_KEY=key, FIELD_ENCRYPTION_KEY="x" * 44)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak for DEBUG off" in result.stderr
+
+
+def https_settings(**env):
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings as s; import django; django.setup(); "
+            "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, "
+            "s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER)",
+        ],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "READ_ENV_FILE": "false",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": STRONG_KEY,
+            "FIELD_ENCRYPTION_KEY": "x" * 44,
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_over_https_redirects_http_and_sends_hsts():
+    result = https_settings(APP_URL="https://crm.example.com")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "31536000",
+        "True",
+        "True",
+        "('HTTP_X_FORWARDED_PROTO',",
+        "'https')",
+    ]
+
+
+def test_production_over_plain_http_neither_redirects_nor_sends_hsts():
+    result = https_settings(APP_URL="http://10.0.0.5:8000", TRUST_X_FORWARDED_PROTO="false")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "0", "False", "False", "None"]
 
 
 def test_shopify_base_url_must_name_the_shop():

@@ -24,6 +24,7 @@ def definition(type_, options=()):
         ("text", "Hello", "Hello"),
         ("number", "12.50", "12.50"),
         ("number", 3, "3"),
+        ("number", "-" + "9" * 24 + ".123456", "-" + "9" * 24 + ".123456"),
         ("date", "2026-11-26", "2026-11-26"),
         ("date", datetime.date(2026, 1, 2), "2026-01-02"),
         ("boolean", True, True),
@@ -43,6 +44,10 @@ def test_valid_values_are_stored_in_json_friendly_form(type_, value, stored):
         ("number", "twelve", "Gift wrap must be a number, not 'twelve'"),
         ("number", 1.5, "must be a number given as text or integer"),
         ("number", "NaN", "must be a finite number"),
+        # Finding 7: stored, 1E+400 broke every custom report summing the property.
+        ("number", "1E+400", "takes at most 24 digits before the decimal point"),
+        ("number", "-1" + "0" * 24, "takes at most 24 digits before the decimal point"),
+        ("number", "0.0000001", "takes at most 6 decimals"),
         ("date", "26/11/2026", "must be a date as YYYY-MM-DD"),
         ("boolean", "maybe", "must be true or false"),
     ],

@@ -92,3 +92,34 @@ def test_a_custom_report_is_made_and_added_to_a_dashboard(client, tagged):
     assert DashboardReport.objects.get(dashboard=dashboard).report_key == built.key
     page = client.get(reverse("dashboards:page", args=[dashboard.pk])).content.decode()
     assert "By channel" in page and "phone" in page
+
+
+def test_a_custom_report_is_seen_by_its_owner_and_viewers_of_a_dashboard_holding_it(
+    client, tagged, django_user_model
+):
+    """Finding 9: any staff user read any custom report, one on a private dashboard too."""
+    owner = django_user_model.objects.create_user("owner", password="pw", is_staff=True)
+    reader = django_user_model.objects.create_user("reader", password="pw", is_staff=True)
+    built = report(owner, measure="count", group_by="store")
+    private = Dashboard.objects.create(name="Private", owner=owner, access="private")
+    DashboardReport.objects.create(dashboard=private, report_key=built.key)
+    own = Dashboard.objects.create(name="Reader's", owner=reader, access="private")
+    detail = reverse("dashboards:custom", args=[built.pk])
+    through_private = reverse("dashboards:report_csv", args=[private.pk, built.key])
+    through_own = reverse("dashboards:report_csv", args=[own.pk, built.key])
+
+    client.force_login(reader)
+    assert client.get(detail).status_code == 404
+    assert client.get(through_private).status_code == 404
+    assert client.get(through_own).status_code == 404  # not one of that dashboard's reports
+
+    client.force_login(owner)
+    assert client.get(detail).status_code == 200
+    assert client.get(through_private).status_code == 200
+
+    private.access = "view"
+    private.save()
+    client.force_login(reader)
+    assert client.get(detail).status_code == 200
+    assert client.get(through_private).status_code == 200
+    assert client.get(through_own).status_code == 404

@@ -129,7 +129,7 @@ def test_each_report_downloads_as_csv(client, owner, shop):
     dashboard = create(client)
     url = reverse("dashboards:report_csv", args=[dashboard.pk, "revenue_by_store"])
     response = client.get(url, PERIOD)
-    assert response.content.decode().splitlines() == [
+    assert b"".join(response.streaming_content).decode().splitlines() == [
         "a.myshopify.com,EUR,180.000",
         "b.myshopify.com,SEK,1000.000",
     ]

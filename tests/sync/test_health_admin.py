@@ -403,7 +403,7 @@ def test_export_selected_failing_records_as_csv(client, sync_viewer, issues):
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="failing-records.csv"'
-    assert response.content.decode() == (
+    assert b"".join(response.streaming_content).decode() == (
         CSV_HEADER + 'alpha.myshopify.com,contacts,11,501,"KeyError: ""email"", in line 1",3,'
         "2026-11-19T08:00:00+00:00,2026-11-21T09:30:00+00:00,\r\n"
         "alpha.myshopify.com,orders,12,,'=HYPERLINK(evil),1,"
@@ -418,7 +418,7 @@ def test_export_link_exports_the_whole_filtered_list(admin_client, issues):
     response = admin_client.get(reverse("admin:sync_syncissue_export"), {"resolved": "no"})
 
     assert response.status_code == 200
-    assert response.content.decode() == (
+    assert b"".join(response.streaming_content).decode() == (
         CSV_HEADER + 'alpha.myshopify.com,contacts,11,501,"KeyError: ""email"", in line 1",3,'
         "2026-11-19T08:00:00+00:00,2026-11-21T09:30:00+00:00,\r\n"
     )
