@@ -12,6 +12,14 @@ class BearerToken(OAuth2Authentication):
     www_authenticate_realm = "api"
 
     def authenticate(self, request):
+        if "access_token" in request.query_params:
+            # A token in a URL ends up in logs, browser history and Referer headers; oauthlib
+            # would take it (RFC 6750 §2.3, which RFC 9700 §2.5 says not to use).
+            request.oauth2_error = {"error": "invalid_request"}
+            raise exceptions.AuthenticationFailed(
+                "Send the token in the Authorization header, never in the URL.",
+                code="invalid_request",
+            )
         found = super().authenticate(request)
         if found is None:
             return None

@@ -3,6 +3,7 @@ no one field is at fault; "details" lists every problem of a refused body)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
@@ -80,6 +81,7 @@ def _flatten(detail, path=""):
         }
 
 
+@csrf_exempt  # no session is ever used here: a POST to no endpoint is a 404, not CSRF's 403
 def not_found(request, *args, **kwargs):
-    """Any path under /api/v1/ that is not an endpoint."""
+    """Any path under /api/v1/ that is not an endpoint, whatever the method."""
     return JsonResponse(body("not_found", "No such endpoint."), status=status.HTTP_404_NOT_FOUND)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -32,9 +32,51 @@ class Conflict(serializers.ValidationError):
     default_code = "conflict"
 
 
+class StrictText:
+    """Text is text: DRF would store the number 0 as "0" and [0] as ["0"]; a client sending
+    the wrong type has a bug worth hearing about."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Not a string.", code="invalid_type")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictText, serializers.CharField):
+    pass
+
+
+class StrictEmailField(StrictText, serializers.EmailField):
+    pass
+
+
+class StrictURLField(StrictText, serializers.URLField):
+    pass
+
+
+class EmailOrNull(serializers.EmailField):
+    """A read-only email that may be missing (a guest checkout without one, a customer whose
+    data Shopify had erased): null, as the schema says, never "" (no email address)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 class StrictModelSerializer(serializers.ModelSerializer):
-    """Refuses fields it does not know or that are read-only, and saves through the model
-    (`save()`: the same path as the admin, so contacts, companies and products sync)."""
+    """Refuses fields it does not know or that are read-only, and values of another type than
+    the field's, and saves through the model (`save()`: the same path as the admin, so
+    contacts, companies and products sync)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+        models.URLField: StrictURLField,
+    }
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -115,7 +157,7 @@ class CompanySerializer(PhoneChecked, StrictModelSerializer):
 
 
 class ContactSerializer(PhoneChecked, StrictModelSerializer):
-    tags = serializers.ListField(child=serializers.CharField(max_length=255), required=False)
+    tags = serializers.ListField(child=StrictCharField(max_length=255), required=False)
     company = serializers.PrimaryKeyRelatedField(
         queryset=Company.objects.all(), allow_null=True, required=False
     )
@@ -171,7 +213,7 @@ class VariantSerializer(serializers.ModelSerializer):
 
 
 class ProductSerializer(StrictModelSerializer):
-    tags = serializers.ListField(child=serializers.CharField(max_length=255), required=False)
+    tags = serializers.ListField(child=StrictCharField(max_length=255), required=False)
     variants = VariantSerializer(many=True, read_only=True)
 
     class Meta:
@@ -258,6 +300,7 @@ class OrderSerializer(PropertiesSerializer):
     )
     pipeline_stage = StageSerializer(read_only=True, allow_null=True)
     line_items = OrderLineSerializer(many=True, read_only=True)
+    email = EmailOrNull()
     object_type = "order"
 
     class Meta:
@@ -291,6 +334,7 @@ class OrderSerializer(PropertiesSerializer):
 class CartSerializer(PropertiesSerializer):
     store = serializers.CharField(source="source_store", read_only=True)
     line_items = CartLineSerializer(many=True, read_only=True)
+    email = EmailOrNull()
     object_type = "cart"
 
     class Meta:

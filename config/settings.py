@@ -204,6 +204,8 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "api.scopes.ApplicationScopes",
     "APPLICATION_ADMIN_CLASS": "api.admin.ApplicationAdmin",
     "PKCE_REQUIRED": True,
+    # S256 only (RFC 9700 §2.1.1): oauthlib's server, without `plain`.
+    "OAUTH2_SERVER_CLASS": "api.oauth.Server",
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
     "ROTATE_REFRESH_TOKEN": True,

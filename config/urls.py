@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from oauth2_provider import urls as oauth2_urls
 
+from api.oauth import OwnTokenIntrospection
+
 admin.site.site_header = "CRM administration"
 admin.site.site_title = "CRM"
 admin.site.index_title = "CRM and Shopify"
@@ -10,7 +12,10 @@ admin.site.index_title = "CRM and Shopify"
 OAUTH2_ENDPOINTS = [
     pattern
     for pattern in oauth2_urls.base_urlpatterns
-    if pattern.name in {"authorize", "token", "revoke-token", "introspect"}
+    if pattern.name in {"authorize", "token", "revoke-token"}
+] + [
+    # An application introspects its own tokens only (api/oauth.py).
+    path("introspect/", OwnTokenIntrospection.as_view(), name="introspect"),
 ]
 
 urlpatterns = [

@@ -242,3 +242,53 @@ def test_a_token_stops_working_when_its_person_leaves_staff(make_token, staff_us
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "invalid_token"
     assert 'error="invalid_token"' in refused["WWW-Authenticate"]
+
+
+# Hardened as RFC 9700 asks (finding 11) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["plain", None])
+def test_pkce_plain_is_refused_and_no_code_is_made(client, staff_user, app_for_people, method):
+    client.force_login(staff_user)
+    verifier, _ = pkce_pair()
+    params = {
+        "response_type": "code",
+        "client_id": app_for_people.client_id,
+        "redirect_uri": REDIRECT_URI,
+        "scope": "contacts.read",
+        "state": "s",
+        "code_challenge": verifier,  # plain: the challenge is the verifier
+        **({"code_challenge_method": method} if method else {}),
+    }
+
+    page = client.get("/o/authorize/", params)
+
+    assert redirected_query(page)["error"] == "invalid_request"
+    assert "code" not in redirected_query(page)
+    assert "code" not in redirected_query(consent(client, params))
+
+
+def test_a_token_in_the_query_string_is_refused(make_token, staff_user, api):
+    token = make_token(["contacts.read"], user=staff_user)
+
+    in_url = api("get", f"/api/v1/contacts?access_token={token.token}")
+    both = api("get", f"/api/v1/contacts?access_token={token.token}", token)
+
+    assert (in_url.status_code, both.status_code) == (401, 401)
+    assert "never in the URL" in in_url.json()["error"]["message"]
+    assert api("get", "/api/v1/contacts", token).status_code == 200
+
+
+def test_an_app_introspects_its_own_tokens_only(client, make_application, make_token, staff_user):
+    mine = make_application(name="Mine", client_secret=SECRET)
+    other = make_application(name="Other", client_secret=SECRET)
+    own_token = make_token(["contacts.read"], user=staff_user, application=mine)
+    their_token = make_token(["contacts.read"], user=staff_user, application=other)
+
+    def introspect(token):
+        return client.post("/o/introspect/", {"token": token.token}, **basic(mine.client_id))
+
+    assert introspect(own_token).json()["active"] is True
+    assert introspect(their_token).json() == {"active": False}
+    anonymous = client.post("/o/introspect/", {"token": their_token.token})
+    assert anonymous.status_code in (401, 403)
