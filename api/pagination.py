@@ -9,6 +9,8 @@ from urllib.parse import parse_qs
 from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
 
+from crm.inputs import is_whole_number
+
 
 class StableCursor(CursorPagination):
     ordering = "id"
@@ -32,7 +34,7 @@ class StableCursor(CursorPagination):
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is not None and not (raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+        if raw is not None and not (is_whole_number(raw) and 1 <= int(raw) <= self.max_page_size):
             raise serializers.ValidationError(
                 {"limit": [f"A whole number from 1 to {self.max_page_size}."]}
             )
@@ -65,4 +67,4 @@ def _is_ours(raw: str) -> bool:
     if not parts or not set(parts) <= {"o", "r", "p"}:
         return False
     values = [value for values in parts.values() for value in values]
-    return all(value.isascii() and value.isdigit() and len(value) <= 19 for value in values)
+    return all(is_whole_number(value) for value in values)

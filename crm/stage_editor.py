@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 
+from crm.inputs import is_whole_number
 from crm.models import Pipeline, PipelineState
 from crm.services import StageEditRefused, edit_stages
 
@@ -66,9 +67,9 @@ def _read(post, pipeline):
                 "id": stage.pk,
                 "label": post.get(f"label-{stage.pk}", stage.label),
                 "state": post.get(f"state-{stage.pk}", stage.state),
-                "position": int(position) if position.isdigit() else stage.display_order + 1,
+                "position": int(position) if is_whole_number(position) else stage.display_order + 1,
                 "delete": bool(post.get(f"delete-{stage.pk}")),
-                "move_to": int(move_to) if move_to.isdigit() else None,
+                "move_to": int(move_to) if is_whole_number(move_to) else None,
             }
         )
     new = []

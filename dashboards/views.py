@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crm import csv_export
+from crm.inputs import is_whole_number
 from crm.views.access import staff_required
 from dashboards import custom, reports
 from dashboards.models import (
@@ -161,7 +162,7 @@ def _cards(dashboard, scope) -> list[dict]:
                 int(item.report_key.removeprefix("custom:"))
                 for item in dashboard.reports.all()
                 if item.report_key.startswith("custom:")
-                and item.report_key.removeprefix("custom:").isdigit()
+                and is_whole_number(item.report_key.removeprefix("custom:"))
             ]
         )
     }
@@ -273,7 +274,7 @@ def report_csv(request, dashboard_id, key):
     # A dashboard's CSV serves its own reports only, never another one's by its key.
     if not dashboard.reports.filter(report_key=key[:64]).exists():
         raise Http404("No such report")
-    if key.startswith("custom:") and key.removeprefix("custom:").isdigit():
+    if key.startswith("custom:") and is_whole_number(key.removeprefix("custom:")):
         built = get_object_or_404(CustomReport, pk=int(key.removeprefix("custom:")))
         rows = custom.compute(built)
     elif key in REGISTRY:
@@ -342,7 +343,7 @@ def _apply_edit(dashboard, post, user):
     for key in REGISTRY:
         if post.get(f"on-{key}"):
             raw = post.get(f"position-{key}", "")
-            chosen.append((int(raw) if raw.isdigit() else 99, key))
+            chosen.append((int(raw) if is_whole_number(raw) else 99, key))
     dashboard.reports.all().delete()
     DashboardReport.objects.bulk_create(
         DashboardReport(dashboard=dashboard, report_key=key, position=index)

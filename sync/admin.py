@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from crm.inputs import is_whole_number
 from integration.admin import StoreAdmin
 from integration.models import Store, StoreStatus
 from sync import connect, health, queue_admin, services, setup_views
@@ -481,7 +482,7 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        if not term.isdigit() or int(term) > MAX_BIGINT:
+        if not is_whole_number(term) or int(term) > MAX_BIGINT:
             return queryset.none(), False
         return queryset.filter(Q(shopify_id=int(term)) | Q(crm_id=int(term))), False
 

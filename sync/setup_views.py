@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from crm.inputs import is_whole_number
 from crm.models import OrderStatus, Pipeline
 from integration.models import Store, StoreStatus
 from sync import fieldmaps, services, setup
@@ -237,7 +238,7 @@ def limit(request, store_id, object_type):
 def _read_stages(post, draft) -> dict:
     pipeline = post.get("pipeline", "")
     draft = {**draft}
-    chosen = int(pipeline) if pipeline.isdigit() else None
+    chosen = int(pipeline) if is_whole_number(pipeline) else None
     if chosen != draft.get("pipeline") and Pipeline.objects.filter(pk=chosen).exists():
         draft["stage_statuses"] = {}  # another pipeline: its stages start unmapped
         draft["pipeline"] = chosen

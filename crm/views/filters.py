@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from crm.inputs import is_whole_number
 from crm.models import (
     CartStatus,
     FinancialStatus,
@@ -107,7 +108,7 @@ class OrderFilters(RecordFilters):
         self.fields["stage"].choices = _choices([(str(s.pk), str(s)) for s in stages])
 
     def search(self, q: str) -> Q:
-        name = q if q.startswith("#") else f"#{q}" if q.isdigit() else q
+        name = q if q.startswith("#") else f"#{q}" if is_whole_number(q) else q
         return Q(name=name) | super().search(q)
 
     def apply(self, queryset):

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from crm import links, properties, services
+from crm.inputs import is_whole_number
 from crm.models import Cart, Order, OrderLineItem, Pipeline, PropertyObjectType
 from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
 from crm.views.filters import OrderFilters
@@ -104,7 +105,7 @@ def board(request):
 def _pipeline(request):
     chosen = request.GET.get("pipeline", "")
     pipelines = Pipeline.objects.all()
-    if chosen.isdigit():
+    if is_whole_number(chosen):
         found = pipelines.filter(pk=int(chosen)).first()
         if found:
             return found
