@@ -283,3 +283,25 @@ def test_tag_changes_arrive_on_their_own_topics(shopify, synced):
 
     assert Contact.objects.with_email(customer["email"]).get().tags == ["b2b"]
     assert WebhookDelivery.objects.get(topic="customer.tags_removed").state == "processed"
+
+
+def test_a_name_with_nul_syncs_without_it_and_nothing_waits_behind_it(shopify, synced):
+    """Finding 3: a customer named with a NUL (Shopify's JSON carries it as \\u0000) made the
+    refresh and its failure bookkeeping fail, and every later change of the object waited."""
+    shopify.faults(SHOP, webhook_drop_rate=0)
+    customers = shop_data(shopify, "customers")
+    emails = [c["email"].lower() for c in customers if c["email"]]
+    # Customers alone with their email (two with one email are one contact, the first's).
+    alone = [c for c in customers if c["email"] and emails.count(c["email"].lower()) == 1]
+    first, second = alone[:2]
+    control(shopify, "PATCH", f"customers/{first['legacyResourceId']}", {"firstName": "An\u0000na"})
+    control(shopify, "PATCH", f"customers/{second['legacyResourceId']}", {"firstName": "Bo"})
+
+    settle(shopify)
+
+    names = {
+        email: Contact.objects.with_email(email).values_list("first_name", flat=True).first()
+        for email in (first["email"], second["email"])
+    }
+    assert names == {first["email"]: "Anna", second["email"]: "Bo"}
+    assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {"processed"}
