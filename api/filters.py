@@ -26,7 +26,14 @@ def parse_moment(name: str, raw: str) -> datetime.datetime:
         raise serializers.ValidationError(
             {name: [f"{raw!r} is not an ISO 8601 date or date-time."]}, code="invalid"
         )
-    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
+    if timezone.is_naive(moment):
+        return moment.replace(tzinfo=datetime.UTC)
+    # In UTC here: PostgreSQL refuses offsets past ±15:59 that ISO 8601 allows (a 500 once).
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:  # year 1 moved before the first moment there is, or 9999 past it
+        edge = datetime.datetime.min if moment.year == 1 else datetime.datetime.max
+        return edge.replace(tzinfo=datetime.UTC)
 
 
 def parse_id(name: str, raw: str) -> int:
@@ -53,6 +60,15 @@ FILTERS = {
         "Only records with this email address (any case).",
         lambda qs, raw: qs.filter(email__iexact=raw.strip()),
     ),
+}
+
+
+# The type each filter is documented with (the rest are text).
+TYPES = {
+    "updated_since": {"type": "string", "format": "date-time"},
+    "stage": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
+    "store": {"type": "string", "maxLength": 255},
+    "email": {"type": "string", "maxLength": 254},
 }
 
 

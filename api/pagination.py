@@ -40,6 +40,20 @@ class StableCursor(CursorPagination):
             )
         return super().get_page_size(request)
 
+    def get_schema_operation_parameters(self, view):
+        """`limit` with its bounds; the cursor as the API writes it (an opaque string)."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+            elif parameter["name"] == self.cursor_query_param:
+                parameter["schema"] = {"type": "string", "maxLength": 200}
+        return parameters
+
     def get_paginated_response_schema(self, schema):
         link = {"type": ["string", "null"], "format": "uri"}
         return {

@@ -86,3 +86,41 @@ class UnpagedSchema(AutoSchema):
 
     def _is_list_view(self, serializer=None) -> bool:
         return False
+
+
+# No text the API takes holds NUL (no column can).
+WITHOUT_NUL = "^[^\\u0000]*$"
+
+
+def refuse_unknown_fields(result, generator, request, public):
+    """What the API refuses, said in the document: request bodies name their fields (a
+    misspelt one would otherwise be dropped in silence), and no text, in a body or a query
+    string, holds NUL."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+            _text_without_nul(component)
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                _text_without_nul(parameter.get("schema", {}))
+    return result
+
+
+def _text_without_nul(schema) -> None:
+    if not isinstance(schema, dict):
+        return
+    kinds = schema.get("type")
+    if (kinds == "string" or (isinstance(kinds, list) and "string" in kinds)) and (
+        "pattern" not in schema and "format" not in schema and "enum" not in schema
+    ):
+        schema["pattern"] = WITHOUT_NUL
+    if kinds == "object" or "additionalProperties" in schema:
+        schema.setdefault("propertyNames", {"pattern": WITHOUT_NUL})
+    for key in ("properties", "additionalProperties", "items"):
+        value = schema.get(key)
+        if key == "properties" and isinstance(value, dict):
+            for item in value.values():
+                _text_without_nul(item)
+        else:
+            _text_without_nul(value)

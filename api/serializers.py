@@ -65,6 +65,16 @@ class EmailOrNull(serializers.EmailField):
         return value or None
 
 
+class UrlOrNull(serializers.URLField):
+    """A read-only address that may be missing: null, never "" (no address)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 class StrictModelSerializer(serializers.ModelSerializer):
     """Refuses fields it does not know or that are read-only, and values of another type than
     the field's, and saves through the model (`save()`: the same path as the admin, so
@@ -335,6 +345,7 @@ class CartSerializer(PropertiesSerializer):
     store = serializers.CharField(source="source_store", read_only=True)
     line_items = CartLineSerializer(many=True, read_only=True)
     email = EmailOrNull()
+    recovery_url = UrlOrNull()
     object_type = "cart"
 
     class Meta:
