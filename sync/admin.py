@@ -106,16 +106,8 @@ admin.site.register(Store, SyncedStoreAdmin)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
     """A log: read-only, cheap to list."""
 
-    list_display = [
-        "topic",
-        "store",
-        "state",
-        "attempts",
-        "received_at",
-        "processed_at",
-        "webhook_id",
-        "short_error",
-    ]
+    # The webhook id and the processing time are on each delivery's page (and searchable).
+    list_display = ["topic", "store", "state_and_reason", "received_at"]
     list_filter = ["state", "topic", "store"]
     list_select_related = ["store"]
     search_fields = ["webhook_id", "event_id", "topic"]
@@ -123,9 +115,21 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
 
-    @admin.display(description="error")
-    def short_error(self, delivery):
-        return Truncator(delivery.error).chars(120)
+    class Media:
+        css = {"all": ["sync/admin.css"]}
+
+    @admin.display(description="state", ordering="state")
+    def state_and_reason(self, delivery):
+        """The state (with its attempts when its work raised), and the reason under it when
+        there is one (refused, failed, waiting for a retry)."""
+        state = delivery.get_state_display()
+        if delivery.attempts:
+            state = f"{state} · {delivery.attempts} attempt{'s' if delivery.attempts > 1 else ''}"
+        if not delivery.error:
+            return state
+        return format_html(
+            '{}<div class="delivery-error">{}</div>', state, Truncator(delivery.error).chars(120)
+        )
 
     def has_add_permission(self, request):
         return False

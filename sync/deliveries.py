@@ -45,7 +45,7 @@ MAX_REASON = 1000
 # store: the headers that name the topic and the shop are not signed, and a body captured from
 # another delivery of the same shop verifies all the same.
 CONFIRMED_WITH_SHOPIFY = ("app/uninstalled", "shop/redact")
-STILL_INSTALLED = "Refused: Shopify still answers this store's token, so the app is installed"
+STILL_INSTALLED = "Shopify still answers this store's token, so the app is installed"
 
 
 def process_store(store_id: int) -> None:
