@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from crm.models import Order
 from integration import services as integration
+from integration.client import ShopifyClient
 from integration.models import StoreStatus
 from sync import deliveries
 from sync.models import DeliveryState, WebhookDelivery
@@ -39,6 +40,9 @@ def stores(store, make_store, make_setting, monkeypatch):
 
     monkeypatch.setattr(deliveries.engine, "refresh", refresh)
     monkeypatch.setattr(integration, "app_still_installed", lambda store: True)
+    # Shopify is not there (a topic that asks it fails, and is retried later): the client's
+    # own waits between its attempts are skipped, or each such case would take seconds.
+    monkeypatch.setattr(ShopifyClient, "_sleep", lambda self, *args: None)
     return store, other
 
 
@@ -80,7 +84,8 @@ def test_mutated_signed_deliveries_never_break_anything(
         assert stored is None or stored.state == DeliveryState.REFUSED
     for shop in (store, other):
         deliveries.process_store(shop.pk)  # never raises
-    for delivery in WebhookDelivery.objects.all():
+    # This case's delivery (the earlier ones were checked with their own case).
+    for delivery in WebhookDelivery.objects.filter(webhook_id=webhook_id):
         assert delivery.state in DONE | {DeliveryState.REFUSED} or (
             delivery.state == DeliveryState.RECEIVED
             and delivery.attempts >= 1
