@@ -89,6 +89,7 @@ class ReportViewSet(Scoped, viewsets.ViewSet):
     lookup_field = "key"
 
     @extend_schema(
+        operation_id="reports_list",
         summary="List the reports",
         responses=inline_serializer("ReportList", {"results": REPORT.__class__(many=True)}),
     )

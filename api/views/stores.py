@@ -57,6 +57,7 @@ class StoreViewSet(Scoped, viewsets.ViewSet):
         return [store for store in sources.stores() if application.sees_store(store["shop"])]
 
     @extend_schema(
+        operation_id="stores_list",
         summary="List the stores",
         responses=inline_serializer("StoreList", {"results": STORE.__class__(many=True)}),
     )
