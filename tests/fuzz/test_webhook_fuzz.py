@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from crm.models import Order
 from integration import services as integration
 from integration.client import ShopifyClient
+from integration.limiter import CostLimiter
 from integration.models import StoreStatus
 from sync import deliveries
 from sync.models import DeliveryState, WebhookDelivery
@@ -41,8 +42,10 @@ def stores(store, make_store, make_setting, monkeypatch):
     monkeypatch.setattr(deliveries.engine, "refresh", refresh)
     monkeypatch.setattr(integration, "app_still_installed", lambda store: True)
     # Shopify is not there (a topic that asks it fails, and is retried later): the client's
-    # own waits between its attempts are skipped, or each such case would take seconds.
+    # own waits, between its attempts and for the store's cost budget, are skipped, or each
+    # such case would take seconds.
     monkeypatch.setattr(ShopifyClient, "_sleep", lambda self, *args: None)
+    monkeypatch.setattr(CostLimiter, "acquire", lambda self, cost: None)
     return store, other
 
 
