@@ -34,6 +34,23 @@ class DayField(forms.DateField):
             raise ValidationError(f"Enter a date from {FIRST_DAY} to {LAST_DAY}.")
 
 
+def full_name(q: str, prefix: str = "", lookup: str = "iexact") -> Q:
+    """A person typed as they are called: "Felix Koch", "Anna Maria Berg" (the first name
+    may have more than one word, so each split is tried). Matches nothing for one word."""
+    words = q.split()[:6]
+    if len(words) < 2:
+        return Q(pk__in=[])
+    either = Q(pk__in=[])
+    for cut in range(1, len(words)):
+        either |= Q(
+            **{
+                f"{prefix}first_name__{lookup}": " ".join(words[:cut]),
+                f"{prefix}last_name__{lookup}": " ".join(words[cut:]),
+            }
+        )
+    return either
+
+
 def _choices(values, blank="Any"):
     return [("", blank), *values]
 
@@ -65,6 +82,7 @@ class RecordFilters(forms.Form):
             | Q(contact__email__iexact=q)
             | Q(contact__first_name__iexact=q)
             | Q(contact__last_name__iexact=q)
+            | full_name(q, "contact__")
         )
 
     def apply(self, queryset):

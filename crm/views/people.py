@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from crm.models import Cart, Company, Contact, Order, Product
 from crm.money import format_money
 from crm.views.access import staff_required
+from crm.views.filters import full_name
 from crm.views.listing import page_of, query_without
 
 RECENT = 25
@@ -62,6 +63,8 @@ def _simple_list(request, queryset, fields, title, template):
         condition = Q()
         for field in fields:
             condition |= Q(**{f"{field}__icontains": q})
+        if "first_name" in fields:
+            condition |= full_name(q, lookup="icontains")
         queryset = queryset.filter(condition)
     return render(
         request,

@@ -173,6 +173,10 @@ def test_a_superadmin_deletes_a_cart(superadmin, orders):
         ({"q": "1002"}, ["#1002"]),
         ({"q": "GUEST@example.com"}, ["#1003"]),
         ({"q": "Berg"}, ["#1002"]),
+        # Issue 18, finding 5: a full name found nothing.
+        ({"q": "Bo Berg"}, ["#1002"]),
+        ({"q": "bo  BERG"}, ["#1002"]),
+        ({"q": "Berg Bo"}, []),
         ({"store": "other.myshopify.com"}, ["#1003"]),
         ({"financial_status": "paid"}, ["#1003", "#1001"]),
         ({"fulfillment_status": "fulfilled"}, ["#1001"]),
@@ -292,3 +296,19 @@ def test_only_superadmins_define_properties(staff, channel):
     )
     assert response.status_code == 403
     assert PropertyDefinition.objects.count() == 1
+
+
+def test_contacts_are_found_by_their_full_name(staff, make_contact):
+    """Issue 18, finding 5."""
+    felix = make_contact(email="felix@example.com", first_name="Felix", last_name="Koch")
+    make_contact(email="anna@example.com", first_name="Anna Maria", last_name="Berg")
+    make_contact(email="koch@example.com", first_name="Koch", last_name="Felix")
+
+    def found(q):
+        response = staff.get(reverse("crm:contacts"), {"q": q})
+        assert response.status_code == 200
+        return [contact.email for contact in response.context["page"].rows]
+
+    assert found("Felix Koch") == [felix.email]
+    assert found("anna maria berg") == ["anna@example.com"]
+    assert found("Koch") == ["koch@example.com", "felix@example.com"]
