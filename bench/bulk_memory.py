@@ -48,14 +48,7 @@ def run(copies: int) -> dict:
     os.environ.update(env)
     template = support.ROOT / "var" / "bench-orders-template.jsonl"
     try:
-        support.fresh_database()
-        support.empty_redis()
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+        support.fresh_app()
         shopify = emulator.client
         shopify.add_app(support.APP_KEY, support.APP_SECRET, **support.APPROVED_APP)
         shopify.add_shop(SHOP, plan="plus", name="Memory", currency="USD")

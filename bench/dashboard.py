@@ -32,14 +32,7 @@ def main(argv=None) -> dict:
 
 def run(scale: float, requests: int) -> dict:
     os.environ.update(support.environment("http://127.0.0.1:9/{shop}"))
-    support.fresh_database()
-    support.empty_redis()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    support.fresh_app()
     orders = max(1000, int(FULL_ORDERS * scale))
     started = time.monotonic()
     _seed(orders)

@@ -38,14 +38,7 @@ def run(scale: float, worker_count: int) -> dict:
     os.environ.update(env)
     workers = None
     try:
-        support.fresh_database()
-        support.empty_redis()
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+        support.fresh_app()
         started = time.monotonic()
         shopify = emulator.client
         shopify.add_app(support.APP_KEY, support.APP_SECRET, **support.APPROVED_APP)

@@ -67,6 +67,19 @@ def fresh_database():
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
+def fresh_app():
+    """A new benchmark database, migrated, an empty Redis, and Django set up on them (the
+    environment must already hold `environment()`'s settings)."""
+    fresh_database()
+    empty_redis()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 def empty_redis():
     import redis
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crm import csv_export
-from crm.inputs import is_whole_number
+from crm.inputs import FIRST_DAY, LAST_DAY, is_whole_number
 from crm.views.access import staff_required
 from dashboards import custom, reports
 from dashboards.models import (
@@ -105,7 +105,7 @@ def create(request):
 def _plausible(start: datetime.date, end: datetime.date) -> bool:
     """A range of days there are orders in, and a previous period as long before it (the
     reports compare with it: year 1 has none)."""
-    return datetime.date(1970, 1, 1) <= start and end <= datetime.date(2199, 12, 31)
+    return start >= FIRST_DAY and end <= LAST_DAY
 
 
 def _scope(request, dashboard) -> tuple[Scope, dict]:

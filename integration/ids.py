@@ -19,6 +19,15 @@ def gid(type_name: str, number: int) -> str:
     return f"{GID_PREFIX}{type_name}/{number}"
 
 
+def kind(value) -> str | None:
+    """The kind a GID names: "LineItem" for gid://shopify/LineItem/1; None for anything
+    else."""
+    if not isinstance(value, str):
+        return None
+    parts = value.split("/")
+    return parts[3] if len(parts) == 5 and parts[:3] == ["gid:", "", "shopify"] else None
+
+
 def number(value: str | None) -> int | None:
     """The number at the end of a GID (a query string after it, as some GIDs carry, left out):
     gid://shopify/Customer/123 → 123; None for an empty value. A GID that names no number

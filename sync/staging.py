@@ -25,14 +25,13 @@ import psycopg
 import psycopg.adapt
 from django.db import connection, transaction
 
-from integration import cleaning
+from integration import cleaning, ids
 
 log = logging.getLogger(__name__)
 
 PREFIX = "sync_bulk_run_"
 # Lines written to COPY at a time.
 COPY_CHUNK = 2000
-ESCAPED_NUL = b"\\u0000"
 # JSON whitespace COPY's text format would take for a delimiter or an escape.
 COPY_SPECIAL = (b"\t", b"\r")
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -144,7 +143,7 @@ class StagedExport:
         for key in connections.values():
             body[key] = {"nodes": []}
         for child in children or ():
-            key = connections.get(_kind(child.get("id")))
+            key = connections.get(ids.kind(child.get("id")))
             if key is not None:
                 child.pop("__parentId", None)
                 body[key]["nodes"].append(child)
@@ -198,7 +197,7 @@ def _copy_row(number: int, raw: bytes) -> bytes | None:
     if not isinstance(value, dict) or not isinstance(value.get("id"), str):
         log.info("bulk line %s has no id: left out", number)
         return None
-    if ESCAPED_NUL in raw:
+    if cleaning.ESCAPED_NUL in raw:
         value = cleaning.without_nul(value)
         raw = orjson.dumps(value)
     elif any(special in raw for special in COPY_SPECIAL):
@@ -215,11 +214,3 @@ def _copy_row(number: int, raw: bytes) -> bytes | None:
 
 def _copy_text(value: str) -> bytes:
     return value.translate(COPY_ESCAPES).encode()
-
-
-def _kind(gid) -> str | None:
-    """The kind of a Shopify id: LineItem for gid://shopify/LineItem/1."""
-    if not isinstance(gid, str):
-        return None
-    parts = gid.split("/", 4)
-    return parts[3] if len(parts) > 4 and parts[:3] == ["gid:", "", "shopify"] else None

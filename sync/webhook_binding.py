@@ -10,6 +10,7 @@ https://shopify.dev/docs/apps/build/webhooks/verify-deliveries (the body is what
 
 from __future__ import annotations
 
+from integration import ids
 from integration.models import Store
 
 # Where each topic's body names its shop. app/uninstalled carries the shop itself.
@@ -42,13 +43,6 @@ def refusal(store: Store, topic: str, body: dict) -> str:
             return f"The body names another shop than the {store.shop_domain} of its headers"
     kind = RECORD_KINDS.get(topic.split("/", 1)[0])
     gid = body.get("admin_graphql_api_id")
-    if kind is not None and gid is not None and _kind(gid) != kind:
+    if kind is not None and gid is not None and ids.kind(gid) != kind:
         return f"The body is not a {kind}, as the topic {topic} says"
     return ""
-
-
-def _kind(gid) -> str | None:
-    if not isinstance(gid, str):
-        return None
-    parts = gid.split("/")
-    return parts[3] if len(parts) == 5 and parts[:3] == ["gid:", "", "shopify"] else None

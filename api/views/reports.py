@@ -14,11 +14,11 @@ from rest_framework.response import Response
 
 from api.schema import UnpagedSchema
 from api.views.records import Scoped
+from crm.inputs import FIRST_DAY, LAST_DAY
 from dashboards.reports import REGISTRY, Scope, shared
 
 DEFAULT_DAYS = 30
 LONGEST = datetime.timedelta(days=3 * 366)
-FIRST_DAY, LAST_DAY = datetime.date(1970, 1, 1), datetime.date(2199, 12, 31)
 
 _description = {
     "key": serializers.CharField(),
@@ -76,8 +76,7 @@ def _day(name: str, raw: str | None, default: datetime.date) -> datetime.date:
         raise serializers.ValidationError(
             {name: [f"{raw[:40]!r} is not a date (YYYY-MM-DD)."]}
         ) from None
-    # Days orders can have, with a period as long before them to compare with (year 1 had
-    # none: its previous period answered 500).
+    # Days orders can have (year 1 had no day before it: its previous period answered 500).
     if not FIRST_DAY <= day <= LAST_DAY:
         raise serializers.ValidationError({name: [f"Reports cover {FIRST_DAY} to {LAST_DAY}."]})
     return day

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from crm.inputs import is_whole_number
+from crm.inputs import FIRST_DAY, LAST_DAY, is_whole_number
 from crm.models import (
     CartStatus,
     FinancialStatus,
@@ -19,10 +19,6 @@ from crm.models import (
     PipelineStage,
     PropertyDefinition,
 )
-
-# The dates a filter takes: what any order or cart can carry, and no date whose next day does
-# not exist (9999-12-31 answered 500).
-FIRST_DAY, LAST_DAY = datetime.date(1970, 1, 1), datetime.date(2199, 12, 31)
 
 
 class DayField(forms.DateField):
