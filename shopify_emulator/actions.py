@@ -904,9 +904,9 @@ def delete_company(emulator, shop: Shop, number: int) -> dict:
 
 
 def uninstall(emulator, shop: Shop, client_id: str):
-    """The merchant removes the app: its tokens stop working and its subscriptions go, after
-    Shopify sends app/uninstalled to them."""
-    emit(emulator, shop, "app/uninstalled", shop.shop_record(), client_id=client_id)
+    """The merchant removes the app: its tokens stop working at once, so an app that asks
+    Shopify on receiving app/uninstalled finds them revoked; then Shopify sends the webhook to
+    the app's subscriptions, and the subscriptions go."""
     with shop.lock:
         for token, grant in list(shop.grants.items()):
             if grant.client_id == client_id:
@@ -914,6 +914,8 @@ def uninstall(emulator, shop: Shop, client_id: str):
         for token, row in list(shop.refresh_tokens.items()):
             if row["client_id"] == client_id:
                 del shop.refresh_tokens[token]
+    emit(emulator, shop, "app/uninstalled", shop.shop_record(), client_id=client_id)
+    with shop.lock:
         shop.installations.pop(client_id, None)
         for number, subscription in list(shop.webhook_subscriptions.items()):
             if subscription["_clientId"] == client_id:

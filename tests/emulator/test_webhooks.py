@@ -161,7 +161,7 @@ def test_a_duplicate_subscription_is_refused(shop, receiver):
     }
 
 
-def test_uninstalling_sends_app_uninstalled_then_revokes_the_token(shop, emulator, receiver):
+def test_uninstalling_revokes_the_token_then_sends_app_uninstalled(shop, emulator, receiver):
     subscribe(shop, "APP_UNINSTALLED", receiver.url)
 
     shop.control("POST", "uninstall", {"client_id": "test-app"})
