@@ -208,7 +208,7 @@ def sync_access(setting) -> list[str]:
     if refused:
         lines.append(
             f"No webhooks for {', '.join(refused)} (Shopify: {store.refused_topics[refused[0]]}): "
-            f"reconciliation every {setting.reconcile_interval} seconds keeps it in sync."
+            f"reconciliation every {setting.reconcile_every} keeps it in sync."
         )
     if setting.webhooks_restored:
         topics = ", ".join(sorted(setting.webhooks_restored))
@@ -216,7 +216,7 @@ def sync_access(setting) -> list[str]:
         lines.append(
             f"Shopify had deleted the webhook subscriptions {topics} (after deliveries failed "
             f"for hours); they were created again at {when} UTC. Meanwhile reconciliation "
-            f"every {setting.reconcile_interval} seconds kept the sync current."
+            f"every {setting.reconcile_every} kept the sync current."
         )
     if setting.withheld:
         kinds = sorted({adapter.protected_fields.get(p, ("",))[0] for p in setting.withheld})

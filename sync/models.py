@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from integration.models import Store
+from sync.durations import every
 from sync.registry import ADAPTERS, object_choices
 
 
@@ -83,6 +84,11 @@ class SyncSetting(models.Model):
 
     def __str__(self):
         return f"{self.store}: {self.get_object_type_display()}"
+
+    @property
+    def reconcile_every(self) -> str:
+        """The reconciliation interval as a person says it: "5 minutes", "90 seconds", "1 hour"."""
+        return every(self.reconcile_interval)
 
     @property
     def pushes(self) -> bool:
