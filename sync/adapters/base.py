@@ -286,12 +286,24 @@ class Adapter:
         )
 
     def active_maps(self, setting) -> list[FieldMapping]:
-        """The sync's mappings that are on (the defaults made on first use)."""
+        """The sync's mappings that are on (the defaults made on first use), each with the
+        direction it can really flow: a mapping between kinds (a list to text) only one way,
+        whatever was saved."""
         maps = list(setting.field_maps.all())
         if self.default_maps and not any(m.is_default for m in maps):
             self.ensure_default_maps(setting)
             maps = list(setting.field_maps.all())
-        return [m for m in maps if m.enabled]
+        crm_fields, active = self.mappable_crm_fields(), []
+        for m in maps:
+            if not m.enabled:
+                continue
+            direction = fieldmaps.effective_direction(
+                crm_fields.get(m.crm_field), self.shopify_fields.get(m.shopify_field), m.direction
+            )
+            if direction is not None:
+                m.direction = direction
+                active.append(m)
+        return active
 
     def shopify_values(self, fields: dict) -> dict:
         """A parsed record's values by Shopify field (parsers give them by CRM field)."""
