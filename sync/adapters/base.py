@@ -242,6 +242,13 @@ class Adapter:
         it names no id (the documented checkout bodies carry a token, not an id)."""
         return []
 
+    def remember(self, store, topic: str, body: dict) -> None:
+        """Keep what a webhook body says of its record that a read through GraphQL will not
+        (a guest checkout's email); nothing, for most pairs."""
+
+    def complete(self, store, records: list[Parsed]) -> None:
+        """Add to records read from Shopify what only its webhooks told (see `remember`)."""
+
     def record_ids(self, topic: str, body: dict) -> list[int]:
         """The records of this pair a webhook body names (none when the topic is not one of
         its own, or the body says no number)."""
