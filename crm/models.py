@@ -662,7 +662,7 @@ class FollowUpRule(models.Model):
         help_text="Signs each delivery: X-CRM-Signature is the base64 HMAC-SHA256 of the body",
     )
     active = models.BooleanField(default=True)
-    # Stage changes up to this id have been looked at.
+    # Stage changes up to this id have been looked at (or happened before the rule existed).
     last_change_id = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -671,6 +671,14 @@ class FollowUpRule(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.last_change_id:
+            # A new rule acts on what happens from now on: the stage history so far (103
+            # cancellations of past years) is not news to it.
+            last = OrderStageChange.objects.aggregate(last=models.Max("pk"))["last"]
+            self.last_change_id = last or 0
+        super().save(*args, **kwargs)
 
     def clean(self):
         needs = {

@@ -26,6 +26,7 @@ from crm.models import (
     DeliveryStatus,
     FollowUpRule,
     OrderStageChange,
+    OrderStatus,
     TriggerDelivery,
     TriggerEvent,
 )
@@ -62,7 +63,7 @@ def _stage_entries(rule: FollowUpRule) -> int:
     )
     queued = 0
     for change in changes:
-        if change.to_stage_id == rule.stage_id:
+        if change.to_stage_id == rule.stage_id and not _before_rule(rule, change):
             order = change.order
             queued += _deliver_once(
                 rule,
@@ -80,11 +81,31 @@ def _stage_entries(rule: FollowUpRule) -> int:
     return queued
 
 
+def _before_rule(rule: FollowUpRule, change: OrderStageChange) -> bool:
+    """Whether a stage entry tells of something that happened before the rule existed: the
+    CRM recorded it earlier, or it records now what Shopify did earlier (a store's orders
+    imported after the rule was made: placed, or cancelled, back then)."""
+    if change.changed_at < rule.created_at:
+        return True
+    order = change.order
+    if change.from_stage_id is None and not change.from_label:  # the order's first stage
+        return order.processed_at < rule.created_at
+    if change.order_status == OrderStatus.CANCELLED and order.cancelled_at:
+        return order.cancelled_at < rule.created_at
+    return False
+
+
 def _abandoned_carts(rule: FollowUpRule) -> int:
-    due = timezone.now() - timezone.timedelta(hours=rule.hours or 0)
+    hours = timezone.timedelta(hours=rule.hours or 0)
+    due = timezone.now() - hours
     sent = TriggerDelivery.objects.filter(rule=rule, key=_cart_key(OuterRef("pk")))
     carts = (
-        Cart.objects.filter(status=CartStatus.ABANDONED, checkout_updated_at__lte=due)
+        # Carts that became abandoned long enough while the rule existed, not before it.
+        Cart.objects.filter(
+            status=CartStatus.ABANDONED,
+            checkout_updated_at__lte=due,
+            checkout_updated_at__gte=rule.created_at - hours,
+        )
         .exclude(Exists(sent))
         .select_related("contact")
         .order_by("pk")[:SCAN_LIMIT]

@@ -44,8 +44,10 @@ def field_choices(object_type: str) -> list[tuple[str, str]]:
     ]
 
 
-def compute(report) -> list[tuple]:
-    """Rows of (group, [currency,] value), in group order."""
+def compute(report, scope=None) -> list[tuple]:
+    """Rows of (group, [currency,] value), in group order. On a dashboard, `scope`
+    (reports.Scope) narrows the report to the dashboard's days and stores, on top of the
+    report's own filters."""
     orders = report.object_type == "orders"
     model = Order if orders else Cart
     kind = "order" if orders else "cart"
@@ -57,6 +59,8 @@ def compute(report) -> list[tuple]:
     queryset = model.objects.all()
     if filters.is_bound:
         queryset = filters.apply(queryset)
+    if scope is not None:
+        queryset = _within(queryset, scope, orders)
     group = _group(report.group_by, orders)
     queryset = queryset.annotate(group=group)
     keys = ["group"]
@@ -67,8 +71,26 @@ def compute(report) -> list[tuple]:
     return [tuple(row[key] for key in keys) + (_round(row["value"]),) for row in rows]
 
 
+def _date_field(orders: bool) -> str:
+    return "processed_at" if orders else "checkout_started_at"
+
+
+def _within(queryset, scope, orders: bool):
+    """The records of the scope's days (UTC, as the dashboard's other reports count them) and
+    stores."""
+    start = datetime.datetime.combine(scope.start, datetime.time.min, tzinfo=datetime.UTC)
+    end = datetime.datetime.combine(
+        scope.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
+    )
+    field = _date_field(orders)
+    queryset = queryset.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+    if scope.stores is not None:
+        queryset = queryset.filter(source_store__in=scope.stores)
+    return queryset
+
+
 def _group(group_by: str, orders: bool):
-    date_field = "processed_at" if orders else "checkout_started_at"
+    date_field = _date_field(orders)
     if group_by in TIME:
         return TIME[group_by](date_field, tzinfo=datetime.UTC)
     if group_by == "store":

@@ -169,13 +169,13 @@ def _cards(dashboard, scope) -> list[dict]:
     for item in dashboard.reports.all():
         if item.report_key in customs:
             built = customs[item.report_key]
-            rows = custom.compute(built)
+            rows = custom.compute(built, scope)
             cards.append(
                 {
                     "report": built,
                     "chart": _custom_chart(built, rows),
                     "lines": [
-                        (str(r[0])[:10], " · ".join(str(c) for c in r[1:]), None) for r in rows
+                        (_group_label(r[0]), " · ".join(str(c) for c in r[1:]), None) for r in rows
                     ],
                     "custom": True,
                 }
@@ -276,7 +276,7 @@ def report_csv(request, dashboard_id, key):
         raise Http404("No such report")
     if key.startswith("custom:") and is_whole_number(key.removeprefix("custom:")):
         built = get_object_or_404(CustomReport, pk=int(key.removeprefix("custom:")))
-        rows = custom.compute(built)
+        rows = custom.compute(built, _scope(request, dashboard)[0])
     elif key in REGISTRY:
         scope, _ = _scope(request, dashboard)
         rows = _rows(REGISTRY[key](scope))
@@ -449,14 +449,22 @@ def custom_detail(request, report_id):
     )
 
 
+def _group_label(group) -> str:
+    """A custom report's group as shown: a day, week or month as its first day; a store, a
+    stage or a status whole (it was cut to ten characters, as a date is)."""
+    if isinstance(group, datetime.date):
+        return group.date().isoformat() if isinstance(group, datetime.datetime) else str(group)
+    return str(group)
+
+
 def _custom_chart(report, rows):
     if report.chart == "table" or not rows:
         return None
-    labels = sorted({str(row[0])[:10] for row in rows})
+    labels = sorted({_group_label(row[0]) for row in rows})
     series: dict[str, dict] = {}
     for row in rows:
         name = row[1] if len(row) == 3 else report.name
-        series.setdefault(name, {})[str(row[0])[:10]] = float(row[-1] or 0)
+        series.setdefault(name, {})[_group_label(row[0])] = float(row[-1] or 0)
     return {
         "type": report.chart,
         "labels": labels,

@@ -597,6 +597,10 @@ def _checkout_fields(shop: Shop, checkout: dict) -> dict:
         # Carts are not emulated: no checkout has a cart token.
         "cart_token": None,
         "name": checkout["name"],
+        # The email the shopper gave, a guest's too: Shopify's documented checkouts/create and
+        # checkouts/update examples (API 2026-07) carry "email": "example@email.com", while
+        # GraphQL's AbandonedCheckout (Admin API 2026-10) has no `email` field, only `customer`
+        # (none for a guest). The webhook is where an app learns a guest's email.
         "email": checkout["_email"] or (customer["email"] if customer else None),
         "abandoned_checkout_url": checkout["abandonedCheckoutUrl"],
         "created_at": rest_time(shop, checkout["createdAt"]),

@@ -23,9 +23,9 @@ from integration import cleaning, ids
 from integration import services as integration
 from integration.errors import ReconnectNeeded
 from integration.models import Store, StoreStatus
-from sync import engine, mappings, services
+from sync import checkout_emails, engine, mappings, services
 from sync.adapters import OWN_TOPICS, for_topic
-from sync.models import DeliveryState, SyncSetting, WebhookDelivery
+from sync.models import CheckoutEmail, DeliveryState, SyncSetting, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +156,9 @@ def _trigger(delivery, body: dict, syncs: dict, triggers: list) -> None:
         else:
             _finish([delivery], DeliveryState.IGNORED, "Unknown topic: recorded and ignored")
         return
+    for adapter in adapters:
+        if _listening(syncs.get(adapter.object_type)):
+            adapter.remember(delivery.store, delivery.topic, body)
     named = [(a, shopify_id) for a in adapters for shopify_id in a.record_ids(delivery.topic, body)]
     if not named:
         named = _named_by_key(delivery, body, adapters, syncs)
@@ -311,6 +314,7 @@ def handle_customers_redact(store: Store, body: dict):
         Q(contact__in=contacts) | Q(email__iexact=email) if email else Q(contact__in=contacts)
     )
     redacted = list(orders.values_list("pk", flat=True))
+    checkout_emails.erase(store, email)
     orders.update(email="", contact=None)
     carts.update(email="", contact=None, recovery_url="")
     # The contacts' totals and first orders no longer count these orders.
@@ -360,6 +364,7 @@ def handle_shop_redact(store: Store, body: dict):
         Cart.objects.filter(source_store=store.shop_domain).values_list("pk", flat=True)
     )
     WebhookDelivery.objects.filter(store=store).exclude(topic="shop/redact").delete()
+    CheckoutEmail.objects.filter(store=store).delete()
 
 
 def handle_data_request(store: Store, body: dict):

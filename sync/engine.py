@@ -111,6 +111,7 @@ def apply_batch(setting, records: list[Parsed], *, force: bool = False, defer=Fa
     counts = Counts(seen=len(records))
     if not records:
         return counts
+    adapter.complete(store, records)
     known = mappings.by_shopify_id(store, setting.object_type, [r.shopify_id for r in records])
     alive = set(
         adapter.model.objects.filter(

@@ -10,6 +10,7 @@ field with no input key cannot be written through the object's create/update mut
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -72,7 +73,7 @@ def blank(value) -> bool:
 def converter(model, kind: str, crm_field: str):
     """A function turning a Shopify value (as `normal` gives it) into the CRM field's own type."""
     if kind == TEXT:
-        return _as_text
+        return as_text
     if kind == LIST:
         return _as_list
     target = model._meta.get_field(crm_field)
@@ -85,10 +86,66 @@ def converter(model, kind: str, crm_field: str):
     return typed
 
 
-def _as_text(value) -> str:
-    if isinstance(value, list):
-        return ", ".join(value)  # anything becomes text
-    return "" if value is None else str(value)
+def as_text(value) -> str:
+    """Any kind's value as a person would write it in a text field: a list as "gift-buyer,
+    vip", a yes/no as "Yes"/"No", a number as its digits, nothing as "" (never a Python repr
+    such as `['gift-buyer']`, `Decimal('1.50')`, `None` or `True`)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(as_text(item) for item in value if not blank(item))
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def one_way(crm_kind: str, shopify_kind: str) -> MapDirection | None:
+    """The only way a mapping between fields of these kinds can flow, or None when the kinds
+    are the same (both ways possible). Anything becomes text, one way: text cannot become a
+    list, a number or a yes/no again, so a text field never sends its value back."""
+    if crm_kind == shopify_kind:
+        return None
+    if crm_kind == TEXT:
+        return MapDirection.TO_CRM
+    if shopify_kind == TEXT:
+        return MapDirection.TO_SHOPIFY
+    return None
+
+
+def effective_direction(crm: CrmField | None, shop: ShopifyField | None, direction: str):
+    """Which way a saved mapping between these fields really flows: a mapping between kinds
+    only the one way it can (one saved "both ways" before that was enforced flows one way);
+    None when it cannot flow at all (an unknown field, incompatible kinds, the impossible
+    way)."""
+    if crm is None or shop is None:
+        return None
+    direction = MapDirection(direction)
+    if crm.kind == shop.kind:
+        return direction
+    only = one_way(crm.kind, shop.kind)
+    if only is None or direction not in (only, MapDirection.BOTH):
+        return None
+    return only
+
+
+def outbound_value(crm_kind: str, shopify_kind: str, value):
+    """A CRM value (as `normal` gives it) as Shopify's field of `shopify_kind` takes it."""
+    if shopify_kind == TEXT and crm_kind != TEXT:
+        return as_text(value)
+    return value
+
+
+def inbound_value(crm_kind: str, shopify_kind: str, value):
+    """A Shopify value (as `normal` gives it) as the CRM's field of `crm_kind` is compared."""
+    if crm_kind == TEXT and shopify_kind != TEXT:
+        return as_text(value)
+    return value
 
 
 def _as_list(value) -> list:
@@ -109,12 +166,12 @@ def problem(adapter, crm_field: str, shopify_field: str, direction: str, others)
     direction = MapDirection(direction)
     names = f"{crm.label} (CRM, {crm.kind}) and {shop.label} (Shopify, {shop.kind})"
     if crm.kind != shop.kind:
-        if crm.kind == TEXT and direction != MapDirection.TO_CRM:
-            return f"{names}: a {shop.kind} becomes text only one way, Shopify → CRM."
-        if shop.kind == TEXT and direction != MapDirection.TO_SHOPIFY:
-            return f"{names}: a {crm.kind} becomes text only one way, CRM → Shopify."
-        if TEXT not in (crm.kind, shop.kind):
+        only = one_way(crm.kind, shop.kind)
+        if only is None:
             return f"{names} are not compatible."
+        if direction != only:
+            kind = shop.kind if only == MapDirection.TO_CRM else crm.kind
+            return f"{names}: a {kind} becomes text only one way, {only.label}."
     if direction.outbound and not shop.input_key:
         return f"The app cannot write Shopify's {shop.label}: it can only flow to the CRM."
     for other_crm, other_shop, other_direction in others:

@@ -60,6 +60,19 @@ def crm_ids_by_key(store, object_type: str, keys) -> dict[str, int]:
     )
 
 
+def keys_of(store, object_type: str, crm_ids) -> list[str]:
+    """The external keys (checkouts' tokens) of the records mapped to these CRM records."""
+    wanted = list(crm_ids)
+    if not wanted:
+        return []
+    return list(
+        of_store(store, object_type)
+        .filter(crm_id__any=wanted)
+        .exclude(external_key="")
+        .values_list("external_key", flat=True)
+    )
+
+
 def shopify_ids_by_key(store, object_type: str, keys) -> dict[str, int]:
     """external key (a checkout's token) → shopify id, for the records the sync knows."""
     wanted = {key for key in keys if key}

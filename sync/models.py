@@ -349,3 +349,25 @@ class FieldMapping(models.Model):
 
     def __str__(self):
         return f"{self.crm_field} {MapDirection(self.direction).arrow} {self.shopify_field}"
+
+
+class CheckoutEmail(models.Model):
+    """The email a shopper gave at a checkout, as Shopify's checkouts/create and
+    checkouts/update webhooks carry it. GraphQL's AbandonedCheckout has no email field, only
+    its customer's, and a guest has no customer: without this, a guest's cart would have no
+    email, no contact, and could not be found by the shopper's email. Kept by the checkout's
+    token (what those bodies name it by), so a checkout the sync reads only later gets it."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=255)
+    email = models.EmailField(blank=True)
+    # The body's updated_at: an older body arriving late does not undo a newer one.
+    given_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "token"], name="one_email_per_checkout")
+        ]
+
+    def __str__(self):
+        return f"{self.token} of {self.store_id}"

@@ -49,7 +49,12 @@ def merge(maps, crm: dict, shopify: dict, base: dict, *, crm_wins_conflicts: boo
     Shopify field) → what each side must be given."""
     result = Merge()
     for mapping in maps:
-        ours, theirs = crm.get(mapping.crm_field, ""), shopify.get(mapping.shopify_field, "")
+        # A mapping between kinds (a list to text) compares and sends values as the receiving
+        # side's kind: text, as a person writes it, never a Python list.
+        crm_kind, shopify_kind = _kinds(mapping)
+        raw_theirs = shopify.get(mapping.shopify_field, "")
+        ours = fieldmaps.outbound_value(crm_kind, shopify_kind, crm.get(mapping.crm_field, ""))
+        theirs = fieldmaps.inbound_value(crm_kind, shopify_kind, raw_theirs)
         last = base.get(mapping.shopify_field)
         direction = MapDirection(mapping.direction)
         can_pull = direction.inbound
@@ -64,8 +69,16 @@ def merge(maps, crm: dict, shopify: dict, base: dict, *, crm_wins_conflicts: boo
             result.to_crm[mapping.crm_field] = value
         if value != theirs and can_push:
             result.to_shopify[mapping.shopify_field] = value
-        result.values[mapping.shopify_field] = value if can_push else theirs
+        result.values[mapping.shopify_field] = value if can_push else raw_theirs
     return result
+
+
+def _kinds(mapping) -> tuple[str, str]:
+    adapter = ADAPTERS[mapping.setting.object_type]
+    return (
+        adapter.crm_fields[mapping.crm_field].kind,
+        adapter.shopify_fields[mapping.shopify_field].kind,
+    )
 
 
 def _crm_side_wins(can_pull, can_push, ours, theirs, last, crm_wins_conflicts) -> bool:
@@ -123,7 +136,9 @@ def _create(setting, adapter, client, maps, record, crm_values) -> str:
     if reason:
         return f"not created in Shopify: {reason}"
     values = {
-        adapter.input_key(m.shopify_field): crm_values[m.crm_field]
+        adapter.input_key(m.shopify_field): fieldmaps.outbound_value(
+            *_kinds(m), crm_values[m.crm_field]
+        )
         for m in maps
         if MapDirection(m.direction).outbound
         and _writable(m)

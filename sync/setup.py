@@ -230,16 +230,26 @@ def save(store, draft: dict):
         setting.stage_mapping = stage_mapping_of(draft)
         fields += ["pipeline", "stage_mapping"]
     setting.save(update_fields=fields)
+    maps_changed = False
     if adapter.shopify_fields:
+        before = _flows(adapter, setting)
         _save_maps(adapter, setting, draft["maps"])
+        maps_changed = _flows(adapter, setting) != before
     if adapter.staged:
         # The orders already in the CRM move to their stages now, with progress.
         services.restage_orders(store=store)
-        if setting.enabled and not filters_changed:
+        # Only a change of filters or field mappings needs Shopify's records read again: a
+        # new mapping fills the records the CRM has already (the README's promise).
+        if setting.enabled and not filters_changed and not maps_changed:
             return None
     if setting.enabled:
         return services.resync(store=store, object_type=object_type)
     return services.turn_on(store=store, object_type=object_type)
+
+
+def _flows(adapter, setting) -> set[tuple[str, str, str]]:
+    """The sync's mappings that carry values, and which way each flows."""
+    return {(m.crm_field, m.shopify_field, m.direction) for m in adapter.active_maps(setting)}
 
 
 def _save_maps(adapter, setting, maps: list[dict]):

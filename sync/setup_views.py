@@ -177,6 +177,9 @@ def _map_rows(adapter, maps):
     rows = []
     for index, item in enumerate(maps):
         spec = shop.get(item["shopify_field"])
+        crm_spec = crm.get(item["crm_field"])
+        # A list (or number, yes/no…) becoming text flows one way only: shown, not offered.
+        only = fieldmaps.one_way(crm_spec.kind, spec.kind) if crm_spec and spec else None
         rows.append(
             {
                 "index": index,
@@ -184,6 +187,10 @@ def _map_rows(adapter, maps):
                 "crm_label": crm[item["crm_field"]].label if item["crm_field"] in crm else "?",
                 "shopify_label": spec.label if spec else "?",
                 "writable": bool(spec and spec.input_key),
+                "one_way": only,
+                "one_way_kind": (spec.kind if only == MapDirection.TO_CRM else crm_spec.kind)
+                if only
+                else "",
                 "required": item["is_default"] and item["crm_field"] in adapter.matched_by,
             }
         )

@@ -242,6 +242,13 @@ class Adapter:
         it names no id (the documented checkout bodies carry a token, not an id)."""
         return []
 
+    def remember(self, store, topic: str, body: dict) -> None:
+        """Keep what a webhook body says of its record that a read through GraphQL will not
+        (a guest checkout's email); nothing, for most pairs."""
+
+    def complete(self, store, records: list[Parsed]) -> None:
+        """Add to records read from Shopify what only its webhooks told (see `remember`)."""
+
     def record_ids(self, topic: str, body: dict) -> list[int]:
         """The records of this pair a webhook body names (none when the topic is not one of
         its own, or the body says no number)."""
@@ -286,12 +293,24 @@ class Adapter:
         )
 
     def active_maps(self, setting) -> list[FieldMapping]:
-        """The sync's mappings that are on (the defaults made on first use)."""
+        """The sync's mappings that are on (the defaults made on first use), each with the
+        direction it can really flow: a mapping between kinds (a list to text) only one way,
+        whatever was saved."""
         maps = list(setting.field_maps.all())
         if self.default_maps and not any(m.is_default for m in maps):
             self.ensure_default_maps(setting)
             maps = list(setting.field_maps.all())
-        return [m for m in maps if m.enabled]
+        crm_fields, active = self.mappable_crm_fields(), []
+        for m in maps:
+            if not m.enabled:
+                continue
+            direction = fieldmaps.effective_direction(
+                crm_fields.get(m.crm_field), self.shopify_fields.get(m.shopify_field), m.direction
+            )
+            if direction is not None:
+                m.direction = direction
+                active.append(m)
+        return active
 
     def shopify_values(self, fields: dict) -> dict:
         """A parsed record's values by Shopify field (parsers give them by CRM field)."""

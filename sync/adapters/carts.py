@@ -11,8 +11,8 @@ from django.utils import timezone
 from crm import services as crm
 from crm.models import Cart, CartLineItem, CartStatus
 from integration.ids import moment, number
-from sync import mappings, writes
-from sync.adapters.base import EMAIL, Adapter, Parsed, amount, currency, text
+from sync import checkout_emails, mappings, writes
+from sync.adapters.base import EMAIL, Adapter, Parsed, amount, currency, digest, text
 from sync.adapters.orders import contact_ids_for, keep_withheld, line_rows, parse_lines
 from sync.filters import created_since_and_statuses
 
@@ -97,6 +97,8 @@ fragment CheckoutLineFields on AbandonedCheckoutLineItem {
 # https://{shop}/{shop id}/checkouts/ac/{token}/recover?key=…
 TOKEN_IN_URL = re.compile(r"/checkouts/(?:ac/)?([A-Za-z0-9]{1,255})/recover")
 TOKEN = re.compile(r"[A-Za-z0-9]{1,255}")
+# The topics whose bodies give the checkout's email (GraphQL gives only its customer's).
+GIVING_EMAIL = ("checkouts/create", "checkouts/update")
 
 
 class CartAdapter(Adapter):
@@ -168,6 +170,30 @@ class CartAdapter(Adapter):
             token = found.group(1) if found else None
         return [token] if token else []
 
+    def remember(self, store, topic: str, body: dict) -> None:
+        if topic in GIVING_EMAIL:
+            for token in self.record_keys(topic, body):
+                checkout_emails.remember(store, token, body)
+
+    def complete(self, store, records: list[Parsed]) -> None:
+        """A checkout without an email in GraphQL (a guest's: GraphQL gives only the
+        customer's) takes the one its webhooks gave; its fingerprint follows, so an email
+        given after the checkout was read is applied on the next read."""
+        lacking = [
+            record
+            for record in records
+            if not record.fields["email"] and "email" not in record.withheld
+        ]
+        found = checkout_emails.given(store, [record.external_key for record in lacking])
+        for record in lacking:
+            email = found.get(record.external_key)
+            if email:
+                record.fields["email"] = email
+                record.links["contact_email"] = email
+                record.digest = digest(
+                    record.fields, record.children, record.links, record.external_key
+                )
+
     def exclusion_reason(self, parsed: Parsed, filters: dict) -> str | None:
         since = filters.get("created_since")
         started = parsed.fields["checkout_started_at"]
@@ -225,8 +251,10 @@ class CartAdapter(Adapter):
 
     def delete(self, store, crm_ids_gone: list[int]) -> None:
         """A checkout Shopify dropped goes, but a recovered cart is history: it stays."""
-        crm.delete_carts(
+        gone = list(
             Cart.objects.filter(pk__in=crm_ids_gone, recovered_order__isnull=True).values_list(
                 "pk", flat=True
             )
         )
+        checkout_emails.forget(store, mappings.keys_of(store, self.object_type, gone))
+        crm.delete_carts(gone)

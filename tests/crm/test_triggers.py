@@ -88,14 +88,30 @@ def shipped_rule(url):
     )
 
 
-def move(order, to):
+def move(order, to, status="fulfilled"):
+    """The order moves from its stage to `to`, as the sync records it."""
     stage = PipelineStage.objects.get(internal_name=to)
-    return OrderStageChange.objects.create(
+    change = OrderStageChange.objects.create(
         order=order,
+        from_stage=order.pipeline_stage,
+        from_label=order.pipeline_stage.label if order.pipeline_stage else "",
         to_stage=stage,
         to_label=stage.label,
-        order_status="fulfilled",
+        order_status=status,
         changed_at=timezone.now(),
+    )
+    type(order).objects.filter(pk=order.pk).update(pipeline_stage=stage)  # as the sync does
+    order.pipeline_stage = stage
+    return change
+
+
+def cancelled_rule(url):
+    return FollowUpRule.objects.create(
+        name="Cancelled",
+        event="order_entered_stage",
+        url=url,
+        secret="s3cret",
+        stage=PipelineStage.objects.get(internal_name="cancelled"),
     )
 
 
@@ -165,10 +181,11 @@ def test_a_cart_abandoned_long_enough_is_delivered_once(
     receiver, queue, make_cart, django_capture_on_commit_callbacks
 ):
     hook = receiver()
-    FollowUpRule.objects.create(
+    rule = FollowUpRule.objects.create(
         name="Abandoned 24 h", event="cart_abandoned", hours=24, url=hook.url, secret="x"
     )
     now = timezone.now()
+    FollowUpRule.objects.filter(pk=rule.pk).update(created_at=now - datetime.timedelta(days=2))
     old = make_cart(checkout_updated_at=now - datetime.timedelta(hours=30), email="a@example.com")
     make_cart(checkout_updated_at=now - datetime.timedelta(hours=2))
     make_cart(checkout_updated_at=now - datetime.timedelta(hours=30), status="recovered")
@@ -203,3 +220,50 @@ def test_a_property_changed_by_a_superadmin_is_delivered(
     [(_, body)] = hook.received  # the second save changed nothing
     payload = json.loads(body)
     assert (payload["property"], payload["before"], payload["after"]) == ("channel", "web", "phone")
+
+
+def test_a_new_rule_acts_only_on_stage_entries_after_it_was_made(
+    receiver, queue, make_order, django_capture_on_commit_callbacks
+):
+    hook = receiver()
+    past = [make_order(name=f"#{1001 + n}") for n in range(3)]
+    for order in past:
+        move(order, "cancelled", status="cancelled")
+    # A store connected later brings an order cancelled two years ago: recorded after the
+    # rule, but what it tells happened long before.
+    long_ago = timezone.now() - datetime.timedelta(days=730)
+
+    cancelled_rule(hook.url)
+    imported = make_order(
+        name="#0900", processed_at=long_ago, cancelled_at=long_ago, pipeline_stage=None
+    )
+    move(imported, "cancelled", status="cancelled")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert triggers.scan() == 0
+    assert not TriggerDelivery.objects.exists()
+
+    fresh = make_order(name="#1100")
+    change = move(fresh, "cancelled", status="cancelled")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert triggers.scan() == 1
+        assert triggers.scan() == 0
+    run_queued(queue)
+
+    [(_, body)] = hook.received
+    assert json.loads(body)["order"]["name"] == "#1100"
+    assert TriggerDelivery.objects.get().key == f"stage-change:{change.pk}"
+
+
+def test_a_new_rule_sends_nothing_for_carts_abandoned_before_it(
+    receiver, queue, make_cart, django_capture_on_commit_callbacks
+):
+    hook = receiver()
+    now = timezone.now()
+    make_cart(checkout_updated_at=now - datetime.timedelta(days=30), email="old@example.com")
+    FollowUpRule.objects.create(
+        name="Abandoned 24 h", event="cart_abandoned", hours=24, url=hook.url, secret="x"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert triggers.scan() == 0
+    assert not TriggerDelivery.objects.exists()

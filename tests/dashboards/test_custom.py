@@ -1,6 +1,8 @@
 """Custom reports on the hand-worked shop: grouped by a custom property, by store, by month,
 summing a number property, filtered; and added to a dashboard."""
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
@@ -9,7 +11,7 @@ from django.urls import reverse
 from crm.models import Order, PropertyDefinition
 from dashboards import custom
 from dashboards.models import CustomReport, Dashboard, DashboardReport
-from tests.dashboards.conftest import A, B
+from tests.dashboards.conftest import D1, D2, A, B
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +92,10 @@ def test_a_custom_report_is_made_and_added_to_a_dashboard(client, tagged):
     assert response["Location"] == reverse("dashboards:page", args=[dashboard.pk])
     assert built.filters == {"store": A}
     assert DashboardReport.objects.get(dashboard=dashboard).report_key == built.key
-    page = client.get(reverse("dashboards:page", args=[dashboard.pk])).content.decode()
+    page = client.get(
+        reverse("dashboards:page", args=[dashboard.pk]),
+        {"range": "custom", "start": "2026-11-01", "end": "2026-11-30"},
+    ).content.decode()
     assert "By channel" in page and "phone" in page
 
 
@@ -123,3 +128,41 @@ def test_a_custom_report_is_seen_by_its_owner_and_viewers_of_a_dashboard_holding
     assert client.get(detail).status_code == 200
     assert client.get(through_private).status_code == 200
     assert client.get(through_own).status_code == 404
+
+
+def test_a_custom_report_on_a_dashboard_reads_its_period_and_store(client, tagged):
+    """Finding 7 of issue 18: custom reports showed every day and store under the dashboard's
+    "Last 30 days, <store>"."""
+    by_store = report(tagged, measure="sum", field="total", group_by="store")
+    by_channel = report(tagged, measure="count", group_by="properties.channel")
+    dashboard = Dashboard.objects.create(name="Store A", owner=tagged, store=A)
+    for built in (by_store, by_channel):
+        DashboardReport.objects.create(dashboard=dashboard, report_key=built.key)
+    client.force_login(tagged)
+    period = {"range": "custom", "start": D1.isoformat(), "end": D2.isoformat()}
+
+    def csv_rows(built, **query):
+        url = reverse("dashboards:report_csv", args=[dashboard.pk, built.key])
+        response = client.get(url, query)
+        assert response.status_code == 200
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        return [row for row in rows if row[0] in (A, B, "web", "phone")]  # not a header
+
+    # By hand, store A on 1–2 November: A1 100 + A2 50 + A3 80 EUR (A4 is of the 10th; B1,
+    # in SEK, of store B); channels: A2 and A3 by phone, A1 on the web.
+    assert csv_rows(by_store, **period) == [[A, "EUR", "230.00"]]
+    assert csv_rows(by_channel, **period) == [["phone", "2"], ["web", "1"]]
+    # Every store (the page's store chosen empty), all of November.
+    assert csv_rows(by_store, range="custom", start="2026-11-01", end="2026-11-30", store="") == [
+        [A, "EUR", "260.00"],
+        [B, "SEK", "1000.00"],
+    ]
+    # Alone (its own page), a custom report still reads everything its filters let through.
+    assert custom.compute(by_store) == [
+        (A, "EUR", Decimal("260.00")),
+        (B, "SEK", Decimal("1000.00")),
+    ]
+
+    page = client.get(reverse("dashboards:page", args=[dashboard.pk]), period)
+    cards = {card["report"].pk: card for card in page.context["cards"] if card.get("custom")}
+    assert [line[0] for line in cards[by_store.pk]["lines"]] == [A]

@@ -232,3 +232,37 @@ def test_the_checkout_webhook_id_knob(shop, receiver):
 
     assert body["id"] == int(checkout["legacyResourceId"])
     assert body["token"] in body["abandoned_checkout_url"]
+
+
+def test_a_guest_checkout_gives_its_email_in_its_webhooks_only(shop, receiver):
+    """Shopify's AbandonedCheckout (Admin GraphQL 2026-10) has no `email` field, only
+    `customer`, which a guest has not; the checkouts/create and checkouts/update bodies carry
+    the email the shopper typed (Shopify's documented 2026-07 examples: "email":
+    "example@email.com")."""
+    subscribe(shop, "CHECKOUTS_CREATE", receiver.url)
+    subscribe(shop, "CHECKOUTS_UPDATE", receiver.url)
+    product = shop.control("POST", "products", {"title": "Cup", "variants": [{"price": "4"}]})
+    checkout = shop.control(
+        "POST",
+        "checkouts",
+        {"email": "guest@example.com", "lineItems": [{"variantId": product["variants"][0]["id"]}]},
+    )
+    shop.control("PATCH", f"checkouts/{checkout['legacyResourceId']}", {"email": "new@example.com"})
+    created, updated = by_topic(receiver.wait_for(2))
+
+    for topic, body in (created, updated):
+        validate(topic, body)
+        assert body["customer"] is None
+    assert created[1]["email"] == "guest@example.com"
+    assert updated[1]["email"] == "new@example.com"
+    read = shop.graphql(
+        "query($id: ID!) { node(id: $id) { ... on AbandonedCheckout { customer { id } } } }",
+        {"id": checkout["id"]},
+    )
+    assert read["data"]["node"] == {"customer": None}
+    asked = shop.graphql(
+        "query($id: ID!) { node(id: $id) { ... on AbandonedCheckout { email } } }",
+        {"id": checkout["id"]},
+    )
+    assert "data" not in asked or asked["data"] is None
+    assert "email" in asked["errors"][0]["message"]

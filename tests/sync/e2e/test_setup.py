@@ -9,6 +9,7 @@ from django.utils.html import escape
 
 from crm.models import Contact, Order, PropertyDefinition
 from sync import services, setup
+from sync.adapters import ADAPTERS
 from sync.models import FieldMapping, RecordMapping, SyncSetting
 from tests.sync.e2e.conftest import SHOP, work
 
@@ -296,3 +297,100 @@ def test_limit_and_review_say_nothing_of_60_days_with_read_all_orders(admin_clie
 
     assert store.has_scope("read_all_orders")
     assert "sync-out-of-sight" not in limit.content.decode()
+
+
+# "both": saved so before a list → text mapping was held to one way.
+@pytest.mark.parametrize("direction", ["to_crm", "both"])
+def test_a_list_mapped_to_text_arrives_as_a_comma_separated_list_and_never_goes_back(
+    admin_client, shopify, store, direction
+):
+    services.turn_on(store=store, object_type="contacts")
+    setting = SyncSetting.objects.get(store=store, object_type="contacts")
+    ADAPTERS["contacts"].ensure_default_maps(setting)
+    setting.field_maps.filter(crm_field="note").update(enabled=False)
+    FieldMapping.objects.create(
+        setting=setting, crm_field="note", shopify_field="tags", direction=direction
+    )
+    work()
+    customers = shop_customers(shopify)
+    notes_before = {c["legacyResourceId"]: c["note"] for c in customers}
+    mapped = RecordMapping.objects.filter(store=store, object_type="contacts").exclude(crm_id=None)
+    crm_ids = [m.crm_id for m in mapped]
+    # Contacts one customer each (two customers with one email share a contact).
+    contacts = {
+        m.shopify_id: Contact.objects.get(pk=m.crm_id)
+        for m in mapped
+        if crm_ids.count(m.crm_id) == 1
+    }
+    synced = [c for c in customers if int(c["legacyResourceId"]) in contacts]
+    assert len(synced) > 10
+    for customer in synced:
+        contact = contacts[int(customer["legacyResourceId"])]
+        assert contact.note == ", ".join(sorted(customer["tags"]))
+    tagged = [c for c in synced if len(c["tags"]) > 1]
+    assert tagged
+
+    # A CRM change pushes the contact: the note stays text and Shopify's note is not touched.
+    customer = tagged[0]
+    contact = contacts[int(customer["legacyResourceId"])]
+    contact.first_name = "Renamed"
+    contact.save()
+    work()
+    contact.refresh_from_db()
+    assert contact.note == ", ".join(sorted(customer["tags"]))
+    assert "[" not in contact.note
+    after = shopify.call("GET", f"shops/{SHOP}/customers/{customer['legacyResourceId']}")
+    assert after["firstName"] == "Renamed"
+    assert after["note"] == notes_before[customer["legacyResourceId"]]
+    assert sorted(after["tags"]) == sorted(customer["tags"])
+
+    # The Configure step shows the mapping one-way, with no choice of direction.
+    page = admin_client.get(configure_url(store)).content.decode()
+    index = next(
+        i
+        for i, m in enumerate(draft_maps(admin_client, store))
+        if (m["crm_field"], m["shopify_field"]) == ("note", "tags")
+    )
+    assert f'type="hidden" name="map-{index}-direction" value="to_crm"' in page
+    assert "Shopify → CRM only" in page
+    assert (
+        'A list becomes text one way only, as a comma-separated list ("gift-buyer, vip").' in page
+    )
+
+
+def shop_customers(shopify):
+    return shopify.call("GET", f"shops/{SHOP}/customers")["customers"]
+
+
+def test_a_new_order_mapping_fills_the_orders_the_crm_has_already(shopify, store):
+    services.turn_on(store=store, object_type="orders")
+    work()
+    orders = shopify.call("GET", f"shops/{SHOP}/orders")["orders"]
+    assert Order.objects.count() == len(orders)
+    assert not Order.objects.exclude(properties={}).exists()
+    PropertyDefinition.objects.create(
+        object_type="order", internal_name="channel", label="Channel", type="text"
+    )
+    draft = setup.start_draft(store, "orders")
+    draft["maps"].append(
+        {
+            "crm_field": "properties.channel",
+            "shopify_field": "sourceName",
+            "direction": "to_crm",
+            "enabled": True,
+            "is_default": False,
+        }
+    )
+
+    run = setup.save(store, draft)
+    work()
+
+    assert run.kind == "resync"
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+    channels = {o["name"]: o["sourceName"] for o in orders}
+    assert {o.name: o.properties.get("channel") for o in Order.objects.all()} == channels
+    assert len(set(channels.values())) > 1
+
+    # Saving again without a change of mappings or filters re-stages only.
+    assert setup.save(store, setup.start_draft(store, "orders")) is None
