@@ -19,7 +19,7 @@ from django.utils.text import Truncator
 from crm.inputs import is_whole_number
 from integration.admin import StoreAdmin
 from integration.models import Store, StoreStatus
-from sync import connect, health, queue_admin, services, setup_views
+from sync import connect, health, issue_records, queue_admin, services, setup_views
 from sync.adapters import ADAPTERS
 from sync.exports import issues_csv
 from sync.models import (
@@ -186,6 +186,13 @@ class SyncChangeList(ChangeList):
         super().get_results(request)
         # The page's last runs in one query, whatever the number of rows.
         self.result_list = health.attach_last_runs(self.result_list)
+
+
+class IssueChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        # The page's records, named in one query per object type.
+        self.result_list = issue_records.attach(self.result_list)
 
 
 def mappings_link(setting, state, count):
@@ -534,6 +541,7 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
     """ "Failing records": what failed to sync and why; resync them, or export them."""
 
     list_display = [
+        "record_column",
         "store",
         "object_type",
         "direction",
@@ -544,10 +552,13 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
         "last_seen_at",
         "resolved",
     ]
+    # The record's name opens the record (where the value is fixed); the error, the failure.
+    list_display_links = ["error_column"]
     list_filter = ["store", ObjectTypeFilter, "direction", ResolvedFilter]
     actions = ["resync_selected", "export_csv"]
     change_list_template = "admin/sync/syncissue/change_list.html"
     fields = [
+        "record_column",
         "store",
         "object_type",
         "direction",
@@ -569,6 +580,23 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
             name="sync_syncissue_export",
         )
         return [export, *super().get_urls()]
+
+    def get_changelist(self, request, **kwargs):
+        return IssueChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        issue = super().get_object(request, object_id, from_field)
+        if issue is not None:
+            issue_records.attach([issue])
+        return issue
+
+    @admin.display(description="record")
+    def record_column(self, issue):
+        if getattr(issue, "record_title", None) is None:
+            issue_records.attach([issue])
+        if issue.record_url is None:
+            return issue.record_title
+        return format_html('<a href="{}">{}</a>', issue.record_url, issue.record_title)
 
     @admin.display(description="error")
     def error_column(self, issue):

@@ -55,3 +55,13 @@ def targets(settings, object_type: str, crm_id: int) -> list:
     if known:
         return [setting for setting in settings if setting.store_id in known]
     return [setting for setting in settings if sends_new_records(setting)]
+
+
+def may_create(setting, crm_id: int) -> bool:
+    """Whether a push may create the record in this sync's store, which has no live Shopify
+    record of it: the store takes new CRM records, or the record is this store's (one it
+    deleted in Shopify). A record another store created meanwhile (two stores take new
+    records, one was quicker) still goes to a store that takes them."""
+    return sends_new_records(setting) or setting.store_id in stores_knowing(
+        setting.object_type, crm_id
+    )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from config import queues
 from integration import services as integration
 from integration.models import Credentials
-from sync import adapters, mappings, outbound
+from sync import adapters, issues, mappings, outbound
 from sync.adapters import ADAPTERS
 from sync.models import RunKind, RunStatus, SyncRun, SyncSetting, SyncState
 
@@ -180,6 +180,11 @@ def crm_record_changed(object_type: str, crm_id: int) -> None:
         if setting.pushes
     ]
     targets = outbound.targets(pushing, object_type, crm_id) if pushing else []
+    for setting in pushing:
+        if setting not in targets:
+            # A failure of a push to a store the record does not go to (an earlier version
+            # pushed to every store) can never be retried: nothing is failing there.
+            issues.resolve_outbound(setting, crm_id)
     if not targets:
         return
     mappings.mark_push_pending([setting.store for setting in targets], object_type, crm_id)
