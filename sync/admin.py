@@ -540,20 +540,12 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
 class SyncIssueAdmin(ShopifyRecordAdmin):
     """ "Failing records": what failed to sync and why; resync them, or export them."""
 
-    list_display = [
-        "record_column",
-        "store",
-        "object_type",
-        "direction",
-        "shopify_id",
-        "crm_id",
-        "error_column",
-        "attempts",
-        "last_seen_at",
-        "resolved",
-    ]
-    # The record's name opens the record (where the value is fixed); the error, the failure.
-    list_display_links = ["error_column"]
+    # One column says what failed, which way and why: the record's name, which says its kind
+    # and opens the record (one not in the CRM is named by its Shopify id), with the direction
+    # and the error under it, which opens the failure. Both ids are on the failure's page; the
+    # search takes either.
+    list_display = ["failure_column", "store", "attempts", "last_seen_at", "resolved"]
+    list_display_links = None
     list_filter = ["store", ObjectTypeFilter, "direction", ResolvedFilter]
     actions = ["resync_selected", "export_csv"]
     change_list_template = "admin/sync/syncissue/change_list.html"
@@ -572,6 +564,9 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
         "payload",
     ]
     readonly_fields = fields
+
+    class Media:
+        css = {"all": ["sync/admin.css"]}
 
     def get_urls(self):
         export = path(
@@ -598,9 +593,16 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
             return issue.record_title
         return format_html('<a href="{}">{}</a>', issue.record_url, issue.record_title)
 
-    @admin.display(description="error")
-    def error_column(self, issue):
-        return Truncator(issue.error).chars(100)
+    @admin.display(description="failing record")
+    def failure_column(self, issue):
+        url = reverse("admin:sync_syncissue_change", args=[issue.pk])
+        return format_html(
+            '{}<div class="sync-issue-error">{} · <a href="{}">{}</a></div>',
+            self.record_column(issue),
+            issue.get_direction_display(),
+            url,
+            Truncator(issue.error).chars(SHORT_TEXT * 2),
+        )
 
     @admin.display(description="resolved", boolean=True, ordering="resolved_at")
     def resolved(self, issue):

@@ -44,7 +44,11 @@ def test_a_refused_push_is_named_by_its_record_and_links_to_its_form(admin_clien
     contact_form = reverse("admin:crm_contact_change", args=[anna.pk])
 
     page = admin_client.get(ISSUES).content.decode()
-    assert f'<a href="{contact_form}">Contact Anna Berg</a>' in page
+    issue_page = reverse("admin:sync_syncissue_change", args=[issue.pk])
+    assert (
+        f'<a href="{contact_form}">Contact Anna Berg</a><div class="sync-issue-error">'
+        f'CRM → Shopify · <a href="{issue_page}">phone: Phone is invalid</a></div>'
+    ) in page
     assert "contacts None" not in page
 
     detail = admin_client.get(reverse("admin:sync_syncissue_change", args=[issue.pk]))
@@ -69,7 +73,7 @@ def test_records_without_a_name_a_crm_record_or_a_form_are_still_named(
     # A contact with no name nor email calls itself "Contact 12": not "Contact Contact 12".
     assert f'<a href="/admin/crm/contact/{nameless.pk}/change/">Contact {nameless.pk}</a>' in page
     assert f'<a href="/admin/crm/product/{product.pk}/change/">Product Linen shirt</a>' in page
-    assert '<td class="field-record_column">Contact 9001 in Shopify (not in the CRM)</td>' in page
+    assert '<td class="field-failure_column">Contact 9001 in Shopify (not in the CRM)<div' in page
     assert "Contact 424242 (deleted from the CRM)" in page
 
 
