@@ -2,8 +2,11 @@
 no other; a record created in the CRM goes to the stores whose sync takes new CRM records (the
 Limit step's option: on for an object's first store, off for a store connected after it)."""
 
+import importlib
+
 import django_rq
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
 from crm.models import Company, Contact, Product
@@ -205,3 +208,32 @@ def test_the_limit_step_offers_the_option_and_keeps_the_choice(admin_client, eur
     products = admin_client.get(reverse("admin:sync_setup_limit", args=[us.pk, "products"]))
     assert "Every product syncs, with its variants." in products.content.decode()
     assert "Send products created in the CRM to this store" in products.content.decode()
+
+
+def test_syncs_saved_before_the_option_keep_new_records_going_to_the_first_store_only(
+    europe, us, make_store
+):
+    """Migration 0010: each object's first store keeps taking new CRM records; the stores
+    connected after it stop; a choice already made stays."""
+    migration = importlib.import_module("sync.migrations.0010_new_crm_records_option")
+    third = make_store("demo-asia.myshopify.com")
+    first = SyncSetting.objects.create(store=europe, object_type="contacts", filters={})
+    later = SyncSetting.objects.create(
+        store=us, object_type="contacts", filters={"require_email": False}
+    )
+    chosen = SyncSetting.objects.create(
+        store=third, object_type="contacts", filters={NEW_CRM_RECORDS: True}
+    )
+    products = SyncSetting.objects.create(store=us, object_type="products", filters={})
+    orders = SyncSetting.objects.create(store=europe, object_type="orders", filters={})
+
+    migration.give_the_option(apps, None)
+
+    filters = {s.pk: s.filters for s in SyncSetting.objects.all()}
+    assert filters == {
+        first.pk: {NEW_CRM_RECORDS: True},
+        later.pk: {"require_email": False, NEW_CRM_RECORDS: False},
+        chosen.pk: {NEW_CRM_RECORDS: True},
+        products.pk: {NEW_CRM_RECORDS: True},  # the first store to sync products
+        orders.pk: {},  # never pushed
+    }
