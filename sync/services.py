@@ -182,8 +182,8 @@ def crm_record_changed(object_type: str, crm_id: int) -> None:
     targets = outbound.targets(pushing, object_type, crm_id) if pushing else []
     for setting in pushing:
         if setting not in targets:
-            # A failure of a push to a store the record does not go to (an earlier version
-            # pushed to every store) can never be retried: nothing is failing there.
+            # A push that failed in a store the record does not go to (one made before the
+            # record became another store's) is never tried again: nothing is failing there.
             issues.resolve_outbound(setting, crm_id)
     if not targets:
         return
