@@ -10,7 +10,7 @@ from django.db import IntegrityError, models, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crm import phones, properties, services
+from crm import phones, properties, services, values
 from crm.models import (
     Cart,
     CartLineItem,
@@ -159,6 +159,27 @@ class PhoneChecked:
             raise serializers.ValidationError(error.messages, code="invalid") from None
 
 
+class StoreChecked:
+    """The other values that go to the stores, checked as they check them (crm.values), as in
+    the admin."""
+
+    def _checked(self, check, value, name):
+        stored = getattr(self.instance, name) if self.instance is not None else None
+        try:
+            return check(value, stored)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code="invalid") from None
+
+    def validate_email(self, value):
+        return self._checked(values.email, value, "email")
+
+    def validate_tags(self, value):
+        return self._checked(values.tags, value, "tags")
+
+    def validate_price(self, value):
+        return self._checked(values.price, value, "price")
+
+
 class CompanySerializer(PhoneChecked, StrictModelSerializer):
     class Meta:
         model = Company
@@ -166,7 +187,7 @@ class CompanySerializer(PhoneChecked, StrictModelSerializer):
         extra_kwargs = {"phone": {"help_text": PHONE_HELP}}
 
 
-class ContactSerializer(PhoneChecked, StrictModelSerializer):
+class ContactSerializer(PhoneChecked, StoreChecked, StrictModelSerializer):
     tags = serializers.ListField(child=StrictCharField(max_length=255), required=False)
     company = serializers.PrimaryKeyRelatedField(
         queryset=Company.objects.all(), allow_null=True, required=False
@@ -222,7 +243,7 @@ class VariantSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProductSerializer(StrictModelSerializer):
+class ProductSerializer(StoreChecked, StrictModelSerializer):
     tags = serializers.ListField(child=StrictCharField(max_length=255), required=False)
     variants = VariantSerializer(many=True, read_only=True)
 

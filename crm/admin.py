@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import escape, format_html
 
-from crm import phones, properties, services, stage_editor, triggers
+from crm import phones, properties, services, stage_editor, triggers, values
 from crm.models import (
     Cart,
     CartLineItem,
@@ -70,6 +70,24 @@ class PhoneCheckedForm(forms.ModelForm):
     def clean_phone(self):
         return phones.checked(self.cleaned_data.get("phone"), self.instance)
 
+    # The other values that go to the stores, checked as they check them (crm.values).
+
+    def clean_email(self):
+        return values.email(self.cleaned_data.get("email"), self.instance.email)
+
+    def clean_tags(self):
+        return values.tags(self.cleaned_data.get("tags"), self.instance.tags)
+
+
+class PriceCheckedForm(forms.ModelForm):
+    """A product's or variant's form: values Shopify would refuse are refused (crm.values)."""
+
+    def clean_price(self):
+        return values.price(self.cleaned_data.get("price"), self.instance.price)
+
+    def clean_tags(self):
+        return values.tags(self.cleaned_data.get("tags"), self.instance.tags)
+
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
@@ -124,12 +142,14 @@ class ContactAdmin(admin.ModelAdmin):
 
 class ProductVariantInline(admin.TabularInline):
     model = ProductVariant
+    form = PriceCheckedForm
     extra = 0
     fields = ["title", "sku", "price", "options", "position"]
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    form = PriceCheckedForm
     list_display = ["name", "sku", "price_column", "status", "vendor", "product_type", "updated_at"]
     list_filter = ["status", "product_type"]
     search_fields = ["name", "sku", "vendor", "variants__sku"]

@@ -19,7 +19,7 @@ from django.utils.text import Truncator
 from crm.inputs import is_whole_number
 from integration.admin import StoreAdmin
 from integration.models import Store, StoreStatus
-from sync import connect, health, queue_admin, services, setup_views
+from sync import connect, health, issue_records, queue_admin, services, setup_views
 from sync.adapters import ADAPTERS
 from sync.exports import issues_csv
 from sync.models import (
@@ -186,6 +186,13 @@ class SyncChangeList(ChangeList):
         super().get_results(request)
         # The page's last runs in one query, whatever the number of rows.
         self.result_list = health.attach_last_runs(self.result_list)
+
+
+class IssueChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        # The page's records, named in one query per object type.
+        self.result_list = issue_records.attach(self.result_list)
 
 
 def mappings_link(setting, state, count):
@@ -533,21 +540,17 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
 class SyncIssueAdmin(ShopifyRecordAdmin):
     """ "Failing records": what failed to sync and why; resync them, or export them."""
 
-    list_display = [
-        "store",
-        "object_type",
-        "direction",
-        "shopify_id",
-        "crm_id",
-        "error_column",
-        "attempts",
-        "last_seen_at",
-        "resolved",
-    ]
+    # One column says what failed, which way and why: the record's name, which says its kind
+    # and opens the record (one not in the CRM is named by its Shopify id), with the direction
+    # and the error under it, which opens the failure. Both ids are on the failure's page; the
+    # search takes either.
+    list_display = ["failure_column", "store", "attempts", "last_seen_at", "resolved"]
+    list_display_links = None
     list_filter = ["store", ObjectTypeFilter, "direction", ResolvedFilter]
     actions = ["resync_selected", "export_csv"]
     change_list_template = "admin/sync/syncissue/change_list.html"
     fields = [
+        "record_column",
         "store",
         "object_type",
         "direction",
@@ -562,6 +565,9 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
     ]
     readonly_fields = fields
 
+    class Media:
+        css = {"all": ["sync/admin.css"]}
+
     def get_urls(self):
         export = path(
             "export.csv",
@@ -570,9 +576,33 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
         )
         return [export, *super().get_urls()]
 
-    @admin.display(description="error")
-    def error_column(self, issue):
-        return Truncator(issue.error).chars(100)
+    def get_changelist(self, request, **kwargs):
+        return IssueChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        issue = super().get_object(request, object_id, from_field)
+        if issue is not None:
+            issue_records.attach([issue])
+        return issue
+
+    @admin.display(description="record")
+    def record_column(self, issue):
+        if getattr(issue, "record_title", None) is None:
+            issue_records.attach([issue])
+        if issue.record_url is None:
+            return issue.record_title
+        return format_html('<a href="{}">{}</a>', issue.record_url, issue.record_title)
+
+    @admin.display(description="failing record")
+    def failure_column(self, issue):
+        url = reverse("admin:sync_syncissue_change", args=[issue.pk])
+        return format_html(
+            '{}<div class="sync-issue-error">{} · <a href="{}">{}</a></div>',
+            self.record_column(issue),
+            issue.get_direction_display(),
+            url,
+            Truncator(issue.error).chars(SHORT_TEXT * 2),
+        )
 
     @admin.display(description="resolved", boolean=True, ordering="resolved_at")
     def resolved(self, issue):

@@ -16,6 +16,9 @@ class Filter:
     label: str
     help: str = ""
     kind = ""
+    # A choice about what the CRM sends this store, not about which Shopify records sync: the
+    # Limit step shows it apart, and changing it reads nothing from Shopify again.
+    outbound = False
 
     @property
     def default(self):
@@ -52,6 +55,34 @@ class Checkbox(Filter):
 
     def describe(self, value) -> str | None:
         return self.on_label if value is not False else self.off_label
+
+
+# Where the two-way pairs keep "Send records created in the CRM to this store".
+NEW_CRM_RECORDS = "send_new_crm_records"
+
+
+@dataclass(frozen=True)
+class NewCrmRecords(Checkbox):
+    """Whether a record created in the CRM, one no store knows yet, is created in this store
+    (sync.outbound). A record that came from a store, or went to one, keeps going to those
+    stores only, whatever this says."""
+
+    outbound = True
+
+
+def new_crm_records(label: str) -> NewCrmRecords:
+    plural = label.lower()
+    return NewCrmRecords(
+        NEW_CRM_RECORDS,
+        f"Send {plural} created in the CRM to this store",
+        help=(
+            f"Off: {plural} created in the CRM go only to the stores that have this on. "
+            f"Changes to {plural} that came from this store (or were sent to it) always go "
+            "to it."
+        ),
+        on_label=f"{label} created in the CRM are created in this store",
+        off_label=f"{label} created in the CRM are not sent to this store",
+    )
 
 
 @dataclass(frozen=True)

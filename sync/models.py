@@ -258,7 +258,17 @@ class SyncIssue(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.object_type} {self.shopify_id}: {self.error[:60]}"
+        # The admin's pages give the issue its record's name (sync.issue_records.attach);
+        # elsewhere it is named by the id it has.
+        title = getattr(self, "record_title", None)
+        if title is None:
+            adapter = ADAPTERS.get(self.object_type)
+            kind = adapter.model._meta.verbose_name.capitalize() if adapter else self.object_type
+            if self.shopify_id is not None:
+                title = f"{kind} {self.shopify_id} in Shopify"
+            else:
+                title = f"{kind} {self.crm_id} in the CRM"
+        return f"{title}: {self.error[:60]}"
 
 
 class DeliveryState(models.TextChoices):

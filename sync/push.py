@@ -24,7 +24,7 @@ from django.utils import timezone
 from config import queues
 from integration.client import ShopifyClient
 from integration.errors import ShopifyUserError
-from sync import fieldmaps, issues, mappings
+from sync import fieldmaps, issues, mappings, outbound
 from sync.adapters import ADAPTERS
 from sync.adapters.base import digest
 from sync.models import ConflictRule, MapDirection, MappingState, SyncSetting
@@ -117,10 +117,14 @@ def _push(setting_id: int, crm_id: int) -> str:
     adapter = ADAPTERS[setting.object_type]
     record = adapter.model.objects.filter(pk=crm_id).first()
     if record is None:
+        _moot(setting, crm_id)
         return "not pushed: deleted in the CRM (Shopify keeps its record)"
     maps = adapter.active_maps(setting)
     crm_values = {m.crm_field: fieldmaps.normal(getattr(record, m.crm_field)) for m in maps}
     mapping = mappings.push_target(setting.store, setting.object_type, crm_id)
+    if mapping is None and not outbound.may_create(setting, crm_id):
+        _moot(setting, crm_id)
+        return "not pushed: another store's record, and this store takes no new CRM records"
     client = ShopifyClient.for_store(setting.store)
     try:
         if mapping is None:
@@ -134,6 +138,7 @@ def _push(setting_id: int, crm_id: int) -> str:
 def _create(setting, adapter, client, maps, record, crm_values) -> str:
     reason = adapter.outbound_exclusion(crm_values, setting.filters)
     if reason:
+        _moot(setting, record.pk)
         return f"not created in Shopify: {reason}"
     values = {
         adapter.input_key(m.shopify_field): fieldmaps.outbound_value(
@@ -164,7 +169,7 @@ def _create(setting, adapter, client, maps, record, crm_values) -> str:
 def _update(setting, adapter, client, maps, record, crm_values, mapping) -> str:
     node = adapter.read_nodes(client, [mapping.shopify_id])[mapping.shopify_id]
     if node is None:
-        _done(setting, record.pk)
+        _moot(setting, record.pk)
         return "not pushed: gone from Shopify"
     parsed = adapter.parse(node)
     shopify = adapter.shopify_values(parsed.fields)
@@ -231,6 +236,13 @@ def _write_crm(adapter, record, values: dict):
 def _done(setting, crm_id):
     if setting is not None:
         mappings.push_settled(setting.store, setting.object_type, crm_id)
+
+
+def _moot(setting, crm_id):
+    """Nothing is to be sent after all (the record is gone on a side, or the filters or the
+    store's choices keep it out): an earlier refusal is no longer failing."""
+    _done(setting, crm_id)
+    issues.resolve_outbound(setting, crm_id)
 
 
 def _failed(setting, crm_id, shopify_id, message, values):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from config import queues
 from integration import services as integration
 from integration.models import Credentials
-from sync import adapters, mappings
+from sync import adapters, issues, mappings, outbound
 from sync.adapters import ADAPTERS
 from sync.models import RunKind, RunStatus, SyncRun, SyncSetting, SyncState
 
@@ -75,7 +75,7 @@ def turn_on(*, store, object_type: str) -> SyncRun | None:
         object_type=object_type,
         defaults={
             "direction": adapter.default_direction(),
-            "filters": adapter.default_filters(),
+            "filters": outbound.new_sync_filters(store, adapter),
         },
     )
     if setting.enabled and setting.state in (SyncState.ON, SyncState.INITIAL_SYNC):
@@ -168,8 +168,10 @@ def wake_bulk_runs(store, operation_id: str | None) -> None:
 
 def crm_record_changed(object_type: str, crm_id: int) -> None:
     """A contact, company or product changed in the CRM (admin, staff pages, API, commands):
-    push it to every store whose sync of that object pushes. Coalesced per record and store;
-    inbound changes meanwhile wait for the push, which merges both sides."""
+    push it to the stores it belongs to (sync.outbound: those it is mapped to, or, for a
+    record created in the CRM, those whose sync takes new CRM records), of those whose sync of
+    the object pushes. Coalesced per record and store; inbound changes meanwhile wait for the
+    push, which merges both sides."""
     pushing = [
         setting
         for setting in SyncSetting.objects.enabled()
@@ -177,10 +179,16 @@ def crm_record_changed(object_type: str, crm_id: int) -> None:
         .select_related("store")
         if setting.pushes
     ]
-    if not pushing:
-        return
-    mappings.mark_push_pending([setting.store for setting in pushing], object_type, crm_id)
+    targets = outbound.targets(pushing, object_type, crm_id) if pushing else []
     for setting in pushing:
+        if setting not in targets:
+            # A push that failed in a store the record does not go to (one made before the
+            # record became another store's) is never tried again: nothing is failing there.
+            issues.resolve_outbound(setting, crm_id)
+    if not targets:
+        return
+    mappings.mark_push_pending([setting.store for setting in targets], object_type, crm_id)
+    for setting in targets:
         queue_push(setting, crm_id)
 
 

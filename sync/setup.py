@@ -14,7 +14,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from crm.models import Order, OrderStatus, Pipeline, PipelineStage
 from integration.client import ShopifyClient
 from integration.errors import ShopifyError
-from sync import fieldmaps, mappings, services, stages
+from sync import fieldmaps, mappings, outbound, services, stages
 from sync.adapters import ADAPTERS
 from sync.models import ConflictRule, Direction, FieldMapping, MappingState, SyncSetting
 
@@ -30,7 +30,7 @@ def start_draft(store, object_type: str) -> dict:
             store=store,
             object_type=object_type,
             direction=adapter.default_direction(),
-            filters=adapter.default_filters(),
+            filters=outbound.new_sync_filters(store, adapter),
         )
         maps = [
             {
@@ -158,7 +158,7 @@ def map_problems(object_type: str, maps: list[dict]) -> list[str]:
 
 
 def filter_problems(object_type: str, filters: dict) -> list[str]:
-    problems = (f.problem(filters.get(f.key)) for f in ADAPTERS[object_type].filters)
+    problems = (f.problem(filters.get(f.key)) for f in ADAPTERS[object_type].limit_filters)
     return [problem for problem in problems if problem]
 
 
@@ -167,6 +167,13 @@ def describe_filters(object_type: str, filters: dict) -> list[str]:
     adapter = ADAPTERS[object_type]
     described = (f.describe(filters.get(f.key, f.default)) for f in adapter.filters)
     return [line for line in described if line] or ["Everything"]
+
+
+def describe_outbound(object_type: str, filters: dict) -> list[str]:
+    """What the Limit step's choices about records created in the CRM say, for Review."""
+    adapter = ADAPTERS[object_type]
+    chosen = (f for f in adapter.limit_filters if f.outbound)
+    return [f.describe(filters.get(f.key, f.default)) for f in chosen]
 
 
 def count_in_shopify(store, object_type: str, filters: dict) -> int | None:

@@ -229,6 +229,11 @@ def limit(request, store_id, object_type):
                 {"filter": f, "value": draft["filters"].get(f.key, f.default)}
                 for f in adapter.filters
             ],
+            outbound_filters=[
+                {"filter": f, "value": draft["filters"].get(f.key, f.default)}
+                for f in adapter.limit_filters
+                if f.outbound
+            ],
             everything=adapter.unfiltered,
             staged=adapter.staged,
             out_of_sight=_out_of_sight(adapter, store),
@@ -257,7 +262,7 @@ def _read_stages(post, draft) -> dict:
 
 
 def _read_filters(post, adapter) -> dict:
-    read = {f.key: f.read(post) for f in adapter.filters}
+    read = {f.key: f.read(post) for f in adapter.limit_filters}
     return {key: value for key, value in read.items() if value is not None}
 
 
@@ -298,6 +303,7 @@ def review(request, store_id, object_type):
             summary=setup.review(store, draft),
             mapped=mapped,
             filters=setup.describe_filters(object_type, draft["filters"]),
+            outbound=setup.describe_outbound(object_type, draft["filters"]),
             protected=sorted({kind for kind, _ in adapter.protected_fields.values()}),
             out_of_sight=_out_of_sight(adapter, store),
             matching_rule=adapter.matching_rule,

@@ -26,6 +26,7 @@ from integration import ids
 from integration.client import ShopifyClient
 from integration.errors import ShopifyTooCostly, ShopifyUserError
 from sync import chunk_sizes, fieldmaps
+from sync.filters import new_crm_records
 from sync.models import Direction, FieldMapping, MapDirection
 
 # The kinds of protected customer data Shopify approves one by one (level 2).
@@ -231,8 +232,16 @@ class Adapter:
     def default_direction(self) -> str:
         return Direction.TWO_WAY if self.two_way else Direction.TO_CRM
 
+    @property
+    def limit_filters(self) -> tuple:
+        """What the Limit step asks: the pair's filters and, for a pair that syncs both ways,
+        whether records created in the CRM go to this store."""
+        if not self.two_way:
+            return tuple(self.filters)
+        return (*self.filters, new_crm_records(self.label))
+
     def default_filters(self) -> dict:
-        return {f.key: f.default for f in self.filters if f.default is not None}
+        return {f.key: f.default for f in self.limit_filters if f.default is not None}
 
     def gid(self, shopify_id: int) -> str:
         return ids.gid(self.gid_type, shopify_id)
