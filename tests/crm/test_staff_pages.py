@@ -242,7 +242,7 @@ def test_the_contact_page_lists_orders_carts_and_totals(staff, orders):
     page = staff.get(reverse("crm:contact", args=[contact.pk])).content.decode()
 
     assert "#1001" in page and f"Cart {orders['cart'].pk}" in page
-    assert "10.00 EUR" in page
+    assert "<dt>Total spent</dt><dd>€10.00</dd>" in page
 
 
 # Speed -------------------------------------------------------------------------------------
