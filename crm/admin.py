@@ -461,10 +461,11 @@ class TriggerDeliveryAdmin(admin.ModelAdmin):
 
     list_display = ["rule", "key", "status", "attempts", "response_status", "created_at"]
     list_filter = ["status", "rule"]
+    exclude = ["payload"]  # shown by payload_shown
     readonly_fields = [
         "rule",
         "key",
-        "payload",
+        "payload_shown",
         "status",
         "attempts",
         "response_status",
@@ -479,6 +480,10 @@ class TriggerDeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="payload")
+    def payload_shown(self, delivery):
+        return readable.folded(delivery.payload, "What the webhook sends")
 
     @admin.action(description="Send again")
     def send_again(self, request, queryset):

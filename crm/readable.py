@@ -57,6 +57,15 @@ def as_html(value) -> SafeString:
     return format_html("{}", scalar(value))
 
 
+def folded(value, summary: str) -> SafeString:
+    """`as_html(value)` under a summary that unfolds it: payloads can be long."""
+    if value in (None, {}, [], ""):
+        return format_html("{}", EMPTY)
+    return format_html(
+        '<details class="readable"><summary>{}</summary>{}</details>', summary, as_html(value)
+    )
+
+
 def name_value_pairs(items) -> str:
     """A list of {"name": "Size", "value": "M"} (a variant's options) as "Size: M · Colour:
     Red"."""

@@ -1,6 +1,7 @@
 """The sync in the admin: what syncs and how it is doing, its runs, its failing records and its
 record index. Every change goes through `sync.services`; these pages only call them."""
 
+import json
 from collections import Counter
 from urllib.parse import urlencode
 
@@ -16,10 +17,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from crm import readable
 from crm.inputs import is_whole_number
 from integration.admin import StoreAdmin
 from integration.models import Store, StoreStatus
-from sync import connect, health, queue_admin, services, setup_views
+from sync import connect, health, queue_admin, services, setup, setup_views
 from sync.adapters import ADAPTERS
 from sync.exports import issues_csv
 from sync.models import (
@@ -113,10 +115,23 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["webhook_id", "event_id", "topic"]
     date_hierarchy = "received_at"
     show_full_result_count = False
-    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+    exclude = ["body"]  # shown by body_shown
+    readonly_fields = [
+        "body_shown" if field.name == "body" else field.name
+        for field in WebhookDelivery._meta.fields
+    ]
 
     class Media:
         css = {"all": ["sync/admin.css"]}
+
+    @admin.display(description="body")
+    def body_shown(self, delivery):
+        """What Shopify sent, as label: value (the raw body stays stored, as signed)."""
+        try:
+            body = json.loads(delivery.body)
+        except ValueError:
+            return delivery.body
+        return readable.folded(body, "What Shopify sent")
 
     @admin.display(description="state", ordering="state")
     def state_and_reason(self, delivery):
@@ -237,7 +252,7 @@ class SyncSettingAdmin(ReadOnlyAdmin):
         "reconcile_interval",
         "direction",
         "conflict_rule",
-        "filters",
+        "filters_shown",
     ]
     readonly_fields = fields
 
@@ -263,6 +278,12 @@ class SyncSettingAdmin(ReadOnlyAdmin):
                 run.progress_bar = progress_bar(run)
             context.update(excluded_reasons=health.excluded_reasons(obj), recent_runs=runs)
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @admin.display(description="what syncs")
+    def filters_shown(self, setting):
+        """The Limit step's choices, as the Review step says them."""
+        lines = setup.describe_filters(setting.object_type, setting.filters or {})
+        return format_html_join("", "<p>{}</p>", ((line,) for line in lines))
 
     @admin.display(description="Shopify access")
     def shopify_access(self, setting):
@@ -398,7 +419,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
             },
         ),
         (None, {"fields": ["created_at", "started_at", "finished_at", "heartbeat_at"]}),
-        ("Resuming", {"fields": ["checkpoint"], "classes": ["collapse"]}),
+        ("Resuming", {"fields": ["checkpoint_shown"], "classes": ["collapse"]}),
     ]
     readonly_fields = [field for fieldset in fieldsets for field in fieldset[1]["fields"]]
 
@@ -422,6 +443,10 @@ class SyncRunAdmin(ReadOnlyAdmin):
     @admin.display(description="progress")
     def progress_column(self, run):
         return progress_bar(run)
+
+    @admin.display(description="checkpoint")
+    def checkpoint_shown(self, run):
+        return readable.as_html(run.checkpoint)
 
     @admin.display(description="counts")
     def counts(self, run):
@@ -481,6 +506,10 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
     search_fields = ["shopify_id", "crm_id"]  # see get_search_results
     search_help_text = "A Shopify id or a CRM id."
 
+    @admin.display(description="object", ordering="object_type")
+    def object_column(self, record):
+        return record.get_object_type_display()
+
     def get_search_results(self, request, queryset, search_term):
         # Ids only, matched exactly: no text cast of every row, no error for a word.
         term = search_term.strip()
@@ -535,7 +564,7 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
 
     list_display = [
         "store",
-        "object_type",
+        "object_column",
         "direction",
         "shopify_id",
         "crm_id",
@@ -549,7 +578,7 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
     change_list_template = "admin/sync/syncissue/change_list.html"
     fields = [
         "store",
-        "object_type",
+        "object_column",
         "direction",
         "shopify_id",
         "crm_id",
@@ -558,7 +587,7 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
         "first_seen_at",
         "last_seen_at",
         "resolved_at",
-        "payload",
+        "payload_shown",
     ]
     readonly_fields = fields
 
@@ -573,6 +602,10 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
     @admin.display(description="error")
     def error_column(self, issue):
         return Truncator(issue.error).chars(100)
+
+    @admin.display(description="payload")
+    def payload_shown(self, issue):
+        return readable.folded(issue.payload, "The record as it failed")
 
     @admin.display(description="resolved", boolean=True, ordering="resolved_at")
     def resolved(self, issue):
@@ -599,7 +632,7 @@ class RecordMappingAdmin(ShopifyRecordAdmin):
 
     list_display = [
         "store",
-        "object_type",
+        "object_column",
         "shopify_id",
         "crm_id",
         "state",
@@ -611,7 +644,7 @@ class RecordMappingAdmin(ShopifyRecordAdmin):
     actions = ["resync_selected"]
     fields = [
         "store",
-        "object_type",
+        "object_column",
         "shopify_id",
         "crm_id",
         "is_primary",

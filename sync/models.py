@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from integration.models import Store
-from sync.registry import ADAPTERS, object_choices
+from sync.registry import ADAPTERS, object_choices, object_label
 
 
 class SyncState(models.TextChoices):
@@ -152,6 +152,10 @@ class RecordMapping(models.Model):
     def __str__(self):
         return f"{self.object_type} {self.shopify_id} → {self.crm_id}"
 
+    def get_object_type_display(self) -> str:
+        # Not the field's choices: these rows also hold the pairs' child records (variants).
+        return object_label(self.object_type)
+
 
 class RunKind(models.TextChoices):
     INITIAL = "initial", "Initial sync"
@@ -253,6 +257,9 @@ class SyncIssue(models.Model):
 
     def __str__(self):
         return f"{self.object_type} {self.shopify_id}: {self.error[:60]}"
+
+    def get_object_type_display(self) -> str:
+        return object_label(self.object_type)
 
 
 class DeliveryState(models.TextChoices):
