@@ -21,7 +21,7 @@ from crm.models import (
     PropertyObjectType,
     TriggerDelivery,
 )
-from crm.money import format_money
+from crm.money import format_money, plain_amount
 from crm.views.access import can_change_orders_and_carts
 from crm.word_lists import LinesField, TagsField
 
@@ -130,9 +130,23 @@ class ContactAdmin(admin.ModelAdmin):
 class ProductForm(forms.ModelForm):
     tags = TagsField()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The price to edit at its currency's decimals ("12.50"), not as stored ("12.500").
+        self.initial["price"] = plain_amount(self.instance.price, self.instance.currency)
+
+
+class ProductVariantForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            currency = self.instance.product.currency
+            self.initial["price"] = plain_amount(self.instance.price, currency)
+
 
 class ProductVariantInline(admin.TabularInline):
     model = ProductVariant
+    form = ProductVariantForm
     extra = 0
     fields = ["title", "sku", "price", "options_shown", "position"]
     readonly_fields = ["options_shown"]

@@ -8,12 +8,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from crm import segments
 from crm.models import (
     Contact,
     FollowUpRule,
     OrderLineItem,
     ProductVariant,
     PropertyDefinition,
+    Segment,
     TriggerDelivery,
 )
 
@@ -87,6 +89,8 @@ def test_a_product_shows_its_tags_and_its_variants_options_readably(admin_client
     listing = page(admin_client, reverse("admin:crm_product_changelist"))
 
     assert 'name="tags" value="summer"' in change
+    assert 'name="price" value="12.50"' in change
+    assert 'name="variants-0-price" value="15.00"' in change
     assert "Size: L · Colour: Red" in change
     assert '<td class="field-price_column">$12.50</td>' in listing
 
@@ -234,3 +238,16 @@ def test_the_contact_list_and_page_show_counts_and_totals_formatted(admin_client
 
     assert "<dt>Orders</dt><dd>1,234</dd>" in text
     assert "<dt>Total spent</dt><dd>¥1,500, $616.70</dd>" in text
+
+
+def test_a_segments_conditions_show_money_and_counts_formatted(make_contact):
+    segment = Segment.objects.create(
+        name="Big spenders",
+        object_type="contact",
+        conditions={"orders_total_over": {"currency": "USD", "amount": "1500"}, "min_orders": 1200},
+    )
+
+    assert segments.describe(segment) == [
+        "At least 1,200 orders",
+        "Orders total more than $1,500.00",
+    ]
