@@ -264,6 +264,18 @@ class StoreRecordAdmin(admin.ModelAdmin):
         # The amounts are shown (read-only) by their `_shown` methods.
         return ["properties", *self.amounts]
 
+    def get_fieldsets(self, request, obj=None):
+        """What the store owns first, then the CRM's own custom properties, under a heading."""
+        names = self.get_fields(request, obj)
+        custom = {"properties_shown"} | {
+            definition.internal_name
+            for definition in properties.definitions(self.property_object_type)
+        }
+        fieldsets = [(None, {"fields": [name for name in names if name not in custom]})]
+        if own := [name for name in names if name in custom]:
+            fieldsets.append(("Custom properties", {"fields": own}))
+        return fieldsets
+
     def save_model(self, request, obj, form, change):
         before = type(obj).objects.filter(pk=obj.pk).values_list("properties", flat=True).first()
         super().save_model(request, obj, form, change)

@@ -19,6 +19,7 @@ from django.utils.text import Truncator
 
 from crm import readable
 from crm.inputs import is_whole_number
+from crm.money import format_number, format_percent
 from integration.admin import StoreAdmin
 from integration.models import Store, StoreStatus
 from sync import connect, health, queue_admin, services, setup, setup_views
@@ -168,12 +169,12 @@ def progress_bar(run):
         bar = mark_safe("<progress></progress>")
     else:
         bar = format_html('<progress value="{}" max="{}"></progress>', value or 0, maximum)
-    total = "?" if run.total is None else run.total
-    percent = "" if run.progress is None else f" ({run.progress:.0%})"
+    total = "?" if run.total is None else format_number(run.total)
+    percent = "" if run.progress is None else f" ({format_percent(run.progress, 0)})"
     return format_html(
         '<span class="sync-progress">{} <span class="sync-progress-text">{} / {}{}</span></span>',
         bar,
-        run.seen,
+        format_number(run.seen),
         total,
         percent,
     )
@@ -212,7 +213,7 @@ def mappings_link(setting, state, count):
         }
     )
     url = f"{reverse('admin:sync_recordmapping_changelist')}?{query}"
-    return format_html('<a href="{}">{}</a>', url, count)
+    return format_html('<a href="{}">{}</a>', url, format_number(count))
 
 
 @admin.register(SyncSetting)
@@ -451,7 +452,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
     @admin.display(description="counts")
     def counts(self, run):
         names = ["created", "updated", "unchanged", "excluded", "failed", "deleted"]
-        parts = [f"{getattr(run, name)} {name}" for name in names if getattr(run, name)]
+        parts = [f"{format_number(getattr(run, n))} {n}" for n in names if getattr(run, n)]
         return ", ".join(parts) or "—"
 
     @admin.display(description="error")

@@ -6,6 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from sync.admin import progress_bar
 from sync.models import MappingState, WebhookDelivery
 from sync.registry import object_label
 
@@ -104,3 +105,14 @@ def test_object_labels_come_from_the_registry():
     assert object_label("contacts") == "Contacts"
     assert object_label("variants") == "Product variants"
     assert object_label("unheard_of") == "unheard_of"
+
+
+def test_run_counts_are_grouped_in_the_lists(admin_client, make_run):
+    run = make_run(status="running", seen=12345, total=20000, created=1500, updated=2)
+
+    assert progress_bar(run) == (
+        '<span class="sync-progress"><progress value="12345" max="20000"></progress> '
+        '<span class="sync-progress-text">12,345 / 20,000 (62%)</span></span>'
+    )
+    text = page(admin_client, reverse("admin:sync_syncrun_changelist"))
+    assert '<td class="field-counts">1,500 created, 2 updated</td>' in text
