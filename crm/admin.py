@@ -21,7 +21,7 @@ from crm.models import (
     PropertyObjectType,
     TriggerDelivery,
 )
-from crm.money import format_money, plain_amount
+from crm.money import format_money, format_number, plain_amount
 from crm.views.access import can_change_orders_and_carts
 from crm.word_lists import LinesField, TagsField
 
@@ -104,7 +104,14 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ["email", "first_name", "last_name", "phone", "company__name"]
     autocomplete_fields = ["company"]
     form = ContactForm
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = [
+        "orders_count_shown",
+        "total_spent_shown",
+        "first_order_at",
+        "last_order_at",
+        "created_at",
+        "updated_at",
+    ]
     show_full_result_count = False
     fieldsets = [
         (None, {"fields": ["email", "first_name", "last_name", "phone", "company"]}),
@@ -113,8 +120,29 @@ class ContactAdmin(admin.ModelAdmin):
             {"fields": ["address1", "address2", "city", "province", "postal_code", "country_code"]},
         ),
         ("Marketing", {"fields": ["email_marketing_consent", "sms_marketing_consent"]}),
+        (
+            "Orders",
+            {
+                "fields": [
+                    "orders_count_shown",
+                    "total_spent_shown",
+                    "first_order_at",
+                    "last_order_at",
+                ]
+            },
+        ),
         (None, {"fields": ["tags", "note", "created_at", "updated_at"]}),
     ]
+
+    @admin.display(description="orders")
+    def orders_count_shown(self, contact):
+        return format_number(contact.orders_count)
+
+    @admin.display(description="total spent")
+    def total_spent_shown(self, contact):
+        """Per currency (never added across currencies), as money: "¥1,500, $616.70"."""
+        amounts = sorted((contact.total_spent or {}).items())
+        return ", ".join(format_money(amount, currency) for currency, amount in amounts) or "—"
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

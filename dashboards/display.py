@@ -9,7 +9,16 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from crm.money import format_money, format_number, format_percent, plain_amount
+from babel.dates import format_date
+
+from crm.models import CartStatus, FinancialStatus
+from crm.money import (
+    current_locale,
+    format_money,
+    format_number,
+    format_percent,
+    plain_amount,
+)
 
 # Reports whose value is {currency: amount}.
 MONEY_PER_CURRENCY = frozenset(
@@ -78,16 +87,29 @@ def _carts(count) -> str:
     return f"{format_number(count)} cart{'' if count == 1 else 's'}"
 
 
-def custom_cells(row: tuple) -> tuple[str, str]:
-    """A custom report's row (group, [currency,] value) as (group, value) shown: a day as
-    YYYY-MM-DD, an amount as money in its currency, a count or a number grouped."""
-    group, *rest = row
+def custom_group(report, group) -> str:
+    """A custom report's group as a person reads it: a day as 2026-11-02, a week as "Week of
+    2026-11-02", a month as "Nov 2026", a status by its label ("Partially refunded")."""
     if isinstance(group, datetime.datetime | datetime.date):
-        group = group.strftime("%Y-%m-%d")
+        if report.group_by == "month":
+            return format_date(group, "MMM y", locale=current_locale())
+        if report.group_by == "week":
+            return f"Week of {group:%Y-%m-%d}"
+        return f"{group:%Y-%m-%d}"
+    if report.group_by == "status":
+        statuses = FinancialStatus if report.object_type == "orders" else CartStatus
+        return dict(statuses.choices).get(group, str(group))
+    return str(group)
+
+
+def custom_cells(report, row: tuple) -> tuple[str, str]:
+    """A custom report's row (group, [currency,] value) as (group, value) shown: an amount as
+    money in its currency, a count or a number grouped."""
+    group, *rest = row
     if len(rest) == 2:
         currency, amount = rest
-        return str(group), format_money(amount, currency) or NONE
-    return str(group), format_number(rest[0]) or NONE
+        return custom_group(report, group), format_money(amount, currency) or NONE
+    return custom_group(report, group), format_number(rest[0]) or NONE
 
 
 def plain_row(row: list) -> list:

@@ -174,7 +174,7 @@ def _cards(dashboard, scope) -> list[dict]:
                 {
                     "report": built,
                     "chart": _custom_chart(built, rows),
-                    "lines": [display.Line(*display.custom_cells(r)) for r in rows],
+                    "lines": [display.Line(*display.custom_cells(built, r)) for r in rows],
                     "custom": True,
                 }
             )
@@ -423,7 +423,7 @@ def custom_detail(request, report_id):
         {
             "title": report.name,
             "report": report,
-            "rows": [display.custom_cells(row) for row in rows],
+            "rows": [display.custom_cells(report, row) for row in rows],
             "chart": _custom_chart(report, rows),
         },
     )
@@ -432,11 +432,12 @@ def custom_detail(request, report_id):
 def _custom_chart(report, rows):
     if report.chart == "table" or not rows:
         return None
-    labels = sorted({str(row[0])[:10] for row in rows})
+    # The rows come in group order; each group's label as the table shows it.
+    labels = list(dict.fromkeys(display.custom_group(report, row[0]) for row in rows))
     series: dict[str, dict] = {}
     for row in rows:
         name = row[1] if len(row) == 3 else report.name
-        series.setdefault(name, {})[str(row[0])[:10]] = float(row[-1] or 0)
+        series.setdefault(name, {})[display.custom_group(report, row[0])] = float(row[-1] or 0)
     return {
         "type": report.chart,
         "labels": labels,

@@ -59,6 +59,15 @@ def staff_client(client, django_user_model):
     return client
 
 
+def test_a_contacts_totals_are_shown_as_money_per_currency(admin_client, make_contact):
+    contact = make_contact(orders_count=1234, total_spent={"USD": "616.700", "JPY": "1500"})
+
+    text = squeezed(page(admin_client, reverse("admin:crm_contact_change", args=[contact.pk])))
+
+    assert '<label>Orders:</label><div class="readonly">1,234</div>' in text
+    assert '<label>Total spent:</label><div class="readonly">¥1,500, $616.70</div>' in text
+
+
 def test_a_contacts_tags_are_shown_and_typed_as_a_comma_list(admin_client, make_contact):
     contact = make_contact(tags=["gift-buyer", "vip"])
     url = reverse("admin:crm_contact_change", args=[contact.pk])
