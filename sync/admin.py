@@ -524,13 +524,14 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
     def resync_selected(self, request, queryset):
         started, refused = 0, Counter()
         for record in queryset.select_related("store"):
+            kind = record.get_object_type_display().lower()  # "orders", "product variants"
             if getattr(record, "direction", None) == IssueDirection.OUTBOUND:
                 # A change Shopify refused: push it again.
                 setting = SyncSetting.objects.filter(
                     store=record.store, object_type=record.object_type
                 ).first()
                 if setting is None or record.crm_id is None:
-                    refused[f"no {record.object_type} sync exists for {record.store}"] += 1
+                    refused[f"no {kind} sync exists for {record.store}"] += 1
                     continue
                 services.queue_push(setting, record.crm_id)
                 started += 1
@@ -539,7 +540,7 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
                 refused["it has no Shopify id"] += 1
                 continue
             if record.object_type not in ADAPTERS:  # a product's variant, say
-                refused[f"{record.object_type} are resynced with the record they belong to"] += 1
+                refused[f"{kind} are resynced with the record they belong to"] += 1
                 continue
             try:
                 services.resync_record(
@@ -548,7 +549,7 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
                     shopify_id=record.shopify_id,
                 )
             except SyncSetting.DoesNotExist:
-                refused[f"no {record.object_type} sync exists for {record.store}"] += 1
+                refused[f"no {kind} sync exists for {record.store}"] += 1
             except ValueError as error:
                 refused[str(error)] += 1
             else:

@@ -116,3 +116,17 @@ def test_run_counts_are_grouped_in_the_lists(admin_client, make_run):
     )
     text = page(admin_client, reverse("admin:sync_syncrun_changelist"))
     assert '<td class="field-counts">1,500 created, 2 updated</td>' in text
+
+
+def test_a_refused_resync_names_the_object_in_words(admin_client, make_mappings):
+    (variant,) = make_mappings("variants", MappingState.SYNCED)
+
+    response = admin_client.post(
+        reverse("admin:sync_recordmapping_changelist"),
+        {"action": "resync_selected", "_selected_action": [variant.pk], "index": 0},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "1 record(s) not resynced: product variants are resynced with the record they belong to"
+    ]
