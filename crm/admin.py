@@ -1,11 +1,10 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, format_html_join
 
-from crm import phones, properties, services, stage_editor, triggers, values
+from crm import phones, properties, readable, services, stage_editor, triggers, values
 from crm.models import (
     Cart,
     CartLineItem,
@@ -22,12 +21,14 @@ from crm.models import (
     PropertyObjectType,
     TriggerDelivery,
 )
-from crm.money import format_money
+from crm.money import format_money, format_number, plain_amount
 from crm.views.access import can_change_orders_and_carts
+from crm.word_lists import LinesField, TagsField
 
 
 def money_column(field, currency_field, description):
-    """A list column (a ModelAdmin method) showing `field` with its currency's decimals."""
+    """A column or read-only field (a ModelAdmin method) showing `field` as money in its
+    currency (crm.money: "$91.84", never "91.840")."""
 
     def column(model_admin, obj):
         return format_money(getattr(obj, field), getattr(obj, currency_field))
@@ -89,6 +90,10 @@ class PriceCheckedForm(forms.ModelForm):
         return values.tags(self.cleaned_data.get("tags"), self.instance.tags)
 
 
+class ContactForm(PhoneCheckedForm):
+    tags = TagsField()
+
+
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     form = PhoneCheckedForm
@@ -116,8 +121,15 @@ class ContactAdmin(admin.ModelAdmin):
     list_select_related = ["company"]
     search_fields = ["email", "first_name", "last_name", "phone", "company__name"]
     autocomplete_fields = ["company"]
-    form = PhoneCheckedForm
-    readonly_fields = ["created_at", "updated_at"]
+    form = ContactForm
+    readonly_fields = [
+        "orders_count_shown",
+        "total_spent_shown",
+        "first_order_at",
+        "last_order_at",
+        "created_at",
+        "updated_at",
+    ]
     show_full_result_count = False
     fieldsets = [
         (None, {"fields": ["email", "first_name", "last_name", "phone", "company"]}),
@@ -126,8 +138,29 @@ class ContactAdmin(admin.ModelAdmin):
             {"fields": ["address1", "address2", "city", "province", "postal_code", "country_code"]},
         ),
         ("Marketing", {"fields": ["email_marketing_consent", "sms_marketing_consent"]}),
+        (
+            "Orders",
+            {
+                "fields": [
+                    "orders_count_shown",
+                    "total_spent_shown",
+                    "first_order_at",
+                    "last_order_at",
+                ]
+            },
+        ),
         (None, {"fields": ["tags", "note", "created_at", "updated_at"]}),
     ]
+
+    @admin.display(description="orders")
+    def orders_count_shown(self, contact):
+        return format_number(contact.orders_count)
+
+    @admin.display(description="total spent")
+    def total_spent_shown(self, contact):
+        """Per currency (never added across currencies), as money: "¥1,500, $616.70"."""
+        amounts = sorted((contact.total_spent or {}).items())
+        return ", ".join(format_money(amount, currency) for currency, amount in amounts) or "—"
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -140,16 +173,38 @@ class ContactAdmin(admin.ModelAdmin):
         services.delete_contacts(list(queryset.values_list("pk", flat=True)))
 
 
+class ProductForm(PriceCheckedForm):
+    tags = TagsField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The price to edit at its currency's decimals ("12.50"), not as stored ("12.500").
+        self.initial["price"] = plain_amount(self.instance.price, self.instance.currency)
+
+
+class ProductVariantForm(PriceCheckedForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            currency = self.instance.product.currency
+            self.initial["price"] = plain_amount(self.instance.price, currency)
+
+
 class ProductVariantInline(admin.TabularInline):
     model = ProductVariant
-    form = PriceCheckedForm
+    form = ProductVariantForm
     extra = 0
-    fields = ["title", "sku", "price", "options", "position"]
+    fields = ["title", "sku", "price", "options_shown", "position"]
+    readonly_fields = ["options_shown"]
+
+    @admin.display(description="options")
+    def options_shown(self, variant):
+        return readable.name_value_pairs(variant.options)
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    form = PriceCheckedForm
+    form = ProductForm
     list_display = ["name", "sku", "price_column", "status", "vendor", "product_type", "updated_at"]
     list_filter = ["status", "product_type"]
     search_fields = ["name", "sku", "vendor", "variants__sku"]
@@ -163,18 +218,28 @@ class ReadOnlyLineItemInline(admin.TabularInline):
 
     extra = 0
     can_delete = False
-    fields = ["title", "variant_title", "sku", "quantity", "unit_price", "total", "product"]
+    fields = ["title", "variant_title", "sku", "quantity", "price", "line_total", "product"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("product")
+        return super().get_queryset(request).select_related("product", self.parent_name)
+
+    # In the currency of the order or cart the line belongs to.
+    @admin.display(description="unit price")
+    def price(self, line):
+        return format_money(line.unit_price, getattr(line, self.parent_name).currency)
+
+    @admin.display(description="total")
+    def line_total(self, line):
+        return format_money(line.total, getattr(line, self.parent_name).currency)
 
 
 class OrderLineItemInline(ReadOnlyLineItemInline):
     model = OrderLineItem
+    parent_name = "order"
 
 
 class OrderStageChangeInline(admin.TabularInline):
@@ -192,29 +257,70 @@ class OrderStageChangeInline(admin.TabularInline):
         return False
 
 
+AMOUNTS = ("subtotal", "discounts", "shipping", "tax", "total", "refunded")
+
+
 class StoreRecordAdmin(admin.ModelAdmin):
     """Orders and carts come from the stores: every staff user may look; only superadmins may
     change their custom properties (their one CRM-side field) or delete them; nobody adds one
     or edits what the store owns."""
 
+    # Amount field → the field naming its currency: each is shown by a `<field>_shown`
+    # method as money ("$91.84"), not as the stored decimal ("91.840").
+    amounts: dict[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for field, currency_field in cls.amounts.items():
+            label = field.replace("_", " ")
+            setattr(cls, f"{field}_shown", money_column(field, currency_field, label))
+
     def get_readonly_fields(self, request, obj=None):
         owned = [
-            f.name for f in self.model._meta.concrete_fields if f.name not in ("id", "properties")
+            f"{f.name}_shown" if f.name in self.amounts else f.name
+            for f in self.model._meta.concrete_fields
+            if f.name not in ("id", "properties")
         ]
+        if not self.has_change_permission(request, obj):
+            owned.append("properties_shown")
         return owned
 
+    @admin.display(description="custom properties")
+    def properties_shown(self, record):
+        """The record's custom properties as label: value, in the definitions' order."""
+        rows = [
+            (definition.label, properties.display(definition, record.properties.get(name)))
+            for definition in properties.definitions(self.property_object_type)
+            if (name := definition.internal_name) in record.properties
+        ]
+        if not rows:
+            return readable.EMPTY
+        return format_html(
+            '<dl class="readable">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows)
+        )
+
     def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        object_type = self.property_object_type
+        # One field per custom property, of its type, instead of the `properties` JSON (for
+        # whoever may change them; the others see `properties_shown`).
+        if self.has_change_permission(request, obj):
+            kwargs["form"] = properties.admin_form(self.property_object_type)
+        return super().get_form(request, obj, **kwargs)
 
-        def clean_properties(self):
-            try:
-                return properties.validated(object_type, self.cleaned_data["properties"] or {})
-            except ValidationError as error:
-                raise ValidationError(error.messages) from None
+    def get_exclude(self, request, obj=None):
+        # The amounts are shown (read-only) by their `_shown` methods.
+        return ["properties", *self.amounts]
 
-        form.clean_properties = clean_properties
-        return form
+    def get_fieldsets(self, request, obj=None):
+        """What the store owns first, then the CRM's own custom properties, under a heading."""
+        names = self.get_fields(request, obj)
+        custom = {"properties_shown"} | {
+            definition.internal_name
+            for definition in properties.definitions(self.property_object_type)
+        }
+        fieldsets = [(None, {"fields": [name for name in names if name not in custom]})]
+        if own := [name for name in names if name in custom]:
+            fieldsets.append(("Custom properties", {"fields": own}))
+        return fieldsets
 
     def save_model(self, request, obj, form, change):
         before = type(obj).objects.filter(pk=obj.pk).values_list("properties", flat=True).first()
@@ -272,10 +378,15 @@ class OrderAdmin(StoreRecordAdmin):
     # follows the order's status there), so the admin shows it read-only.
     inlines = [OrderLineItemInline, OrderStageChangeInline]
     total_column = money_column("total", "currency", "total")
+    amounts = {
+        **dict.fromkeys(AMOUNTS, "currency"),
+        **{f"presentment_{name}": "presentment_currency" for name in AMOUNTS},
+    }
 
 
 class CartLineItemInline(ReadOnlyLineItemInline):
     model = CartLineItem
+    parent_name = "cart"
 
 
 @admin.register(Cart)
@@ -298,6 +409,7 @@ class CartAdmin(StoreRecordAdmin):
     show_full_result_count = False
     inlines = [CartLineItemInline]
     total_column = money_column("total", "currency", "total")
+    amounts = dict.fromkeys(("subtotal", "discounts", "tax", "total"), "currency")
 
 
 @admin.register(Pipeline)
@@ -347,14 +459,30 @@ class PipelineAdmin(admin.ModelAdmin):
         return stage_editor.can_edit_pipelines(request.user)
 
 
+class PropertyDefinitionForm(forms.ModelForm):
+    options = LinesField(
+        help_text="For an enumeration: its allowed values, one per line (e.g. Gold, then "
+        "Silver on the next line). Leave empty for other types."
+    )
+
+    class Meta:
+        model = PropertyDefinition
+        fields = ["object_type", "internal_name", "label", "type", "options", "description"]
+
+
 @admin.register(PropertyDefinition)
 class PropertyDefinitionAdmin(admin.ModelAdmin):
-    list_display = ["label", "internal_name", "object_type", "type"]
+    form = PropertyDefinitionForm
+    list_display = ["label", "internal_name", "object_type", "type", "options_shown"]
     list_filter = ["object_type", "type"]
     search_fields = ["label", "internal_name"]
 
     def get_readonly_fields(self, request, obj=None):
         return list(PropertyDefinition.immutable_fields) if obj else []
+
+    @admin.display(description="options")
+    def options_shown(self, definition):
+        return readable.word_list(definition.options)
 
     # Staff see the properties; superadmins define them.
     def has_add_permission(self, request):
@@ -405,10 +533,11 @@ class TriggerDeliveryAdmin(admin.ModelAdmin):
 
     list_display = ["rule", "key", "status", "attempts", "response_status", "created_at"]
     list_filter = ["status", "rule"]
+    exclude = ["payload"]  # shown by payload_shown
     readonly_fields = [
         "rule",
         "key",
-        "payload",
+        "payload_shown",
         "status",
         "attempts",
         "response_status",
@@ -423,6 +552,10 @@ class TriggerDeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="payload")
+    def payload_shown(self, delivery):
+        return readable.folded(delivery.payload, "What the webhook sends")
 
     @admin.action(description="Send again")
     def send_again(self, request, queryset):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from crm import triggers
 from crm.models import PropertyDefinition, PropertyType
+from crm.money import format_number
 
 
 def definitions(object_type: str) -> list[PropertyDefinition]:
@@ -56,6 +57,8 @@ def display(definition: PropertyDefinition, value) -> str:
         return "—"
     if definition.type == PropertyType.BOOLEAN:
         return "Yes" if value else "No"
+    if definition.type == PropertyType.NUMBER:
+        return format_number(value) or str(value)
     return str(value)
 
 
@@ -78,6 +81,34 @@ class PropertiesForm(forms.Form):
         except ValidationError as error:
             raise ValidationError(error.messages) from None
         return self.cleaned_data
+
+
+def admin_form(object_type: str) -> type[forms.ModelForm]:
+    """The admin's form of an order or cart: one field per custom property, of its type (in
+    place of the `properties` JSON), validated as the staff pages validate them."""
+    known = definitions(object_type)
+    names = [definition.internal_name for definition in known]
+
+    def __init__(self, *args, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
+        for name in names:
+            self.initial[name] = self.instance.properties.get(name)
+
+    def clean(self):
+        cleaned = forms.ModelForm.clean(self)
+        values = {name: cleaned.get(name) for name in names if name in cleaned}
+        try:
+            self.instance.properties = validated(object_type, _as_input(values), known)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+        return cleaned
+
+    fields = {definition.internal_name: _field(definition) for definition in known}
+    return type(
+        "PropertiesAdminForm",
+        (forms.ModelForm,),
+        {**fields, "__init__": __init__, "clean": clean},
+    )
 
 
 def _field(definition: PropertyDefinition):

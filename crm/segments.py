@@ -33,6 +33,7 @@ from crm.models import (
     Segment,
     SegmentObjectType,
 )
+from crm.money import format_money, format_number
 
 CONTACT_CONDITIONS = {
     "ordered_product",
@@ -168,8 +169,9 @@ def describe(segment: Segment) -> list[str]:
         if key in conditions:
             lines.append(f"Has {what} with {conditions[key]['name']} = {conditions[key]['value']}")
     if "min_orders" in conditions:
-        lines.append(f"At least {conditions['min_orders']} orders")
+        lines.append(f"At least {format_number(conditions['min_orders'])} orders")
     if "orders_total_over" in conditions:
         total = conditions["orders_total_over"]
-        lines.append(f"Orders total more than {total['amount']} {total['currency']}")
+        amount = format_money(total["amount"], total["currency"]) or total["amount"]
+        lines.append(f"Orders total more than {amount}")
     return lines

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from crm import csv_export
 from crm.inputs import FIRST_DAY, LAST_DAY, is_whole_number
 from crm.views.access import staff_required
-from dashboards import custom, reports
+from dashboards import custom, display, reports
 from dashboards.models import (
     CustomReport,
     DailyOrderStats,
@@ -174,9 +174,7 @@ def _cards(dashboard, scope) -> list[dict]:
                 {
                     "report": built,
                     "chart": _custom_chart(built, rows),
-                    "lines": [
-                        (_group_label(r[0]), " · ".join(str(c) for c in r[1:]), None) for r in rows
-                    ],
+                    "lines": [display.Line(*display.custom_cells(built, r)) for r in rows],
                     "custom": True,
                 }
             )
@@ -192,28 +190,10 @@ def _cards(dashboard, scope) -> list[dict]:
                 "report": report,
                 "chart": chart,
                 # Numbers are shown as lines; a chart's points are in the chart (and the CSV).
-                "lines": [] if chart else _lines(value, changes),
+                "lines": [] if chart else display.lines(report.key, value, changes),
             }
         )
     return cards
-
-
-def _lines(value, changes) -> list[tuple[str, str, object]]:
-    """(label, value, change in % or None) rows for a report shown as numbers."""
-    if isinstance(value, dict):
-        lines = []
-        for key, item in value.items():
-            if isinstance(item, dict):
-                text = "; ".join(f"{k}: {_text(v)}" for k, v in item.items())
-            else:
-                text = _text(item)
-            lines.append((key, text, changes.get(key)))
-        return lines
-    return [("", _text(value), changes.get(""))]
-
-
-def _text(value) -> str:
-    return "—" if value is None else str(value)
 
 
 def _changes(now, before) -> dict:
@@ -279,7 +259,7 @@ def report_csv(request, dashboard_id, key):
         rows = custom.compute(built, _scope(request, dashboard)[0])
     elif key in REGISTRY:
         scope, _ = _scope(request, dashboard)
-        rows = _rows(REGISTRY[key](scope))
+        rows = (display.plain_row(row) for row in _rows(REGISTRY[key](scope)))
     else:
         raise Http404("No such report")
     return csv_export.csv_response(f"{key.replace(':', '-')}.csv", rows)
@@ -443,28 +423,21 @@ def custom_detail(request, report_id):
         {
             "title": report.name,
             "report": report,
-            "rows": rows,
+            "rows": [display.custom_cells(report, row) for row in rows],
             "chart": _custom_chart(report, rows),
         },
     )
 
 
-def _group_label(group) -> str:
-    """A custom report's group as shown: a day, week or month as its first day; a store, a
-    stage or a status whole (it was cut to ten characters, as a date is)."""
-    if isinstance(group, datetime.date):
-        return group.date().isoformat() if isinstance(group, datetime.datetime) else str(group)
-    return str(group)
-
-
 def _custom_chart(report, rows):
     if report.chart == "table" or not rows:
         return None
-    labels = sorted({_group_label(row[0]) for row in rows})
+    # The rows come in group order; each group's label as the table shows it.
+    labels = list(dict.fromkeys(display.custom_group(report, row[0]) for row in rows))
     series: dict[str, dict] = {}
     for row in rows:
         name = row[1] if len(row) == 3 else report.name
-        series.setdefault(name, {})[_group_label(row[0])] = float(row[-1] or 0)
+        series.setdefault(name, {})[display.custom_group(report, row[0])] = float(row[-1] or 0)
     return {
         "type": report.chart,
         "labels": labels,

@@ -1,6 +1,7 @@
 """The sync in the admin: what syncs and how it is doing, its runs, its failing records and its
 record index. Every change goes through `sync.services`; these pages only call them."""
 
+import json
 from collections import Counter
 from urllib.parse import urlencode
 
@@ -16,10 +17,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from crm import readable
 from crm.inputs import is_whole_number
+from crm.money import format_number, format_percent
 from integration.admin import StoreAdmin
 from integration.models import Store, StoreStatus
-from sync import connect, health, issue_records, queue_admin, services, setup_views
+from sync import connect, health, issue_records, queue_admin, services, setup, setup_views
 from sync.adapters import ADAPTERS
 from sync.exports import issues_csv
 from sync.models import (
@@ -113,10 +116,23 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["webhook_id", "event_id", "topic"]
     date_hierarchy = "received_at"
     show_full_result_count = False
-    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+    exclude = ["body"]  # shown by body_shown
+    readonly_fields = [
+        "body_shown" if field.name == "body" else field.name
+        for field in WebhookDelivery._meta.fields
+    ]
 
     class Media:
         css = {"all": ["sync/admin.css"]}
+
+    @admin.display(description="body")
+    def body_shown(self, delivery):
+        """What Shopify sent, as label: value (the raw body stays stored, as signed)."""
+        try:
+            body = json.loads(delivery.body)
+        except ValueError:
+            return delivery.body
+        return readable.folded(body, "What Shopify sent")
 
     @admin.display(description="state", ordering="state")
     def state_and_reason(self, delivery):
@@ -153,12 +169,12 @@ def progress_bar(run):
         bar = mark_safe("<progress></progress>")
     else:
         bar = format_html('<progress value="{}" max="{}"></progress>', value or 0, maximum)
-    total = "?" if run.total is None else run.total
-    percent = "" if run.progress is None else f" ({run.progress:.0%})"
+    total = "?" if run.total is None else format_number(run.total)
+    percent = "" if run.progress is None else f" ({format_percent(run.progress, 0)})"
     return format_html(
         '<span class="sync-progress">{} <span class="sync-progress-text">{} / {}{}</span></span>',
         bar,
-        run.seen,
+        format_number(run.seen),
         total,
         percent,
     )
@@ -204,7 +220,7 @@ def mappings_link(setting, state, count):
         }
     )
     url = f"{reverse('admin:sync_recordmapping_changelist')}?{query}"
-    return format_html('<a href="{}">{}</a>', url, count)
+    return format_html('<a href="{}">{}</a>', url, format_number(count))
 
 
 @admin.register(SyncSetting)
@@ -244,7 +260,7 @@ class SyncSettingAdmin(ReadOnlyAdmin):
         "reconcile_interval",
         "direction",
         "conflict_rule",
-        "filters",
+        "filters_shown",
     ]
     readonly_fields = fields
 
@@ -270,6 +286,12 @@ class SyncSettingAdmin(ReadOnlyAdmin):
                 run.progress_bar = progress_bar(run)
             context.update(excluded_reasons=health.excluded_reasons(obj), recent_runs=runs)
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @admin.display(description="what syncs")
+    def filters_shown(self, setting):
+        """The Limit step's choices, as the Review step says them."""
+        lines = setup.describe_filters(setting.object_type, setting.filters or {})
+        return format_html_join("", "<p>{}</p>", ((line,) for line in lines))
 
     @admin.display(description="Shopify access")
     def shopify_access(self, setting):
@@ -405,7 +427,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
             },
         ),
         (None, {"fields": ["created_at", "started_at", "finished_at", "heartbeat_at"]}),
-        ("Resuming", {"fields": ["checkpoint"], "classes": ["collapse"]}),
+        ("Resuming", {"fields": ["checkpoint_shown"], "classes": ["collapse"]}),
     ]
     readonly_fields = [field for fieldset in fieldsets for field in fieldset[1]["fields"]]
 
@@ -430,10 +452,14 @@ class SyncRunAdmin(ReadOnlyAdmin):
     def progress_column(self, run):
         return progress_bar(run)
 
+    @admin.display(description="checkpoint")
+    def checkpoint_shown(self, run):
+        return readable.as_html(run.checkpoint)
+
     @admin.display(description="counts")
     def counts(self, run):
         names = ["created", "updated", "unchanged", "excluded", "failed", "deleted"]
-        parts = [f"{getattr(run, name)} {name}" for name in names if getattr(run, name)]
+        parts = [f"{format_number(getattr(run, n))} {n}" for n in names if getattr(run, n)]
         return ", ".join(parts) or "—"
 
     @admin.display(description="error")
@@ -488,6 +514,10 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
     search_fields = ["shopify_id", "crm_id"]  # see get_search_results
     search_help_text = "A Shopify id or a CRM id."
 
+    @admin.display(description="object", ordering="object_type")
+    def object_column(self, record):
+        return record.get_object_type_display()
+
     def get_search_results(self, request, queryset, search_term):
         # Ids only, matched exactly: no text cast of every row, no error for a word.
         term = search_term.strip()
@@ -501,13 +531,14 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
     def resync_selected(self, request, queryset):
         started, refused = 0, Counter()
         for record in queryset.select_related("store"):
+            kind = record.get_object_type_display().lower()  # "orders", "product variants"
             if getattr(record, "direction", None) == IssueDirection.OUTBOUND:
                 # A change Shopify refused: push it again.
                 setting = SyncSetting.objects.filter(
                     store=record.store, object_type=record.object_type
                 ).first()
                 if setting is None or record.crm_id is None:
-                    refused[f"no {record.object_type} sync exists for {record.store}"] += 1
+                    refused[f"no {kind} sync exists for {record.store}"] += 1
                     continue
                 services.queue_push(setting, record.crm_id)
                 started += 1
@@ -516,7 +547,7 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
                 refused["it has no Shopify id"] += 1
                 continue
             if record.object_type not in ADAPTERS:  # a product's variant, say
-                refused[f"{record.object_type} are resynced with the record they belong to"] += 1
+                refused[f"{kind} are resynced with the record they belong to"] += 1
                 continue
             try:
                 services.resync_record(
@@ -525,7 +556,7 @@ class ShopifyRecordAdmin(ReadOnlyAdmin):
                     shopify_id=record.shopify_id,
                 )
             except SyncSetting.DoesNotExist:
-                refused[f"no {record.object_type} sync exists for {record.store}"] += 1
+                refused[f"no {kind} sync exists for {record.store}"] += 1
             except ValueError as error:
                 refused[str(error)] += 1
             else:
@@ -552,7 +583,7 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
     fields = [
         "record_column",
         "store",
-        "object_type",
+        "object_column",
         "direction",
         "shopify_id",
         "crm_id",
@@ -561,7 +592,7 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
         "first_seen_at",
         "last_seen_at",
         "resolved_at",
-        "payload",
+        "payload_shown",
     ]
     readonly_fields = fields
 
@@ -604,6 +635,10 @@ class SyncIssueAdmin(ShopifyRecordAdmin):
             Truncator(issue.error).chars(SHORT_TEXT * 2),
         )
 
+    @admin.display(description="payload")
+    def payload_shown(self, issue):
+        return readable.folded(issue.payload, "The record as it failed")
+
     @admin.display(description="resolved", boolean=True, ordering="resolved_at")
     def resolved(self, issue):
         return issue.resolved_at is not None
@@ -629,7 +664,7 @@ class RecordMappingAdmin(ShopifyRecordAdmin):
 
     list_display = [
         "store",
-        "object_type",
+        "object_column",
         "shopify_id",
         "crm_id",
         "state",
@@ -641,7 +676,7 @@ class RecordMappingAdmin(ShopifyRecordAdmin):
     actions = ["resync_selected"]
     fields = [
         "store",
-        "object_type",
+        "object_column",
         "shopify_id",
         "crm_id",
         "is_primary",

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from integration.models import Store
 from sync.durations import every
-from sync.registry import ADAPTERS, object_choices
+from sync.registry import ADAPTERS, object_choices, object_label
 
 
 class SyncState(models.TextChoices):
@@ -158,6 +158,10 @@ class RecordMapping(models.Model):
     def __str__(self):
         return f"{self.object_type} {self.shopify_id} → {self.crm_id}"
 
+    def get_object_type_display(self) -> str:
+        # Not the field's choices: these rows also hold the pairs' child records (variants).
+        return object_label(self.object_type)
+
 
 class RunKind(models.TextChoices):
     INITIAL = "initial", "Initial sync"
@@ -269,6 +273,9 @@ class SyncIssue(models.Model):
             else:
                 title = f"{kind} {self.crm_id} in the CRM"
         return f"{title}: {self.error[:60]}"
+
+    def get_object_type_display(self) -> str:
+        return object_label(self.object_type)
 
 
 class DeliveryState(models.TextChoices):

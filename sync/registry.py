@@ -20,3 +20,14 @@ def object_choices() -> list[tuple[str, str]]:
     """The object types as model and form choices. A callable, read when asked: a new pair
     changes no migration."""
     return [(adapter.object_type, adapter.label) for adapter in ADAPTERS.values()]
+
+
+def object_label(object_type: str) -> str:
+    """An object type as the screens name it ("contacts" → "Contacts", "variants" → "Product
+    variants"); an unknown one as it is stored."""
+    for adapter in ADAPTERS.values():
+        if adapter.object_type == object_type:
+            return adapter.label
+        if object_type in adapter.child_mappings:
+            return adapter.child_mappings[object_type]
+    return object_type

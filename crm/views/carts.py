@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from crm import links, properties, services
 from crm.models import Cart, PropertyObjectType
+from crm.money import plain_amount
 from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
 from crm.views.filters import CartFilters
 from crm.views.listing import csv_response, page_of, query_without, sorted_by
@@ -104,7 +105,7 @@ def _csv(carts, definitions):
             cart.email,
             cart.contact.email if cart.contact else "",
             cart.currency,
-            cart.total,
+            plain_amount(cart.total, cart.currency),  # "91.84", not "91.840"
             cart.status,
             cart.recovered_order.name if cart.recovered_order else "",
             *[cart.properties.get(d.internal_name) for d in definitions],

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from crm import links, properties, services
 from crm.inputs import is_whole_number
 from crm.models import Cart, Order, OrderLineItem, Pipeline, PropertyObjectType
+from crm.money import plain_amount
 from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
 from crm.views.filters import OrderFilters
 from crm.views.listing import csv_response, page_of, query_without, sorted_by
@@ -183,7 +184,7 @@ def _csv(orders, definitions):
             order.email,
             order.contact.email if order.contact else "",
             order.currency,
-            order.total,
+            plain_amount(order.total, order.currency),  # "91.84", not "91.840"
             order.financial_status,
             order.fulfillment_status,
             order.order_status,

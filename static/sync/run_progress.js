@@ -14,6 +14,11 @@ document.addEventListener("DOMContentLoaded", function () {
     if (cell) cell.textContent = text;
   }
 
+  // Counts grouped as the server groups them (crm.money.format_number): "12,345".
+  function grouped(count) {
+    return count.toLocaleString(document.documentElement.lang || "en-US");
+  }
+
   // The same bar as sync.admin.progress_bar draws on the server.
   function drawBar(data) {
     var bar = document.querySelector(".field-progress_column progress");
@@ -35,7 +40,7 @@ document.addEventListener("DOMContentLoaded", function () {
     if (label) {
       var percent = data.progress === null ? "" : " (" + Math.round(data.progress * 100) + "%)";
       label.textContent =
-        data.seen + " / " + (data.total === null ? "?" : data.total) + percent;
+        grouped(data.seen) + " / " + (data.total === null ? "?" : grouped(data.total)) + percent;
     }
   }
 

@@ -4,9 +4,11 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 from django.db.models import Sum
+from django.template import Context, Template
+from django.utils import translation
 
 from crm.models import Order, OrderLineItem, Product, ProductVariant
-from crm.money import format_money
+from crm.money import format_money, format_number, format_percent, plain_amount
 
 pytestmark = pytest.mark.django_db
 
@@ -72,15 +74,102 @@ def test_money_from_text_input_is_exact(make_order):
     assert order.total == Decimal("19.99")
 
 
+# The no-break space CLDR puts between a symbol of letters and the digits.
+NBSP = "\xa0"
+
+
 @pytest.mark.parametrize(
     ("amount", "currency", "expected"),
     [
-        (Decimal("1234.5"), "EUR", "1,234.50 EUR"),
-        (Decimal("1234.000"), "JPY", "1,234 JPY"),
-        (Decimal("12.345"), "KWD", "12.345 KWD"),
-        (Decimal("0"), "SEK", "0.00 SEK"),
+        (Decimal("1234.5"), "USD", "$1,234.50"),
+        (Decimal("1234.5"), "EUR", "€1,234.50"),
+        (Decimal("1234.5"), "SEK", f"SEK{NBSP}1,234.50"),
+        (Decimal("1234.5"), "CAD", "CA$1,234.50"),
+        (Decimal("1234.500"), "JPY", "¥1,235"),
+        (Decimal("12.345"), "KWD", f"KWD{NBSP}12.345"),
+        (Decimal("91.840"), "USD", "$91.84"),
+        # Half up, as shops round: not to the even neighbour.
+        (Decimal("91.845"), "USD", "$91.85"),
+        (Decimal("-5"), "GBP", "-£5.00"),
+        (Decimal("0"), "SEK", f"SEK{NBSP}0.00"),
+        ("616.7", "USD", "$616.70"),
+        (Decimal("5"), "", "5.00"),
         (None, "SEK", ""),
+        ("not a number", "SEK", ""),
     ],
 )
-def test_format_money_uses_the_currency_decimals(amount, currency, expected):
+def test_format_money_uses_the_locale_and_the_currency_decimals(amount, currency, expected):
     assert format_money(amount, currency) == expected
+
+
+def test_format_money_follows_the_active_language():
+    with translation.override("de"):
+        assert format_money(Decimal("1234.5"), "EUR") == f"1.234,50{NBSP}€"
+        assert format_money(Decimal("1234.5"), "SEK") == f"1.234,50{NBSP}SEK"
+        assert format_percent(Decimal("0.67")) == f"67,0{NBSP}%"
+    with translation.override("xx-unknown"):
+        assert format_money(Decimal("1234.5"), "USD") == "$1,234.50"
+
+
+@pytest.mark.parametrize(
+    ("number", "decimals", "expected"),
+    [
+        (1234567, None, "1,234,567"),
+        (Decimal("1234.5"), None, "1,234.5"),
+        (Decimal("19886.8900000000"), 2, "19,886.89"),
+        (0, None, "0"),
+        (None, None, ""),
+    ],
+)
+def test_format_number_groups_thousands(number, decimals, expected):
+    assert format_number(number, decimals) == expected
+
+
+@pytest.mark.parametrize(
+    ("ratio", "decimals", "expected"),
+    [
+        (Decimal("0.67"), 1, "67.0%"),
+        (Decimal("0.6666"), 0, "67%"),
+        (Decimal("-0.047"), 1, "-4.7%"),
+        (Decimal("12.5"), 1, "1,250.0%"),
+        (None, 1, ""),
+    ],
+)
+def test_format_percent_shows_a_ratio_as_a_percentage(ratio, decimals, expected):
+    assert format_percent(ratio, decimals) == expected
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        (Decimal("91.840"), "USD", Decimal("91.84")),
+        (Decimal("19886.8900000000"), "EUR", Decimal("19886.89")),
+        (Decimal("1234.5"), "JPY", Decimal("1235")),
+        (Decimal("12.345"), "KWD", Decimal("12.345")),
+        (None, "USD", None),
+    ],
+)
+def test_plain_amount_keeps_the_currency_decimals_for_machines(amount, currency, expected):
+    value = plain_amount(amount, currency)
+    assert value == expected
+    assert str(value) == str(expected)
+
+
+def test_the_template_filters_format_as_the_module_does():
+    template = Template(
+        "{% load money %}{{ total|money:currency }} | {{ count|number }} | "
+        "{{ rate|percent }} | {{ rate|percent:0 }} | {{ missing|money:currency|default:'—' }}"
+    )
+    context = Context(
+        {"total": Decimal("91.840"), "currency": "USD", "count": 12345, "rate": Decimal("0.67")}
+    )
+
+    assert template.render(context) == "$91.84 | 12,345 | 67.0% | 67% | —"
+
+
+def test_the_money_filter_escapes_nothing_it_should_not():
+    rendered = Template("{% load money %}{{ amount|money:'SEK' }}").render(
+        Context({"amount": Decimal("1234.5")})
+    )
+
+    assert rendered == f"SEK{NBSP}1,234.50"

@@ -219,6 +219,7 @@ def test_the_csv_has_the_filtered_orders_and_their_properties(staff, orders):
     assert lines[0].endswith(",stage,channel")
     assert [line.split(",")[0] for line in lines[1:]] == ["#1003", "#1001"]
     assert lines[2].endswith(",Shipped,web")
+    assert ",EUR,10.00," in lines[2]  # the currency's decimals ("10.00", not "10.000")
 
 
 # Pages -------------------------------------------------------------------------------------
@@ -242,7 +243,7 @@ def test_the_contact_page_lists_orders_carts_and_totals(staff, orders):
     page = staff.get(reverse("crm:contact", args=[contact.pk])).content.decode()
 
     assert "#1001" in page and f"Cart {orders['cart'].pk}" in page
-    assert "10.00 EUR" in page
+    assert "<dt>Total spent</dt><dd>€10.00</dd>" in page
 
 
 # Speed -------------------------------------------------------------------------------------
@@ -284,6 +285,7 @@ def test_the_carts_csv_has_the_filtered_carts(staff, orders, make_cart):
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0] == "id,store,started,email,contact,currency,total,status,recovered_order"
     assert len(lines) == 2
+    assert ",EUR,0.00,abandoned," in lines[1]  # the currency's decimals, no symbol
     # A spreadsheet would run a cell that starts like a formula: it is quoted.
     assert ",'=cmd()@example.com," in lines[1]
 

@@ -3,6 +3,7 @@ summing a number property, filtered; and added to a dashboard."""
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -165,4 +166,38 @@ def test_a_custom_report_on_a_dashboard_reads_its_period_and_store(client, tagge
 
     page = client.get(reverse("dashboards:page", args=[dashboard.pk]), period)
     cards = {card["report"].pk: card for card in page.context["cards"] if card.get("custom")}
-    assert [line[0] for line in cards[by_store.pk]["lines"]] == [A]
+    assert [line.label for line in cards[by_store.pk]["lines"]] == [A]
+
+
+def shown_rows(text):
+    """The custom report table's (group, value) rows, tags stripped."""
+    table = text.split('id="custom-rows"', 1)[1].split("</table>", 1)[0]
+    return [
+        tuple(re.sub(r"<[^>]+>", "", cell).strip() for cell in cells)
+        for cells in re.findall(r"<tr><th[^>]*>(.*?)</th><td[^>]*>(.*?)</td></tr>", table)
+    ]
+
+
+def test_a_custom_reports_amounts_show_as_money_and_its_groups_by_name(client, tagged):
+    client.force_login(tagged)
+    by_channel = report(tagged, measure="sum", field="total", group_by="properties.channel")
+    by_status = report(tagged, measure="count", group_by="status", chart="bar")
+    by_month = report(tagged, measure="avg", field="total", group_by="month", chart="line")
+    Order.objects.filter(name="A2").update(financial_status="partially_refunded")
+
+    def page(built):
+        response = client.get(reverse("dashboards:custom", args=[built.pk]))
+        return response.content.decode()
+
+    assert shown_rows(page(by_channel)) == [
+        ("phone", "€130.00"),
+        ("web", "€130.00"),
+        ("web", "SEK\xa01,000.00"),
+    ]
+    status_page = page(by_status)
+    assert ("Partially refunded", "1") in shown_rows(status_page)
+    assert '"Partially refunded"' in status_page  # the chart's label too, not "partially_"
+    assert shown_rows(page(by_month)) == [
+        ("Nov 2026", "€65.00"),
+        ("Nov 2026", "SEK\xa01,000.00"),
+    ]

@@ -2,6 +2,7 @@
 it, each report's CSV, and a page whose query count does not grow with the data."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -79,8 +80,50 @@ def test_the_headline_numbers_are_compared_with_the_period_before(client, owner,
     dashboard = create(client)
     period = {"range": "custom", "start": "2026-11-02", "end": "2026-11-10"}
     text = client.get(reverse("dashboards:page", args=[dashboard.pk]), period).content.decode()
-    # EUR: 80 now, 100 in the nine days before → −20 %.
-    assert "▼ -20.0 %" in text
+    # EUR: 80 now, 100 in the nine days before → −20 %: one sign, the arrow's.
+    assert (
+        '€80.00 <span class="change down" title="Compared with the period before">▼ 20.0%</span>'
+        in text
+    )
+    assert "-20" not in text
+
+
+def card_lines(text, key):
+    """A number card's lines as (label, value) pairs, tags stripped."""
+    card = text.split(f'id="report-{key}"', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", card, re.S)
+    return [
+        tuple(
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        )
+        for row in rows
+    ]
+
+
+def test_the_numbers_show_as_money_counts_and_percentages(client, owner, shop):
+    dashboard = create(client)
+    text = client.get(reverse("dashboards:page", args=[dashboard.pk]), PERIOD).content.decode()
+
+    assert card_lines(text, "total_revenue") == [("EUR", "€180.00"), ("SEK", "SEK\xa01,000.00")]
+    assert card_lines(text, "orders") == [("4",)]
+    assert card_lines(text, "average_order_value") == [
+        ("EUR", "€60.00"),
+        ("SEK", "SEK\xa01,000.00"),
+    ]
+    assert card_lines(text, "repeat_purchase_rate") == [("33%",)]
+    assert card_lines(text, "refunds") == [("EUR", "€20.00"), ("SEK", "SEK\xa00.00")]
+    assert card_lines(text, "abandoned_carts") == [
+        ("EUR", "1 cart · €45.00"),
+        ("SEK", "1 cart · SEK\xa0500.00"),
+    ]
+    assert card_lines(text, "cart_recovery") == [
+        ("Recovery rate", "33%"),
+        ("Recovered, EUR", "€50.00"),
+        ("Recovered, SEK", "SEK\xa00.00"),
+    ]
+    for raw in ("Decimal(", "0000", "{'", "': "):
+        assert raw not in text
 
 
 def test_a_private_dashboard_is_invisible_to_others(client, owner, other, shop):
@@ -130,8 +173,8 @@ def test_each_report_downloads_as_csv(client, owner, shop):
     url = reverse("dashboards:report_csv", args=[dashboard.pk, "revenue_by_store"])
     response = client.get(url, PERIOD)
     assert b"".join(response.streaming_content).decode().splitlines() == [
-        "a.myshopify.com,EUR,180.000",
-        "b.myshopify.com,SEK,1000.000",
+        "a.myshopify.com,EUR,180.00",
+        "b.myshopify.com,SEK,1000.00",
     ]
 
 
