@@ -290,7 +290,10 @@ class SyncSettingAdmin(ReadOnlyAdmin):
     @admin.display(description="what syncs")
     def filters_shown(self, setting):
         """The Limit step's choices, as the Review step says them."""
-        lines = setup.describe_filters(setting.object_type, setting.filters or {})
+        filters = setting.filters or {}
+        lines = setup.describe_filters(setting.object_type, filters)
+        if setting.direction != "to_crm":
+            lines += setup.describe_outbound(setting.object_type, filters)
         return format_html_join("", "<p>{}</p>", ((line,) for line in lines))
 
     @admin.display(description="Shopify access")

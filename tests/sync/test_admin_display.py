@@ -130,3 +130,18 @@ def test_a_refused_resync_names_the_object_in_words(admin_client, make_mappings)
     assert [str(m) for m in response.context["messages"]] == [
         "1 record(s) not resynced: product variants are resynced with the record they belong to"
     ]
+
+
+def test_a_two_way_syncs_page_says_where_records_created_in_the_crm_go(admin_client, make_setting):
+    contacts = make_setting(
+        "contacts",
+        direction="two_way",
+        filters={"require_email": True, "send_new_crm_records": False},
+    )
+
+    text = page(admin_client, reverse("admin:sync_syncsetting_change", args=[contacts.pk]))
+
+    assert (
+        "<p>Only contacts with an email address</p>"
+        "<p>Contacts created in the CRM are not sent to this store</p>"
+    ) in text
