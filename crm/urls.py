@@ -1,10 +1,11 @@
 from django.urls import path
 
-from crm.views import carts, orders, people, segments
+from crm.views import carts, home, orders, people, segments
 
 app_name = "crm"
 
 urlpatterns = [
+    path("", home.index, name="home"),
     path("orders/", orders.index, name="orders"),
     path("orders/board/", orders.board, name="order_board"),
     path("orders/<int:order_id>/", orders.detail, name="order"),

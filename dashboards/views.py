@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -34,7 +33,7 @@ HEADLINES = ("total_revenue", "orders", "average_order_value", "refunds")
 
 
 def _visible(user):
-    return Dashboard.objects.filter(Q(owner=user) | ~Q(access=DashboardAccess.PRIVATE))
+    return Dashboard.visible_to(user)
 
 
 def _stores() -> list[str]:
