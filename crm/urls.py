@@ -23,4 +23,6 @@ urlpatterns = [
     path("segments/", segments.index, name="segments"),
     path("segments/new/", segments.create, name="segment_new"),
     path("segments/<int:segment_id>/", segments.detail, name="segment"),
+    path("segments/<int:segment_id>/edit/", segments.edit, name="segment_edit"),
+    path("segments/<int:segment_id>/delete/", segments.delete, name="segment_delete"),
 ]

@@ -18,4 +18,5 @@ def sections(request) -> list[dict]:
     ]
     links.append({"label": "New dashboard", "url": reverse("dashboards:create")})
     links.append({"label": "All dashboards", "url": reverse("dashboards:index")})
+    links.append({"label": "Custom reports", "url": reverse("dashboards:custom_index")})
     return [{"title": "Dashboards", "links": links, "order": 15}]

@@ -2,6 +2,8 @@
 property values, CSV, and a query count that does not grow with the data."""
 
 import datetime
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -286,6 +288,19 @@ def test_the_carts_csv_has_the_filtered_carts(staff, orders, make_cart):
     assert len(lines) == 2
     # A spreadsheet would run a cell that starts like a formula: it is quoted.
     assert ",'=cmd()@example.com," in lines[1]
+
+
+def test_the_carts_index_links_to_the_csv_of_what_it_shows(staff, orders, make_cart):
+    make_cart(email="shopper@example.com")
+    page = staff.get(reverse("crm:carts"), {"status": "abandoned"}).content.decode()
+
+    link = re.search(r'<a href="(\?[^"]*format=csv)">Export CSV</a>', page)
+    assert link, "the carts index has an Export CSV link"
+    csv_url = html.unescape(link.group(1))
+    assert csv_url == "?status=abandoned&format=csv"
+    response = staff.get(reverse("crm:carts") + csv_url)
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 2 and "shopper@example.com" in lines[1]
 
 
 def test_only_superadmins_define_properties(staff, channel):
