@@ -36,3 +36,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", RedirectView.as_view(pattern_name="crm:home", permanent=False)),
 ]
+
+# Refused and missing pages in the staff pages' frame (crm/views/errors.py).
+handler403 = "crm.views.errors.permission_denied"
+handler404 = "crm.views.errors.page_not_found"
