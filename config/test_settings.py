@@ -29,3 +29,13 @@ for _queue in RQ_QUEUES.values():  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405 (quiet workers in test output)
+
+# The suite runs with DEBUG off but without collectstatic: static files keep their names and
+# WhiteNoise finds them where runserver would. Tests of production's hashed, collected files
+# use the `collected_static` fixture (tests/conftest.py).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None  # nothing collected: WhiteNoise would warn of a missing directory

@@ -4,10 +4,14 @@ from django.views.generic import RedirectView
 from oauth2_provider import urls as oauth2_urls
 
 from api.oauth import OwnTokenIntrospection
+from config import admin_index
 
 admin.site.site_header = "CRM administration"
 admin.site.site_title = "CRM"
 admin.site.index_title = "CRM and Shopify"
+# "View site" leads to the staff home, not back to the admin.
+admin.site.site_url = "/crm/"
+admin_index.install(admin.site)
 
 OAUTH2_ENDPOINTS = [
     pattern
@@ -30,5 +34,9 @@ urlpatterns = [
     # apps of its API; applications are registered in the admin, not by the apps themselves.
     path("o/", include((OAUTH2_ENDPOINTS, "oauth2_provider"))),
     path("api/v1/", include("api.urls")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="crm:home", permanent=False)),
 ]
+
+# Refused and missing pages in the staff pages' frame (crm/views/errors.py).
+handler403 = "crm.views.errors.permission_denied"
+handler404 = "crm.views.errors.page_not_found"

@@ -250,14 +250,32 @@ class OrderStageChangeInline(admin.TabularInline):
     verbose_name_plural = "stage history"
     extra = 0
     can_delete = False
-    fields = ["changed_at", "from_label", "to_label", "order_status"]
+    fields = ["changed_at", "from_stage_name", "to_stage_name", "order_status"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("from_stage", "to_stage")
+
+    @admin.display(description="from")
+    def from_stage_name(self, change):
+        return _stage_name(change.from_name, change.from_former_name)
+
+    @admin.display(description="to")
+    def to_stage_name(self, change):
+        return _stage_name(change.to_name, change.to_former_name)
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
 AMOUNTS = ("subtotal", "discounts", "shipping", "tax", "total", "refunded")
+
+
+def _stage_name(name: str, former: str):
+    """A stage by its name now, with what it was called at the time when it was renamed."""
+    if former:
+        return format_html("{} <small>(then “{}”)</small>", name, former)
+    return name or "—"
 
 
 class StoreRecordAdmin(admin.ModelAdmin):

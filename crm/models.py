@@ -411,7 +411,26 @@ class OrderStageChange(models.Model):
         ordering = ["order", "-changed_at", "-id"]
 
     def __str__(self):
-        return f"{self.order}: {self.from_label or '—'} → {self.to_label or '—'}"
+        return f"{self.order}: {self.from_name or '—'} → {self.to_name or '—'}"
+
+    # A stage is shown by its name now (a renamed stage is still the same stage); the label
+    # kept at the time stands in for a stage that has since been deleted.
+    @property
+    def from_name(self) -> str:
+        return self.from_stage.label if self.from_stage else self.from_label
+
+    @property
+    def to_name(self) -> str:
+        return self.to_stage.label if self.to_stage else self.to_label
+
+    @property
+    def from_former_name(self) -> str:
+        """What the stage was called at the time, when it has been renamed since; else ""."""
+        return self.from_label if self.from_name != self.from_label else ""
+
+    @property
+    def to_former_name(self) -> str:
+        return self.to_label if self.to_name != self.to_label else ""
 
 
 class LineItem(models.Model):

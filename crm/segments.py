@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from babel.numbers import list_currencies
 from django.core.exceptions import ValidationError
 from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -35,6 +36,8 @@ from crm.models import (
 )
 from crm.money import format_money, format_number
 
+# ISO 4217 as CLDR knows it (babel), less XXX ("no currency") and XTS (kept for testing).
+CURRENCIES = frozenset(list_currencies()) - {"XXX", "XTS"}
 CONTACT_CONDITIONS = {
     "ordered_product",
     "abandoned_cart_days",
@@ -150,11 +153,24 @@ def _clean_one(key, value):
         return {"name": value["name"], "value": definition.to_stored_value(value["value"])}
     if key == "orders_total_over":
         amount = Decimal(str(value["amount"]))
-        currency = str(value["currency"]).upper()
-        if len(currency) != 3 or not amount.is_finite():
+        if not amount.is_finite():
             raise ValueError
-        return {"currency": currency, "amount": str(amount)}
+        return {"currency": currency_code(value["currency"]), "amount": str(amount)}
     raise KeyError(key)
+
+
+def currency_code(text) -> str:
+    """An ISO 4217 currency code, as typed ("eur" → "EUR"); anything else is refused with why:
+    orders are only ever in a real currency, so a segment in another would match nobody."""
+    code = str(text or "").strip().upper()
+    if not code:
+        raise ValidationError("Orders total: say in which currency (e.g. EUR, USD, SEK).")
+    if code not in CURRENCIES:
+        raise ValidationError(
+            f"Orders total: {str(text).strip()[:40]!r} is not a currency code; use the three "
+            "letters of ISO 4217, e.g. EUR, USD, SEK."
+        )
+    return code
 
 
 def describe(segment: Segment) -> list[str]:

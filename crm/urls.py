@@ -1,10 +1,11 @@
 from django.urls import path
 
-from crm.views import carts, orders, people, segments
+from crm.views import carts, home, orders, people, segments
 
 app_name = "crm"
 
 urlpatterns = [
+    path("", home.index, name="home"),
     path("orders/", orders.index, name="orders"),
     path("orders/board/", orders.board, name="order_board"),
     path("orders/<int:order_id>/", orders.detail, name="order"),
@@ -22,4 +23,6 @@ urlpatterns = [
     path("segments/", segments.index, name="segments"),
     path("segments/new/", segments.create, name="segment_new"),
     path("segments/<int:segment_id>/", segments.detail, name="segment"),
+    path("segments/<int:segment_id>/edit/", segments.edit, name="segment_edit"),
+    path("segments/<int:segment_id>/delete/", segments.delete, name="segment_delete"),
 ]

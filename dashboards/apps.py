@@ -10,3 +10,7 @@ class DashboardsConfig(AppConfig):
         from dashboards.refresh import records_changed
 
         store_records_changed.connect(records_changed, dispatch_uid="dashboards-aggregates")
+        from crm import home as crm_home
+        from dashboards import home
+
+        crm_home.register(home.sections)

@@ -127,6 +127,11 @@ class Dashboard(models.Model):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def visible_to(cls, user):
+        """The dashboards `user` may see: their own and every one not private."""
+        return cls.objects.filter(models.Q(owner=user) | ~models.Q(access=DashboardAccess.PRIVATE))
+
     def can_view(self, user) -> bool:
         return user.is_active and (user == self.owner or self.access != DashboardAccess.PRIVATE)
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:dashboard_id>/edit/", views.edit, name="edit"),
     path("<int:dashboard_id>/delete/", views.delete, name="delete"),
     path("<int:dashboard_id>/reports/<str:key>.csv", views.report_csv, name="report_csv"),
+    path("custom/", views.custom_index, name="custom_index"),
     path("custom/new/", views.custom_create, name="custom_create"),
     path("custom/<int:report_id>/", views.custom_detail, name="custom"),
 ]

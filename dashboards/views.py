@@ -4,6 +4,7 @@ and each report's data as CSV."""
 from __future__ import annotations
 
 import datetime
+import itertools
 from decimal import Decimal
 
 from django import forms
@@ -13,13 +14,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from crm import csv_export
 from crm.inputs import FIRST_DAY, LAST_DAY, is_whole_number
 from crm.views.access import staff_required
-from dashboards import custom, display, reports
+from dashboards import csv_columns, custom, display, reports
 from dashboards.models import (
     CustomReport,
     DailyOrderStats,
@@ -34,7 +35,7 @@ HEADLINES = ("total_revenue", "orders", "average_order_value", "refunds")
 
 
 def _visible(user):
-    return Dashboard.objects.filter(Q(owner=user) | ~Q(access=DashboardAccess.PRIVATE))
+    return Dashboard.visible_to(user)
 
 
 def _stores() -> list[str]:
@@ -256,13 +257,17 @@ def report_csv(request, dashboard_id, key):
         raise Http404("No such report")
     if key.startswith("custom:") and is_whole_number(key.removeprefix("custom:")):
         built = get_object_or_404(CustomReport, pk=int(key.removeprefix("custom:")))
-        rows = custom.compute(built, _scope(request, dashboard)[0])
+        scope, _ = _scope(request, dashboard)
+        header, rows = csv_columns.custom_columns(built), custom.compute(built, scope)
     elif key in REGISTRY:
         scope, _ = _scope(request, dashboard)
-        rows = (display.plain_row(row) for row in _rows(REGISTRY[key](scope)))
+        value = REGISTRY[key](scope)
+        reshaped = csv_columns.reshaped_rows(key, value)
+        table = _rows(value) if reshaped is None else reshaped
+        header, rows = csv_columns.COLUMNS[key], (display.plain_row(row) for row in table)
     else:
         raise Http404("No such report")
-    return csv_export.csv_response(f"{key.replace(':', '-')}.csv", rows)
+    return csv_export.csv_response(f"{key.replace(':', '-')}.csv", itertools.chain([header], rows))
 
 
 def _rows(value):
@@ -331,15 +336,29 @@ def _apply_edit(dashboard, post, user):
     )
 
 
-@require_POST
 @staff_required
 def delete(request, dashboard_id):
+    """GET asks for a confirmation; only the POST of that page deletes."""
     dashboard = get_object_or_404(Dashboard, pk=dashboard_id)
+    if not dashboard.can_view(request.user):
+        raise Http404("No such dashboard")
     if not dashboard.can_edit(request.user):
         raise PermissionDenied("Only its owner (or everyone, if it says so) may delete it.")
-    dashboard.delete()
-    messages.success(request, f"The dashboard {dashboard} is deleted.")
-    return redirect("dashboards:index")
+    if request.method == "POST":
+        dashboard.delete()
+        messages.success(request, f"The dashboard {dashboard} is deleted.")
+        return redirect("dashboards:index")
+    return render(
+        request,
+        "crm/confirm_delete.html",
+        {
+            "title": f"Delete the dashboard {dashboard.name}?",
+            "what": f"the dashboard “{dashboard.name}”",
+            "consequence": "Its reports' data stays: only this page and its choice of reports "
+            "go. Custom reports on it are kept (Custom reports lists them).",
+            "cancel_url": reverse("dashboards:page", args=[dashboard.pk]),
+        },
+    )
 
 
 class CustomReportForm(forms.Form):
@@ -408,6 +427,25 @@ def custom_create(request):
         return redirect("dashboards:custom", report.pk)
     return render(
         request, "dashboards/custom_form.html", {"title": "New custom report", "form": form}
+    )
+
+
+def _custom_reports_for(user):
+    """The custom reports `user` may see: their own, and those on a dashboard they may see
+    (as CustomReport.can_view says, for the whole list in two queries)."""
+    keys = DashboardReport.objects.filter(
+        dashboard__in=Dashboard.visible_to(user), report_key__startswith="custom:"
+    ).values_list("report_key", flat=True)
+    ids = {int(key.removeprefix("custom:")) for key in keys if is_whole_number(key[7:])}
+    return CustomReport.objects.filter(Q(owner=user) | Q(pk__in=ids)).select_related("owner")
+
+
+@staff_required
+def custom_index(request):
+    return render(
+        request,
+        "dashboards/custom_list.html",
+        {"title": "Custom reports", "reports": _custom_reports_for(request.user)},
     )
 
 

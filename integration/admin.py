@@ -42,7 +42,7 @@ class StoreAdmin(admin.ModelAdmin):
         "connected_at",
         "disconnected_at",
     ]
-    readonly_fields = fields
+    readonly_fields = [*fields, "problem"]
 
     @admin.display(description="Scopes granted")
     def granted_scopes(self, store):
@@ -83,9 +83,25 @@ class StoreAdmin(admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context)
 
+    def get_fields(self, request, obj=None):
+        # "What is wrong" only where something is: a store in error or to be connected again.
+        problem = obj is not None and obj.status in (StoreStatus.ERROR, StoreStatus.RECONNECT)
+        return [
+            ("problem" if problem else None) if name == "status_detail" else name
+            for name in self.fields
+            if name != "status_detail" or problem
+        ]
+
+    @admin.display(description="What is wrong")
+    def problem(self, store):
+        return store.status_detail or "Shopify did not say."
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        store = self.get_object(request, object_id)
         extra_context = {
             **(extra_context or {}),
+            # Nothing on the page is a form to change: it is the store's page, by its domain.
+            **({"title": f"Shopify store {store.shop_domain}"} if store else {}),
             "can_connect": can_connect(request.user),
             # Every field is read-only: a Save button would save nothing.
             "show_save": False,

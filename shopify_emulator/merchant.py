@@ -166,6 +166,58 @@ def open_app(emulator, shop, client_id: str) -> tuple[int, dict, bytes]:
         return redirect_to_page(shop, f"Refused: {error}")
 
 
+# What a record's page is titled by, per resource.
+TITLES = {
+    "customers": lambda c: (
+        f"{c.get('firstName') or ''} {c.get('lastName') or ''}".strip() or c.get("email")
+    ),
+    "orders": lambda o: o.get("name"),
+    "products": lambda p: p.get("title"),
+    "checkouts": lambda c: c.get("email"),
+    "companies": lambda c: c.get("name"),
+}
+SINGULAR = {
+    "customers": "Customer",
+    "orders": "Order",
+    "products": "Product",
+    "checkouts": "Abandoned checkout",
+    "companies": "Company",
+}
+
+
+def record_page(shop, resource: str, number: int) -> tuple[int, dict, bytes]:
+    """A record's page in the shop's admin, `/{shop}/admin/{resource}/{id}`: what Shopify's
+    https://{shop}/admin/customers/{id} (and orders, products, checkouts, companies) opens,
+    which Shopify itself forwards to admin.shopify.com/store/{handle}/…. Here a plain page of
+    the record's own fields, so the app's "Open in Shopify" links lead somewhere."""
+    headers = {"Content-Type": "text/html; charset=utf-8"}
+    record = shop.get(resource, number)
+    kind = SINGULAR[resource]
+    back = f"<p><a href='/{_e(shop.domain)}/admin'>← {_e(shop.name)}</a></p>"
+    if record is None:
+        body = f"<h1>{kind} not found</h1><p>{_e(shop.domain)} has no {kind.lower()} {number}.</p>"
+        return 404, headers, _document(f"{kind} not found", back + body)
+    shown = control.public(record)
+    title = TITLES[resource](shown) or f"{kind} {number}"
+    rows = "".join(
+        f"<tr><th>{_e(key)}</th><td>{_e(value)}</td></tr>"
+        for key, value in shown.items()
+        if value not in (None, "", [], {}) and not isinstance(value, (dict, list))
+    )
+    body = (
+        f"<h1>{_e(title)} <small>{kind} · {_e(shop.domain)} · Shopify emulator</small></h1>"
+        f"<section><table>{rows}</table></section>"
+    )
+    return 200, headers, _document(f"{title} · {kind}", back + body)
+
+
+def _document(title: str, body: str) -> bytes:
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        f"<title>{_e(title)}</title><style>{STYLE}</style>{body}"
+    ).encode()
+
+
 def redirect_to_page(shop, message: str) -> tuple[int, dict, bytes]:
     location = f"/{quote(shop.domain)}/admin?{urlencode({'message': message})}"
     return 303, {"Location": location}, b""
@@ -219,7 +271,8 @@ body { font-family: system-ui, sans-serif; margin: 2em; max-width: 70em; color: 
 h1 small { font-size: .5em; color: #6d7175; font-weight: normal; }
 section { border: 1px solid #e1e3e5; border-radius: .5em; padding: 0 1em 1em; margin: 1em 0; }
 table { border-collapse: collapse; width: 100%; margin-top: .5em; }
-td { border-top: 1px solid #f1f2f3; padding: .3em .5em; }
+td, th { border-top: 1px solid #f1f2f3; padding: .3em .5em; text-align: left; }
+th { color: #6d7175; font-weight: normal; width: 14em; }
 form { display: inline-flex; gap: .3em; margin: 0; }
 input { padding: .2em .4em; }
 button, a.button { background: #008060; color: white; border: 0; border-radius: .3em;

@@ -9,6 +9,8 @@
     *        /__emulator__/…                      control API (control.py)
     GET      /__emulator__/bulk/{file}.jsonl      bulk operation results
     GET|POST /{shop}/admin                        act as the merchant (merchant.py)
+    GET      /{shop}/admin/{customers|orders|products|checkouts|companies}/{id}
+                                                  a record's page in the shop's admin
     GET      /                                    what runs here
 """
 
@@ -34,6 +36,10 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 SHOP_PATH = re.compile(r"^/(?P<shop>[a-z0-9][a-z0-9-]*\.myshopify\.com)(?P<rest>/.*)$")
+# A record's page in the shop's admin, where the app's "Open in Shopify" links lead.
+RECORD_PAGE = re.compile(
+    r"/admin/(?P<resource>customers|orders|products|checkouts|companies)/(?P<id>[0-9]{1,19})"
+)
 SAVE_EVERY_SECONDS = 5
 
 
@@ -118,6 +124,10 @@ class Handler(BaseHTTPRequestHandler):
                 return oauth.authorize(emulator, shop, query)
             if method == "POST":
                 return oauth.approve(emulator, shop, dict(parse_qsl(body.decode())))
+        record = RECORD_PAGE.fullmatch(rest)
+        if record and method == "GET" and shop in emulator.shops:
+            shop_state = emulator.shops[shop]
+            return merchant.record_page(shop_state, record["resource"], int(record["id"]))
         install = re.fullmatch(r"/admin/apps/(?P<client_id>[^/]+)", rest)
         if install and method == "GET" and shop in emulator.shops:
             client_id = unquote(install.group("client_id"))

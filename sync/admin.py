@@ -13,9 +13,12 @@ from django.db.models import Q
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.timesince import timesince
 
 from crm import readable
 from crm.inputs import is_whole_number
@@ -228,17 +231,14 @@ class SyncSettingAdmin(ReadOnlyAdmin):
     """ "Syncs": one row per store and object, with its health. Syncs are turned on, off and
     resynced with the actions; settings are not edited here."""
 
+    # Few, dense columns so the list fits a 1280 px screen beside the admin's menu and
+    # filters; each sync's page has the rest (its watermark, each count on its own).
     list_display = [
         "store",
         "object_type",
-        "enabled",
-        "state",
-        "in_sync_column",
-        "excluded_column",
-        "failing_column",
+        "state_column",
+        "records_column",
         "last_run_column",
-        "watermark",
-        "last_reconciled_at",
     ]
     list_filter = ["store", "object_type", "state", "enabled"]
     list_select_related = ["store"]
@@ -302,6 +302,36 @@ class SyncSettingAdmin(ReadOnlyAdmin):
         if not lines:
             return "Everything the sync needs."
         return format_html_join("", "<p>{}</p>", ((line,) for line in lines))
+
+    @admin.display(description="state", ordering="state")
+    def state_column(self, setting):
+        """Its state, and when reconciliation last compared it with Shopify."""
+        state = setting.get_state_display() if setting.enabled else "Off"
+        if not setting.last_reconciled_at:
+            return state
+        return format_html(
+            '{}<br><small class="sync-quiet" title="{}">checked {} ago</small>',
+            state,
+            setting.last_reconciled_at.isoformat(timespec="seconds"),
+            timesince(setting.last_reconciled_at, depth=1),
+        )
+
+    @admin.display(description="records")
+    def records_column(self, setting):
+        """ "3 in sync · 2 excluded · 1 failing", each a link to those records."""
+        parts = [
+            format_html(
+                "{} {}",
+                mappings_link(setting, state, getattr(setting, name)),
+                label,
+            )
+            for name, state, label in (
+                ("in_sync", MappingState.SYNCED, "in sync"),
+                ("excluded", MappingState.EXCLUDED, "excluded"),
+                ("failing", MappingState.FAILING, "failing"),
+            )
+        ]
+        return format_html_join(" · ", "{}", ((part,) for part in parts))
 
     @admin.display(description="in sync", ordering="in_sync")
     def in_sync_column(self, setting):
@@ -392,19 +422,11 @@ class SyncSettingAdmin(ReadOnlyAdmin):
 class SyncRunAdmin(ReadOnlyAdmin):
     """Runs: a log, cheap to list. A running run's page follows its progress live."""
 
-    list_display = [
-        "created_at",
-        "store",
-        "object_type",
-        "kind",
-        "status",
-        "progress_column",
-        "counts",
-        "started_at",
-        "finished_at",
-        "error_column",
-        "summary_column",
-    ]
+    # Few, dense columns so the list fits a 1280 px screen beside the admin's menu and
+    # filters: the summary says the counts (an error, when the run failed); each run's page
+    # has every count and time.
+    list_display = ["created_column", "run_column", "status_column", "outcome_column"]
+    list_display_links = ["created_column"]
     list_filter = ["status", "kind", "object_type", "store"]
     list_select_related = ["store"]
     show_full_result_count = False
@@ -465,13 +487,27 @@ class SyncRunAdmin(ReadOnlyAdmin):
         parts = [f"{format_number(getattr(run, n))} {n}" for n in names if getattr(run, n)]
         return ", ".join(parts) or "—"
 
-    @admin.display(description="error")
-    def error_column(self, run):
-        return Truncator(run.error).chars(SHORT_TEXT) or "—"
+    @admin.display(description="created", ordering="created_at")
+    def created_column(self, run):
+        return date_format(timezone.localtime(run.created_at), "Y-m-d H:i")
 
-    @admin.display(description="summary")
-    def summary_column(self, run):
-        return Truncator(run.summary).chars(SHORT_TEXT) or "—"
+    @admin.display(description="run")
+    def run_column(self, run):
+        """ "Initial sync of contacts for Alpha Goods"."""
+        return str(run)
+
+    @admin.display(description="status", ordering="status")
+    def status_column(self, run):
+        return format_html("{}<br>{}", run.get_status_display(), progress_bar(run))
+
+    @admin.display(description="outcome")
+    def outcome_column(self, run):
+        """The error of a run that failed, else its summary (its counts, in words)."""
+        if run.error:
+            return format_html(
+                '<span class="sync-error">{}</span>', Truncator(run.error).chars(SHORT_TEXT)
+            )
+        return Truncator(run.summary).chars(SHORT_TEXT) or self.counts(run)
 
 
 class ObjectTypeFilter(admin.SimpleListFilter):

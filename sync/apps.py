@@ -17,6 +17,10 @@ class SyncConfig(AppConfig):
         from sync import health
 
         crm_sources.register(health.stores)
+        from crm import home as crm_home
+        from sync import home
+
+        crm_home.register(home.sections)
         from crm import phones as crm_phones
 
         crm_phones.register(phone_region)

@@ -130,8 +130,9 @@ def callback(request):
     except integration.ConnectError as error:
         messages.error(request, str(error))
         return redirect(stores)
-    messages.success(request, f"{store} is connected.")
-    return redirect(stores)
+    # On to the new store's page, where setting up its syncs comes next.
+    messages.success(request, f"{store} is connected. Set up what it syncs below.")
+    return redirect("admin:integration_store_change", store.pk)
 
 
 def _authorize(request, shop: str) -> str:

@@ -127,11 +127,12 @@ class Statuses(Filter):
         return f"{self.label}: " + ", ".join(labels.get(item, item) for item in value)
 
 
-def created_since_and_statuses(statuses_key: str, choices) -> tuple[Filter, Filter]:
-    """What orders and carts are limited by: a first day, and the statuses that sync."""
+def created_since_and_statuses(
+    statuses_key: str, choices, label: str = "Statuses", help: str = "None checked: every status."
+) -> tuple[Filter, Filter]:
+    """What orders and carts are limited by: a first day, and the statuses that sync (named
+    for what they are: an order's are its payment statuses)."""
     return (
         CreatedSince("created_since", "Created since", help="Leave empty for all of them."),
-        Statuses(
-            statuses_key, "Statuses", help="None checked: every status.", choices=tuple(choices)
-        ),
+        Statuses(statuses_key, label, help=help, choices=tuple(choices)),
     )

@@ -208,7 +208,16 @@ class SyncRun(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} of {self.object_type} for {self.store_id}"
+        # The store by its name (or domain), as a merchant knows it, never by its row id.
+        objects = self.get_object_type_display().lower()
+        return f"{self.get_kind_display()} of {objects} for {self.store}"
+
+    def counts_summary(self) -> str:
+        """The run's counts in words: "1,203 records: 1,100 created, 80 updated, 23 unchanged." """
+        names = ["created", "updated", "unchanged", "excluded", "failed", "deleted"]
+        parts = [f"{getattr(self, name):,} {name}" for name in names if getattr(self, name)]
+        records = f"{self.seen:,} record{'' if self.seen == 1 else 's'}"
+        return f"{records}: {', '.join(parts)}." if parts else f"{records}."
 
     @property
     def done(self) -> int:

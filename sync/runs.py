@@ -342,7 +342,12 @@ def _cannot_sync(setting: SyncSetting) -> bool:
 
 
 def _finish(run: SyncRun, status: str, error: str = ""):
+    """End the run. A run that wrote no summary of its own (a drift check writes what it
+    found) gets its counts in words, so the list of runs says what each did."""
     SyncRun.objects.filter(pk=run.pk).update(status=status, finished_at=timezone.now(), error=error)
+    ended = SyncRun.objects.filter(pk=run.pk, summary="").first()
+    if ended is not None:
+        SyncRun.objects.filter(pk=run.pk, summary="").update(summary=ended.counts_summary())
 
 
 def _fail(run: SyncRun, setting: SyncSetting, error: str):

@@ -69,3 +69,49 @@ def default_order_pipeline(request):
         request.getfixturevalue("transactional_db")
         migration = importlib.import_module("crm.migrations.0002_default_order_pipeline")
         migration.create_default_pipeline(apps, None)
+
+
+PRODUCTION_STATIC_STORAGE = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+
+
+@pytest.fixture(scope="session")
+def collected_static_root(tmp_path_factory):
+    """`collectstatic` once per session into a temporary STATIC_ROOT, with production's storage
+    (hashed names, compressed copies), as the Procfile's release step runs it."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("staticfiles")
+    storages = {**settings.STORAGES, "staticfiles": PRODUCTION_STATIC_STORAGE}
+    with override_settings(STATIC_ROOT=root, STORAGES=storages):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return root
+
+
+@pytest.fixture
+def collected_static(collected_static_root, settings):
+    """Static files as production has them with DEBUG off: pages name the hashed files, and
+    WhiteNoise serves only what collectstatic gathered (no finders)."""
+    settings.STATIC_ROOT = collected_static_root
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": PRODUCTION_STATIC_STORAGE}
+    settings.WHITENOISE_USE_FINDERS = False
+    return collected_static_root
+
+
+@pytest.fixture
+def production_live_server(collected_static, transactional_db):
+    """A live server that serves static files as production does: through WhiteNoise and the
+    collected, hashed files only (pytest-django's `live_server` serves them from the finders
+    under their plain names, which would hide a page naming a file production lacks). The
+    visual tour runs on this one."""
+    from django.test.testcases import LiveServerThread
+
+    thread = LiveServerThread("127.0.0.1", static_handler=lambda handler: handler)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    thread.url = f"http://127.0.0.1:{thread.port}"
+    yield thread
+    thread.terminate()

@@ -10,7 +10,14 @@ from django.views.decorators.http import require_POST
 
 from crm import links, properties, services
 from crm.inputs import is_whole_number
-from crm.models import Cart, Order, OrderLineItem, Pipeline, PropertyObjectType
+from crm.models import (
+    Cart,
+    Order,
+    OrderLineItem,
+    OrderStageChange,
+    Pipeline,
+    PropertyObjectType,
+)
 from crm.money import plain_amount
 from crm.views.access import can_change_orders_and_carts, require_superadmin, staff_required
 from crm.views.filters import OrderFilters
@@ -120,7 +127,10 @@ def detail(request, order_id):
             "contact", "company", "pipeline_stage__pipeline"
         ).prefetch_related(
             Prefetch("line_items", OrderLineItem.objects.select_related("product", "variant")),
-            "stage_changes",
+            Prefetch(
+                "stage_changes",
+                OrderStageChange.objects.select_related("from_stage", "to_stage"),
+            ),
         ),
         pk=order_id,
     )

@@ -1,11 +1,14 @@
-"""Segments: the list with member counts, a form to define one, its members, and CSV."""
+"""Segments: the list with member counts, a form to define or change one, its members, CSV,
+and deleting one (after a confirmation). Every staff user may do each, as they may create one."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from crm import segments
 from crm.models import Product, PropertyDefinition, Segment, SegmentObjectType
@@ -30,8 +33,15 @@ class SegmentForm(forms.Form):
     orders_total_over = forms.DecimalField(
         required=False, min_value=0, label="Orders total more than"
     )
+    # Not limited to three characters: a browser would cut "dollars" to "dol" as it is typed,
+    # where the person should read why it is refused.
     orders_total_currency = forms.CharField(
-        required=False, max_length=3, label="in currency", initial="EUR"
+        required=False,
+        max_length=40,
+        label="in currency",
+        initial="EUR",
+        help_text="ISO 4217 code, e.g. EUR, USD, SEK",
+        widget=forms.TextInput(attrs={"size": 5, "autocomplete": "off"}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -61,10 +71,15 @@ class SegmentForm(forms.Form):
             if data.get(key):
                 conditions[key] = {"name": data[key], "value": data.get(f"{key}_value", "")}
         if data.get("orders_total_over") is not None:
-            conditions["orders_total_over"] = {
-                "amount": str(data["orders_total_over"]),
-                "currency": data.get("orders_total_currency") or "",
-            }
+            try:
+                currency = segments.currency_code(data.get("orders_total_currency"))
+            except ValidationError as error:
+                self.add_error("orders_total_currency", error)
+            else:
+                conditions["orders_total_over"] = {
+                    "amount": str(data["orders_total_over"]),
+                    "currency": currency,
+                }
         if self.errors:
             return data
         try:
@@ -72,6 +87,26 @@ class SegmentForm(forms.Form):
         except ValidationError as error:
             raise ValidationError(error.messages) from None
         return data
+
+
+def initial_from(segment: Segment) -> dict:
+    """The form's fields for a saved segment (the inverse of SegmentForm.clean)."""
+    conditions = segment.conditions
+    initial = {"name": segment.name, "object_type": segment.object_type}
+    if "ordered_product" in conditions:
+        product = Product.objects.filter(pk=conditions["ordered_product"]).first()
+        initial["ordered_product"] = (product.sku or product.name) if product else ""
+    for key in ("abandoned_cart_days", "min_orders"):
+        if key in conditions:
+            initial[key] = conditions[key]
+    for key in ("order_property", "cart_property"):
+        if key in conditions:
+            initial[key] = conditions[key]["name"]
+            initial[f"{key}_value"] = conditions[key]["value"]
+    if "orders_total_over" in conditions:
+        initial["orders_total_over"] = conditions["orders_total_over"]["amount"]
+        initial["orders_total_currency"] = conditions["orders_total_over"]["currency"]
+    return initial
 
 
 @staff_required
@@ -94,6 +129,46 @@ def create(request):
         )
         return redirect("crm:segment", segment.pk)
     return render(request, "crm/segment_form.html", {"title": "New segment", "form": form})
+
+
+@staff_required
+def edit(request, segment_id):
+    segment = get_object_or_404(Segment, pk=segment_id)
+    form = SegmentForm(request.POST or None, initial=initial_from(segment))
+    if request.method == "POST" and form.is_valid():
+        segment.name = form.cleaned_data["name"]
+        segment.object_type = form.cleaned_data["object_type"]
+        segment.conditions = form.conditions
+        segment.save(update_fields=["name", "object_type", "conditions"])
+        messages.success(request, f"Segment “{segment.name}” saved.")
+        return redirect("crm:segment", segment.pk)
+    return render(
+        request,
+        "crm/segment_form.html",
+        {"title": f"Edit segment {segment.name}", "form": form, "segment": segment},
+    )
+
+
+@staff_required
+def delete(request, segment_id):
+    """GET asks for a confirmation; only the POST of that page deletes."""
+    segment = get_object_or_404(Segment, pk=segment_id)
+    if request.method == "POST":
+        name = segment.name
+        segment.delete()
+        messages.success(request, f"Segment “{name}” deleted. Its members are unchanged.")
+        return redirect("crm:segments")
+    return render(
+        request,
+        "crm/confirm_delete.html",
+        {
+            "title": f"Delete segment {segment.name}?",
+            "what": f"the segment “{segment.name}”",
+            "consequence": "Its contacts and companies stay as they are; only the saved "
+            "filter goes.",
+            "cancel_url": reverse("crm:segment", args=[segment.pk]),
+        },
+    )
 
 
 @staff_required

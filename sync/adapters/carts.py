@@ -127,7 +127,12 @@ class CartAdapter(Adapter):
     child_pages = {"lineItems": ("CheckoutLineItemsPage", ("node", "lineItems"))}
     ids_per_request = 4
 
-    filters = created_since_and_statuses("statuses", CartStatus.choices)
+    filters = created_since_and_statuses(
+        "statuses",
+        CartStatus.choices,
+        label="Cart statuses",
+        help="Abandoned, or recovered (completed as an order). None checked: both.",
+    )
 
     def parse(self, node: dict) -> Parsed:
         customer = node.get("customer") or {}

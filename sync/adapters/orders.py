@@ -302,7 +302,13 @@ class OrderAdapter(Adapter):
     child_pages = {"lineItems": ("OrderLineItemsPage", ("order", "lineItems"))}
     ids_per_request = 4
 
-    filters = created_since_and_statuses("financial_statuses", FinancialStatus.choices)
+    filters = created_since_and_statuses(
+        "financial_statuses",
+        FinancialStatus.choices,
+        label="Payment statuses",
+        help="The order's payment (financial) status in Shopify: paid, refunded, pending… "
+        "None checked: every payment status.",
+    )
     # Orders flow to the CRM only; these Shopify fields can fill an order's custom properties.
     shopify_fields = {
         "note": ShopifyField("Note", TEXT),

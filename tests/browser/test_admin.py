@@ -3,8 +3,22 @@ import pytest
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_superuser_logs_in_and_sees_the_crm_records(live_server, page, superuser, tmp_path):
+def test_the_site_leads_staff_to_the_crm_home(live_server, page, superuser):
     page.goto(f"{live_server.url}/")
+    page.fill("#id_username", "root")
+    page.fill("#id_password", "root-password")
+    page.click("input[type=submit]")
+
+    page.wait_for_selector("h1:has-text('CRM home')")
+    page.get_by_role("link", name="Admin", exact=True).click()
+    page.wait_for_selector("#site-name")
+    page.get_by_role("link", name="CRM home").click()
+    page.wait_for_selector("h1:has-text('CRM home')")
+    assert page.url == f"{live_server.url}/crm/"
+
+
+def test_a_superuser_logs_in_and_sees_the_crm_records(live_server, page, superuser, tmp_path):
+    page.goto(f"{live_server.url}/admin/")
     page.fill("#id_username", "root")
     page.fill("#id_password", "root-password")
     page.click("input[type=submit]")

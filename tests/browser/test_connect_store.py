@@ -42,6 +42,12 @@ def test_a_merchant_connects_two_stores(live_server, page, superuser, shopify, t
     page.click("#install")
 
     page.wait_for_selector("text=Alpha Goods is connected.")
+    # The new store's page, where its syncs are set up.
+    alpha = Store.objects.get(name="Alpha Goods")
+    assert page.url == f"{live_server.url}/admin/integration/store/{alpha.pk}/change/"
+    assert page.locator("#store-syncs").is_visible()
+    page.screenshot(path=tmp_path / "connected.png", full_page=True)
+    page.goto(f"{live_server.url}/admin/integration/store/")
     page.get_by_text("Actions ▾").click()
     page.get_by_role("link", name="Connect another store").click()
     page.fill("#id_shop", "https://admin.shopify.com/store/beta")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm import segments
-from crm.models import Company, OrderLineItem, PropertyDefinition, Segment
+from crm.models import Company, Contact, OrderLineItem, PropertyDefinition, Segment
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +140,128 @@ def test_the_form_says_what_is_wrong_and_saves_nothing(client, superuser, shop):
     )
     assert "No product has the SKU or name &#x27;Teapot&#x27;." in response.content.decode()
     assert not Segment.objects.exists()
+
+
+def form(**fields):
+    return {
+        "name": "Big spenders",
+        "object_type": "contact",
+        "orders_total_over": "",
+        "orders_total_currency": "EUR",
+        **fields,
+    }
+
+
+@pytest.mark.parametrize("typed", ["dollars", "DOL", "€", "XXX"])
+def test_a_currency_that_is_no_iso_code_is_refused_and_nothing_is_saved(
+    client, staff_user, shop, typed
+):
+    client.force_login(staff_user)
+    response = client.post(
+        reverse("crm:segment_new"), form(orders_total_over="50", orders_total_currency=typed)
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "is not a currency code; use the three letters of ISO 4217, e.g. EUR, USD, SEK." in page
+    assert not Segment.objects.exists()
+
+
+def test_a_currency_typed_in_lower_case_is_the_iso_code(client, staff_user, shop):
+    client.force_login(staff_user)
+    client.post(
+        reverse("crm:segment_new"), form(orders_total_over="60", orders_total_currency=" usd ")
+    )
+    assert Segment.objects.get().conditions == {
+        "orders_total_over": {"currency": "USD", "amount": "60"}
+    }
+
+
+def test_segments_refuse_a_currency_from_anywhere(shop):
+    with pytest.raises(ValidationError, match="'dollars' is not a currency code"):
+        segments.clean("contact", {"orders_total_over": {"amount": "5", "currency": "dollars"}})
+    with pytest.raises(ValidationError, match="say in which currency"):
+        segments.clean("contact", {"orders_total_over": {"amount": "5", "currency": ""}})
+
+
+def test_a_segment_is_edited_in_its_form(client, staff_user, shop):
+    segment = Segment.objects.create(
+        name="Mug buyers",
+        object_type="contact",
+        conditions={
+            "ordered_product": shop["mug"].pk,
+            "order_property": {"name": "channel", "value": "web"},
+            "orders_total_over": {"currency": "EUR", "amount": "20"},
+        },
+    )
+    client.force_login(staff_user)
+    url = reverse("crm:segment_edit", args=[segment.pk])
+
+    shown = client.get(url).context["form"]
+    assert {name: shown[name].value() for name in shown.initial} == {
+        "name": "Mug buyers",
+        "object_type": "contact",
+        "ordered_product": "MUG",
+        "order_property": "channel",
+        "order_property_value": "web",
+        "orders_total_over": "20",
+        "orders_total_currency": "EUR",
+    }
+
+    response = client.post(
+        url, form(name="Big spenders", orders_total_over="100", orders_total_currency="sek")
+    )
+
+    assert response["Location"] == reverse("crm:segment", args=[segment.pk])
+    segment.refresh_from_db()
+    assert (segment.name, segment.conditions) == (
+        "Big spenders",
+        {"orders_total_over": {"currency": "SEK", "amount": "100"}},
+    )
+    assert [s.email for s in segments.members(segment)] == ["dee@example.com"]
+
+
+def test_an_edit_with_a_bad_currency_changes_nothing(client, staff_user, shop):
+    conditions = {"orders_total_over": {"currency": "EUR", "amount": "20"}}
+    segment = Segment.objects.create(name="Spenders", object_type="contact", conditions=conditions)
+    client.force_login(staff_user)
+
+    response = client.post(
+        reverse("crm:segment_edit", args=[segment.pk]),
+        form(name="Renamed", orders_total_over="5", orders_total_currency="dollars"),
+    )
+
+    assert response.status_code == 200
+    assert "&#x27;dollars&#x27; is not a currency code" in response.content.decode()
+    segment.refresh_from_db()
+    assert (segment.name, segment.conditions) == ("Spenders", conditions)
+
+
+def test_deleting_a_segment_asks_first_and_keeps_its_members(client, staff_user, shop):
+    segment = Segment.objects.create(
+        name="Mug buyers", object_type="contact", conditions={"ordered_product": shop["mug"].pk}
+    )
+    client.force_login(staff_user)
+    url = reverse("crm:segment_delete", args=[segment.pk])
+
+    asked = client.get(url)
+    assert asked.status_code == 200
+    assert "You are about to delete the segment “Mug buyers”." in asked.content.decode()
+    assert Segment.objects.filter(pk=segment.pk).exists()  # asking deletes nothing
+
+    done = client.post(url)
+
+    assert done["Location"] == reverse("crm:segments")
+    assert not Segment.objects.exists()
+    assert Contact.objects.count() == 4  # its members stay
+    assert client.post(url).status_code == 404
+
+
+def test_the_segment_list_links_to_edit_and_delete(client, staff_user, shop):
+    segment = Segment.objects.create(
+        name="Mug buyers", object_type="contact", conditions={"ordered_product": shop["mug"].pk}
+    )
+    client.force_login(staff_user)
+    page = client.get(reverse("crm:segments")).content.decode()
+    assert f'href="{reverse("crm:segment_edit", args=[segment.pk])}">Edit</a>' in page
+    assert f'href="{reverse("crm:segment_delete", args=[segment.pk])}">Delete</a>' in page

@@ -2,6 +2,8 @@
 property values, CSV, and a query count that does not grow with the data."""
 
 import datetime
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from crm.models import Cart, Order, PipelineStage, PropertyDefinition
+from crm.models import Cart, Order, OrderStageChange, PipelineStage, PropertyDefinition
 
 pytestmark = pytest.mark.django_db
 
@@ -290,6 +292,19 @@ def test_the_carts_csv_has_the_filtered_carts(staff, orders, make_cart):
     assert ",'=cmd()@example.com," in lines[1]
 
 
+def test_the_carts_index_links_to_the_csv_of_what_it_shows(staff, orders, make_cart):
+    make_cart(email="shopper@example.com")
+    page = staff.get(reverse("crm:carts"), {"status": "abandoned"}).content.decode()
+
+    link = re.search(r'<a href="(\?[^"]*format=csv)">Export CSV</a>', page)
+    assert link, "the carts index has an Export CSV link"
+    csv_url = html.unescape(link.group(1))
+    assert csv_url == "?status=abandoned&format=csv"
+    response = staff.get(reverse("crm:carts") + csv_url)
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 2 and "shopper@example.com" in lines[1]
+
+
 def test_only_superadmins_define_properties(staff, channel):
     url = reverse("admin:crm_propertydefinition_add")
     assert staff.get(url).status_code == 403
@@ -314,3 +329,39 @@ def test_contacts_are_found_by_their_full_name(staff, make_contact):
     assert found("Felix Koch") == [felix.email]
     assert found("anna maria berg") == ["anna@example.com"]
     assert found("Koch") == ["koch@example.com", "felix@example.com"]
+
+
+def test_stage_history_shows_a_renamed_stage_by_its_name_now(staff, superadmin, orders):
+    order = orders["first"]
+    shipped, processed = stage("shipped"), stage("processed")
+    OrderStageChange.objects.create(
+        order=order,
+        from_stage=processed,
+        to_stage=shipped,
+        from_label=processed.label,
+        to_label=shipped.label,
+        changed_at=DAY,
+    )
+    OrderStageChange.objects.create(
+        order=order,
+        from_stage=None,
+        to_stage=processed,
+        from_label="Gone stage",
+        to_label=processed.label,
+        changed_at=DAY - datetime.timedelta(days=1),
+    )
+    old_name = shipped.label
+    shipped.label = "On its way"
+    shipped.save()
+
+    page = staff.get(reverse("crm:order", args=[order.pk])).content.decode()
+    history = page[page.index('id="history"') :]
+    assert (
+        f'<span title="Called “{old_name}” at the time">On its way</span> '
+        f'<small class="note">(then “{old_name}”)</small>'
+    ) in history
+    assert f"<td>{processed.label}</td>" in history  # never renamed: its name alone
+    assert "<td>Gone stage</td>" in history  # deleted since: the name it had
+
+    admin_page = superadmin.get(reverse("admin:crm_order_change", args=[order.pk]))
+    assert f"On its way <small>(then “{old_name}”)</small>" in admin_page.content.decode()

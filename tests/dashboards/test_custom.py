@@ -42,7 +42,7 @@ def tagged(shop, superuser):
 
 
 def report(owner, **fields):
-    return CustomReport.objects.create(name="R", owner=owner, **fields)
+    return CustomReport.objects.create(owner=owner, **{"name": "R", **fields})
 
 
 def test_count_by_a_custom_property(tagged):
@@ -201,3 +201,38 @@ def test_a_custom_reports_amounts_show_as_money_and_its_groups_by_name(client, t
         ("Nov 2026", "€65.00"),
         ("Nov 2026", "SEK\xa01,000.00"),
     ]
+
+
+def test_the_custom_reports_a_person_may_see_are_listed(client, tagged, django_user_model):
+    owner = django_user_model.objects.create_user("owner", password="pw", is_staff=True)
+    reader = django_user_model.objects.create_user("reader", password="pw", is_staff=True)
+    mine = report(reader, name="Mine", measure="count", group_by="store")
+    shared = report(owner, name="Shared", measure="sum", field="total", group_by="month")
+    hidden = report(owner, name="Hidden", measure="count", group_by="store")
+    public = Dashboard.objects.create(name="Team", owner=owner, access="view")
+    DashboardReport.objects.create(dashboard=public, report_key=shared.key)
+    private = Dashboard.objects.create(name="Private", owner=owner, access="private")
+    DashboardReport.objects.create(dashboard=private, report_key=hidden.key)
+    client.force_login(reader)
+
+    listing = client.get(reverse("dashboards:custom_index"))
+
+    assert [r.name for r in listing.context["reports"]] == ["Mine", "Shared"]
+    page = listing.content.decode()
+    assert f'href="{reverse("dashboards:custom", args=[mine.pk])}">Mine</a>' in page
+    assert "Orders: sum of total by month" in page
+    assert reverse("dashboards:custom", args=[hidden.pk]) not in page
+
+
+def test_a_custom_report_csv_has_a_header(client, tagged):
+    built = report(tagged, measure="sum", field="total", group_by="properties.channel")
+    dashboard = Dashboard.objects.create(name="D", owner=tagged)
+    DashboardReport.objects.create(dashboard=dashboard, report_key=built.key)
+    client.force_login(tagged)
+
+    url = reverse("dashboards:report_csv", args=[dashboard.pk, built.key])
+    response = client.get(url, {"range": "custom", "start": "2026-11-01", "end": "2026-11-30"})
+
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0] == "properties.channel,currency,sum_total"
+    assert lines[1:] == ["phone,EUR,130.00", "web,EUR,130.00", "web,SEK,1000.00"]

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crm.models import Order
-from dashboards import aggregates
+from dashboards import aggregates, csv_columns
 from dashboards.models import Dashboard, DashboardReport
 from dashboards.reports import REGISTRY
 from tests.dashboards.conftest import D1, D3, A, B
@@ -173,6 +173,7 @@ def test_each_report_downloads_as_csv(client, owner, shop):
     url = reverse("dashboards:report_csv", args=[dashboard.pk, "revenue_by_store"])
     response = client.get(url, PERIOD)
     assert b"".join(response.streaming_content).decode().splitlines() == [
+        "store,currency,revenue",
         "a.myshopify.com,EUR,180.00",
         "b.myshopify.com,SEK,1000.00",
     ]
@@ -204,3 +205,57 @@ def test_the_page_costs_the_same_queries_whatever_the_data(client, owner, shop):
     aggregates.rebuild_store(A)
     assert queries() == few
     assert not DashboardReport.objects.filter(report_key="nonexistent").exists()
+
+
+def csv_lines(response) -> list[list[str]]:
+    import csv
+
+    return list(csv.reader(b"".join(response.streaming_content).decode().splitlines()))
+
+
+def test_every_report_csv_starts_with_a_header_as_wide_as_its_rows(client, owner, shop):
+    dashboard = create(client)
+    assert set(csv_columns.COLUMNS) == set(REGISTRY)  # a new report must name its columns
+
+    for key in REGISTRY:
+        url = reverse("dashboards:report_csv", args=[dashboard.pk, key])
+        header, *rows = csv_lines(client.get(url, PERIOD))
+        assert header == csv_columns.COLUMNS[key], key
+        assert rows, key
+        assert {len(row) for row in rows} == {len(header)}, key
+
+
+def test_the_orders_by_stage_csv_names_its_columns(client, owner, shop):
+    dashboard = create(client)
+    url = reverse("dashboards:report_csv", args=[dashboard.pk, "orders_by_stage"])
+    header, *rows = csv_lines(client.get(url, PERIOD))
+    assert header == ["stage", "orders"]
+    assert all(row[0].startswith("Orders: ") and row[1].isdigit() for row in rows)
+
+
+def test_deleting_a_dashboard_asks_first(client, owner, other, shop):
+    dashboard = create(client, access="view")
+    url = reverse("dashboards:delete", args=[dashboard.pk])
+
+    asked = client.get(url)
+    assert asked.status_code == 200
+    assert "You are about to delete the dashboard “Shop”." in asked.content.decode()
+    assert Dashboard.objects.filter(pk=dashboard.pk).exists()
+    # Who may not delete it is refused at the question already, and by a POST.
+    assert other.get(url).status_code == 403
+    assert other.post(url).status_code == 403
+    assert Dashboard.objects.filter(pk=dashboard.pk).exists()
+
+    done = client.post(url)
+
+    assert done["Location"] == reverse("dashboards:index")
+    assert not Dashboard.objects.filter(pk=dashboard.pk).exists()
+
+
+def test_the_edit_page_leads_to_the_confirmation(client, owner, shop):
+    dashboard = create(client)
+    page = client.get(reverse("dashboards:edit", args=[dashboard.pk])).content.decode()
+    assert (
+        f'href="{reverse("dashboards:delete", args=[dashboard.pk])}">Delete this dashboard' in page
+    )
+    assert 'action="/dashboards/' not in page.split("Delete this dashboard")[0][-300:]

@@ -1,6 +1,7 @@
 """The "act as the merchant" page: each form does what it says in the shop, sends the
 webhooks Shopify would, and a refused action says why and changes nothing."""
 
+import html
 import re
 
 import pytest
@@ -91,3 +92,43 @@ def test_an_unknown_shop_has_no_page(shopify_emulator, emulator):
     response = requests.get(f"{shopify_emulator.url}/nobody.myshopify.com/admin", timeout=10)
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "resource, title, kind",
+    [
+        ("customers", lambda c: f"{c['firstName']} {c['lastName']}", "Customer"),
+        ("orders", lambda o: o["name"], "Order"),
+        ("products", lambda p: p["title"], "Product"),
+    ],
+)
+def test_a_records_admin_page_shows_it(shopify_emulator, seeded, resource, title, kind):
+    """`/{shop}/admin/{resource}/{id}`: where Shopify's admin shows a record, and where the
+    app's "Open in Shopify" links lead."""
+    record = seeded.control("GET", resource)[resource][0]
+
+    page = requests.get(
+        f"{shopify_emulator.url}/{SHOP}/admin/{resource}/{record['legacyResourceId']}", timeout=10
+    )
+
+    assert page.status_code == 200
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    heading = html.escape(title(record))
+    assert f"<h1>{heading} <small>{kind} · {SHOP} · Shopify emulator</small></h1>" in page.text
+    assert f"<tr><th>id</th><td>{record['id']}</td></tr>" in page.text
+    assert f"<a href='/{SHOP}/admin'>" in page.text
+
+
+def test_a_missing_records_admin_page_is_not_found(shopify_emulator, seeded):
+    page = requests.get(f"{shopify_emulator.url}/{SHOP}/admin/orders/12345", timeout=10)
+
+    assert page.status_code == 404
+    assert "<h1>Order not found</h1>" in page.text
+    assert (
+        requests.get(f"{shopify_emulator.url}/{SHOP}/admin/refunds/1", timeout=10).status_code
+        == 404
+    )
+    unknown_shop = requests.get(
+        f"{shopify_emulator.url}/nope.myshopify.com/admin/orders/1", timeout=10
+    )
+    assert unknown_shop.status_code == 404

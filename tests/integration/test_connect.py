@@ -44,8 +44,12 @@ def test_a_full_install_connects_the_store(admin_client, admin_user, emulator, s
     finished = admin_client.get(approve(started.url))
 
     assert finished.status_code == 302
-    assert finished.url == "/admin/integration/store/"
     store = Store.objects.get()
+    # On to the new store's page: setting up its syncs comes next.
+    assert finished.url == f"/admin/integration/store/{store.pk}/change/"
+    landing = admin_client.get(finished.url).content.decode()
+    assert "Alpha Goods is connected. Set up what it syncs below." in landing
+    assert 'id="store-syncs"' in landing
     assert (store.shop_domain, store.name, store.currency, store.timezone) == (
         "alpha.myshopify.com",
         "Alpha Goods",

@@ -39,8 +39,8 @@ def test_an_install_from_shopify_by_a_logged_in_admin_connects_the_store(
     assert started.url.startswith(f"{emulator.url}/{shop}/admin/oauth/authorize?")
     finished = admin_client.get(approve(started.url))
 
-    assert finished.url == "/admin/integration/store/"
     store = Store.objects.get()
+    assert finished.url == f"/admin/integration/store/{store.pk}/change/"
     assert (store.shop_domain, store.credentials, store.connected_by) == (
         shop,
         Credentials.OAUTH,

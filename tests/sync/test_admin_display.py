@@ -34,7 +34,7 @@ def test_a_syncs_options_are_shown_as_the_review_step_says_them(admin_client, ma
     orders_page = page(admin_client, reverse("admin:sync_syncsetting_change", args=[orders.pk]))
 
     assert "<p>Only contacts with an email address</p>" in contacts_page
-    assert "<p>Created since 2026-01-01</p><p>Statuses: Paid</p>" in orders_page
+    assert "<p>Created since 2026-01-01</p><p>Payment statuses: Paid</p>" in orders_page
 
 
 def test_failing_records_and_sync_records_name_their_object(
@@ -115,7 +115,7 @@ def test_run_counts_are_grouped_in_the_lists(admin_client, make_run):
         '<span class="sync-progress-text">12,345 / 20,000 (62%)</span></span>'
     )
     text = page(admin_client, reverse("admin:sync_syncrun_changelist"))
-    assert '<td class="field-counts">1,500 created, 2 updated</td>' in text
+    assert '<td class="field-outcome_column">1,500 created, 2 updated</td>' in text
 
 
 def test_a_refused_resync_names_the_object_in_words(admin_client, make_mappings):

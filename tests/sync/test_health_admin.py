@@ -553,3 +553,12 @@ def test_the_stores_page_shows_the_deliveries_that_went_wrong(admin_client, stor
     )
     assert listed.status_code == 200
     assert listed.context["cl"].result_count == 2
+
+
+def test_a_run_is_named_by_its_store_and_its_counts_read_as_words(store, make_run):
+    run = make_run("contacts", kind="resync", seen=1203, created=1100, updated=80, unchanged=23)
+    assert str(run) == "Resync of contacts for Alpha"
+    assert run.counts_summary() == "1,203 records: 1,100 created, 80 updated, 23 unchanged."
+    empty = make_run("orders", seen=1)
+    assert str(empty) == "Initial sync of orders for Alpha"
+    assert empty.counts_summary() == "1 record."

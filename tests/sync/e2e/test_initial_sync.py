@@ -243,9 +243,19 @@ def test_a_resync_applies_everything_again_and_duplicates_nothing(shopify, store
     work()
 
     assert snapshot() == before
-    resyncs = SyncRun.objects.filter(kind="resync")
+    resyncs = SyncRun.objects.filter(kind="resync").select_related("store")
     assert resyncs.count() == 5
     assert all(run.status == RunStatus.SUCCEEDED and run.created == 0 for run in resyncs)
+    # Each run says, by the store's name, what it did: its counts in words once it ended.
+    contacts = resyncs.get(object_type="contacts")
+    assert str(contacts) == f"Resync of contacts for {store.name}"
+    parts = [
+        f"{getattr(contacts, name):,} {name}"
+        for name in ("updated", "unchanged", "excluded", "failed")
+        if getattr(contacts, name)
+    ]
+    assert parts
+    assert contacts.summary == f"{contacts.seen:,} records: {', '.join(parts)}."
 
 
 def _crm_id(object_type, gid):

@@ -290,6 +290,19 @@ def test_limit_and_review_say_only_60_days_of_orders_sync_without_read_all_order
     assert warning in review.content.decode()
 
 
+def test_the_limit_step_says_an_orders_statuses_are_its_payment_statuses(admin_client, store):
+    admin_client.get(configure_url(store, "orders"))
+    limit = reverse("admin:sync_setup_limit", args=[store.pk, "orders"])
+
+    text = admin_client.get(limit).content.decode()
+    assert "Payment statuses" in text
+    assert "payment (financial) status in Shopify" in text
+
+    admin_client.post(limit, {"financial_statuses": ["paid", "refunded"]})
+    review = admin_client.get(reverse("admin:sync_setup_review", args=[store.pk, "orders"]))
+    assert "Payment statuses: Paid, Refunded" in review.content.decode()
+
+
 def test_limit_and_review_say_nothing_of_60_days_with_read_all_orders(admin_client, store):
     admin_client.get(configure_url(store, "orders"))
 
