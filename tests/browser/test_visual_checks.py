@@ -6,6 +6,7 @@ from babel.numbers import format_currency, format_percent
 
 from tests.browser.visual_checks import (
     axe_violations,
+    describe_violations,
     element_kind,
     money_problems,
     not_stock,
@@ -68,6 +69,7 @@ def test_words_for_people_pass(text):
         f"Revenue {format_currency(91.84, 'USD', locale='en_US')}, "
         f"up {format_percent(0.047, locale='en_US')}",
         "▲ 4.7% on the previous period, rate 67%",
+        "Repeat purchase rate\nCSV\n62%",
         "ALL 5 stores: 12 orders (ID 1234)",
     ],
 )
@@ -92,6 +94,8 @@ def test_babel_writes_the_amounts_the_checks_expect():
         ("USD: 1099.05", "currency code and colon before a number"),
         ("Revenue ▼ -4.7 %", "an arrow and a sign"),
         ("Conversion 4.7 %", "a space before %"),
+        ("Repeat purchase rate\nCSV\n0.62", "a rate as a fraction, not a percentage"),
+        ("Cart recovery rate 0.00 revenue", "a rate as a fraction, not a percentage"),
         ("Total $91.840", "USD amount with 3 decimals, not 2"),
         ("Total $12.5", "USD amount with 1 decimals, not 2"),
         ("Total €12", "EUR amount with 0 decimals, not 2"),
@@ -148,6 +152,16 @@ def test_only_critical_and_serious_violations_count():
     ]
 
 
+def test_violations_are_reported_one_line_per_rule():
+    lines = describe_violations(axe_violations(AXE_RESULT))
+    assert lines == [
+        "axe serious color-contrast (Elements must meet minimum color contrast ratio "
+        "thresholds) at #changelist-search > div > input, .stage-open: <input>",
+        "axe critical th-has-data-cells (Table headers should have data cells) at "
+        "th:nth-child(3): <th></th>",
+    ]
+
+
 def test_violations_django_shows_on_its_own_pages_are_left_to_django():
     stock = {("color-contrast", "#changelist-search > div > input")}
     ours = not_stock(axe_violations(AXE_RESULT), stock)
@@ -167,3 +181,16 @@ def test_the_same_element_of_django_is_known_on_every_page():
     assert element_kind("#store-deliveries > ul > li:nth-child(2) > a") == (
         "#store-deliveries > ul > li > a"
     )
+
+
+def test_a_field_is_known_by_its_widget_not_by_its_name():
+    """Django's split date and time widget on the users' page and on a token's page."""
+    date_joined = (
+        '<input type="text" name="date_joined_0" class="vDateField" id="id_date_joined_0">'
+    )
+    expires = '<input type="text" name="expires_0" class="vDateField" size="10" id="id_expires_0">'
+    phone = '<input type="text" name="phone" class="vTextField" id="id_phone">'
+    assert element_kind("#id_date_joined_0", date_joined) == "input.vDateField"
+    assert element_kind("#id_expires_0", expires) == "input.vDateField"
+    assert element_kind("#id_phone", phone) == "input.vTextField"
+    assert element_kind("#searchbar", '<input id="searchbar">') == "#searchbar"

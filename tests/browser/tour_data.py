@@ -87,7 +87,8 @@ def seed(shopify_emulator, settings, live_server, django_user_model) -> TourData
     client.add_app(settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET, **APPROVED_APP)
     client.add_shop(US_SHOP, plan="plus", name="Tour US", currency="USD", country="US")
     client.add_shop(EU_SHOP, plan="basic", name="Tour Europe", currency="EUR", country="DE")
-    counts = {"customers": 30, "products": 8, "orders": 45, "checkouts": 14}
+    # Enough for every page to have content, and lists short of a second page.
+    counts = {"customers": 20, "products": 6, "orders": 30, "checkouts": 10}
     for shop, extra, number in [(US_SHOP, {"companies": 4}, 31), (EU_SHOP, {}, 32)]:
         client.faults(shop, webhook_drop_rate=1.0)
         client.seed(shop, **counts, **extra, seed=number)

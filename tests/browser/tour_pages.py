@@ -63,6 +63,7 @@ class Page:
     look: bool = True  # screenshot and checks; False: fetched for its status only
     drawn_by: str = OURS
     kind: str = "page"  # "page", "csv" or "json" (what a fetched file must be)
+    csv: bool = False  # the page must link its data as CSV
 
 
 def _request(user):
@@ -280,12 +281,12 @@ def staff_pages(user, data: TourData) -> list[Page]:
     cart = Cart.objects.filter(contact__isnull=False).order_by("pk").first()
     eu_cart = Cart.objects.filter(source_store=data.eu.shop_domain).order_by("pk").first()
     pages = [
-        Page("orders", reverse("crm:orders"), "crm:orders"),
+        Page("orders", reverse("crm:orders"), "crm:orders", csv=True),
         Page("orders in EUR", reverse("crm:orders") + "?currency=EUR", "crm:orders"),
         Page("order board", reverse("crm:order_board"), "crm:order_board"),
         Page("order", reverse("crm:order", args=[order.pk]), "crm:order"),
         Page("order in EUR", reverse("crm:order", args=[eu_order.pk]), "crm:order"),
-        Page("carts", reverse("crm:carts"), "crm:carts"),
+        Page("carts", reverse("crm:carts"), "crm:carts", csv=True),
         Page("cart", reverse("crm:cart", args=[cart.pk]), "crm:cart"),
         Page("cart in EUR", reverse("crm:cart", args=[eu_cart.pk]), "crm:cart"),
         Page("contacts", reverse("crm:contacts"), "crm:contacts"),
@@ -302,7 +303,7 @@ def staff_pages(user, data: TourData) -> list[Page]:
         pages.append(Page("company", reverse("crm:company", args=[company.pk]), "crm:company"))
     for segment in data.segments:
         url = reverse("crm:segment", args=[segment.pk])
-        pages.append(Page(f"segment {segment.name}", url, "crm:segment"))
+        pages.append(Page(f"segment {segment.name}", url, "crm:segment", csv=True))
     dashboard = data.dashboard
     for key, label in [("30d", "30 days"), ("12m", "12 months")]:
         pages.append(
@@ -310,6 +311,7 @@ def staff_pages(user, data: TourData) -> list[Page]:
                 f"dashboard, {label}",
                 reverse("dashboards:page", args=[dashboard.pk]) + f"?range={key}",
                 "dashboards:page",
+                csv=True,
             )
         )
     from dashboards.models import Dashboard

@@ -68,6 +68,8 @@ def _patterns(currencies: tuple[str, ...]):
         "code_colon_number": re.compile(rf"\b(?:{codes}):\s*-?\d"),
         # "▼ -4.7 %": an arrow and a sign say the same thing twice.
         "double_sign": re.compile(r"[▲▼↑↓]\s*[-+−]"),
+        # "Repeat purchase rate 0.62": a rate is shown as a percentage (62%).
+        "fraction_rate": re.compile(r"(?i)\brate\b\W+(?:CSV\W+)?[01]\.\d+(?![\d%])(?!\s%)"),
         # "4.7 %": en_US writes a percentage without a space.
         "spaced_percent": re.compile(r"\d[\s\xa0]+%"),
     }
@@ -85,6 +87,7 @@ def money_problems(text: str, currencies=COMMON_CURRENCIES) -> list[str]:
         ("number_then_code", "amount with the code after it (not en_US)"),
         ("code_colon_number", "currency code and colon before a number"),
         ("double_sign", "an arrow and a sign"),
+        ("fraction_rate", "a rate as a fraction, not a percentage"),
         ("spaced_percent", "a space before %"),
     ]:
         for match in list(patterns[key].finditer(text))[:3]:
@@ -111,13 +114,15 @@ def _around(text: str, match: re.Match, width: int = 30) -> str:
     return repr(" ".join(text[start:end].split()))
 
 
-# In the browser: the document wider than the window, and the elements of the main content
+# In the browser: a page without a stylesheet, the document wider than the window, and the
+# elements of the main content
 # wider than the window or reaching past its right edge (outermost ones only; hidden ones and
 # those moved off-screen on purpose do not count).
-OVERFLOW_SCRIPT = """() => {
+LAYOUT_SCRIPT = """() => {
   const doc = document.documentElement;
   const width = doc.clientWidth;
   const found = [];
+  if (document.styleSheets.length === 0) found.push('no stylesheet: the page is unstyled');
   if (doc.scrollWidth > width) {
     found.push(`the page is ${doc.scrollWidth} px wide in a ${width} px window`);
   }
@@ -157,22 +162,30 @@ def axe_violations(response: dict) -> list[dict]:
                     "rule": violation["id"],
                     "impact": violation["impact"],
                     "target": " ".join(map(str, node.get("target", []))),
-                    "html": node.get("html", "")[:120],
+                    "html": node.get("html", "")[:300],
                     "help": violation.get("help", ""),
                 }
             )
     return found
 
 
-def element_kind(target: str) -> str:
-    """An axe target without what tells one such element from another (attribute values,
-    positions): '.breadcrumbs > a[href$="crm/"]' and '.breadcrumbs > a[href$="auth/"]' are
-    the same element of the same template."""
-    return re.sub(r"\[[^\]]*\]|:nth-(?:child|of-type)\(\d+\)", "", target)
+def element_kind(target: str, html: str = "") -> str:
+    """An axe target without what tells one such element from another: attribute values and
+    positions ('.breadcrumbs > a[href$="crm/"]' and '.breadcrumbs > a[href$="auth/"]' are the
+    same link of the same template), and a field's id, which names the model's field, replaced
+    by its tag and classes ('#id_expires_0' and '#id_date_joined_0' are both Django's
+    'input.vDateField')."""
+    kind = re.sub(r"\[[^\]]*\]|:nth-(?:child|of-type)\(\d+\)", "", target)
+    tag = re.match(r"<(\w+)", html)
+    if tag and re.search(r"#id_[\w-]+$", kind):
+        classes = re.search(r'class="([^"]*)"', html)
+        element = tag[1] + "".join(f".{c}" for c in (classes[1].split() if classes else []))
+        kind = re.sub(r"#id_[\w-]+$", element, kind)
+    return kind
 
 
 def stock_key(violation: dict) -> tuple[str, str]:
-    return violation["rule"], element_kind(violation["target"])
+    return violation["rule"], element_kind(violation["target"], violation.get("html", ""))
 
 
 def not_stock(violations: list[dict], stock: set[tuple[str, str]]) -> list[dict]:
@@ -181,8 +194,18 @@ def not_stock(violations: list[dict], stock: set[tuple[str, str]]) -> list[dict]
     return [v for v in violations if stock_key(v) not in stock]
 
 
-def describe_violation(violation: dict) -> str:
-    return (
-        f"axe {violation['impact']} {violation['rule']} ({violation['help']}) at "
-        f"{violation['target']}: {violation['html']}"
-    )
+def describe_violations(violations: list[dict]) -> list[str]:
+    """One line per rule: its impact, what it asks, and the elements (the first four)."""
+    by_rule: dict[str, list[dict]] = {}
+    for violation in violations:
+        by_rule.setdefault(violation["rule"], []).append(violation)
+    lines = []
+    for rule, found in by_rule.items():
+        first = found[0]
+        targets = ", ".join(v["target"] for v in found[:4])
+        more = f" and {len(found) - 4} more" if len(found) > 4 else ""
+        lines.append(
+            f"axe {first['impact']} {rule} ({first['help']}) at {targets}{more}: "
+            f"{first['html'][:100]}"
+        )
+    return lines
