@@ -18,13 +18,15 @@ from tests.browser.visual_checks import (
 @pytest.mark.parametrize(
     ("text", "found"),
     [
-        ("Total Decimal('91.840')", "Python Decimal repr"),
+        ("Total Decimal('91.84')", "Python Decimal repr"),
         ("Tags: ['gift-buyer']", "Python or JSON list"),
         ('Tags: ["gift-buyer"]', "Python or JSON list"),
         ('Filters {"require_email": true}', "Python or JSON object"),
         ("Properties: {'tier': 'gold'}", "Python or JSON object"),
         ("Revenue 19886.8900000000", "raw decimal (trailing zeros)"),
         ("Revenue 1099.05000000000", "raw decimal (trailing zeros)"),
+        ("Total:\t593.340", "raw decimal (three decimals)"),
+        ("Shipping 0.000", "raw decimal (three decimals)"),
         ("Failing records: contacts None: phone invalid", "Python None"),
         ("Company\tNone\tAcme", "Python None as a value"),
         ("Company: None", "Python None as a value"),
@@ -49,6 +51,7 @@ def test_raw_python_and_json_is_found(text, found):
         "Fish & chips [beta] {draft}",
         "Order #1001 placed Nov. 1, 2026, noon",
         "Shopify id 1000001",
+        "Weight 1.5 kg, version 2026-10, address 10.0.0.100, 4.7%",
     ],
 )
 def test_words_for_people_pass(text):

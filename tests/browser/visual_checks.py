@@ -21,6 +21,8 @@ RAW_DATA = [
     (re.compile(r"\[\s*['\"{\[]"), "Python or JSON list"),
     (re.compile(r"\{\s*['\"]"), "Python or JSON object"),
     (re.compile(r"\d\.\d*0{4,}(?!\d*%)\b"), "raw decimal (trailing zeros)"),
+    # "593.340", "0.000": a stored money value (three decimals) printed as it is.
+    (re.compile(r"(?<![\w.,])\d[\d,]*\.\d{2}0(?![\d.])"), "raw decimal (three decimals)"),
     (re.compile(r"\bNone:"), "Python None"),
     (re.compile(r"(?:^|\t|: )None(?:\t|$)", re.MULTILINE), "Python None as a value"),
     (re.compile(r"&(?:amp|lt|gt|quot|#x27|#39);"), "HTML escaped twice"),
