@@ -5,6 +5,8 @@ import pytest
 from babel.numbers import format_currency, format_percent
 
 from tests.browser.visual_checks import (
+    LAYOUT_SCRIPT,
+    VISIBLE_TEXT,
     axe_violations,
     describe_violations,
     element_kind,
@@ -197,3 +199,47 @@ def test_a_field_is_known_by_its_widget_not_by_its_name():
     assert element_kind("#id_expires_0", expires) == "input.vDateField"
     assert element_kind("#id_phone", phone) == "input.vTextField"
     assert element_kind("#searchbar", '<input id="searchbar">') == "#searchbar"
+
+
+# The browser-side checks, on pages written here (no server).
+
+STYLED = "<style>body { margin: 0; font: 16px sans-serif }</style>"
+
+
+def test_a_page_that_fits_passes_the_layout_check(page):
+    page.set_content(f"{STYLED}<div id='content'><table><tr><td>Ann</td></tr></table></div>")
+    assert page.evaluate(LAYOUT_SCRIPT) == []
+
+
+def test_a_list_wider_than_the_window_is_found_even_inside_a_scrolling_box(page):
+    page.set_content(
+        f"{STYLED}<div id='content'><div class='results' style='overflow-x: auto'>"
+        "<table id='result_list' style='width: 1500px'><tr><td>Ann</td></tr></table>"
+        "</div></div>"
+    )
+    found = page.evaluate(LAYOUT_SCRIPT)
+    assert found == ["table#result_list is 1500 px wide, its right edge at 1500 px"]
+
+
+def test_a_page_wider_than_the_window_is_found(page):
+    page.set_content(f"{STYLED}<main><div style='width: 1600px'>Board</div></main>")
+    found = page.evaluate(LAYOUT_SCRIPT)
+    assert found[0] == "the page is 1600 px wide in a 1280 px window"
+    assert found[1] == "div is 1600 px wide, its right edge at 1600 px"
+
+
+def test_a_page_without_styles_is_found(page):
+    page.set_content("<h1>Not allowed</h1>")
+    assert page.evaluate(LAYOUT_SCRIPT) == ["no stylesheet: the page is unstyled"]
+
+
+def test_the_visible_text_leaves_out_code_blocks_and_holds_form_values(page):
+    page.set_content(
+        f'{STYLED}<p>Tags: gift-buyer</p><pre>{{"id": 1}}</pre>'
+        "<textarea name='options'>[\"Web\"]</textarea><input type='hidden' name='x' value='[1]'>"
+    )
+    text = page.evaluate(VISIBLE_TEXT)
+    assert "Tags: gift-buyer" in text
+    assert '{"id": 1}' not in text
+    assert 'options: ["Web"]' in text
+    assert "[1]" not in text

@@ -25,6 +25,7 @@ from tests.browser import tour_data, tour_pages
 from tests.browser.tour_pages import ADMIN, POST_ONLY, THIRD_PARTY, Page
 from tests.browser.visual_checks import (
     LAYOUT_SCRIPT,
+    VISIBLE_TEXT,
     axe_violations,
     describe_violations,
     money_problems,
@@ -34,25 +35,6 @@ from tests.browser.visual_checks import (
 )
 
 SHOTS = Path(os.environ.get("VISUAL_TOUR_DIR", "var/visual-tour"))
-
-# The visible text a person reads: the page's text without code blocks (a webhook's body is
-# shown as Shopify sent it, on purpose), and the values of visible form fields (a field that
-# asks for JSON is raw JSON too).
-VISIBLE_TEXT = """() => {
-  const body = document.body.cloneNode(true);
-  body.querySelectorAll('pre, code, script, style, template').forEach(el => el.remove());
-  const holder = document.createElement('div');
-  holder.style.cssText = 'position:absolute;left:-99999px;width:1280px';
-  holder.appendChild(body);
-  document.documentElement.appendChild(holder);
-  const text = body.innerText;
-  holder.remove();
-  const fields = [...document.querySelectorAll('input:not([type=hidden]), textarea')]
-    .filter(el => el.offsetParent !== null && el.value && !['checkbox', 'radio', 'submit',
-      'button', 'password'].includes(el.type))
-    .map(el => `${el.name}: ${el.value}`);
-  return text + '\\n' + fields.join('\\n');
-}"""
 
 # A page's structure without its words: every element's tag, id, classes, role, ARIA and type
 # attributes, and whether it holds text. axe-core judges structure and style; a page built

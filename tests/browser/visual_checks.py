@@ -116,6 +116,25 @@ def _around(text: str, match: re.Match, width: int = 30) -> str:
     return repr(" ".join(text[start:end].split()))
 
 
+# The visible text a person reads: the page's text without code blocks (a webhook's body is
+# shown as Shopify sent it, on purpose), and the values of visible form fields (a field that
+# asks for JSON is raw JSON too).
+VISIBLE_TEXT = """() => {
+  const body = document.body.cloneNode(true);
+  body.querySelectorAll('pre, code, script, style, template').forEach(el => el.remove());
+  const holder = document.createElement('div');
+  holder.style.cssText = 'position:absolute;left:-99999px;width:1280px';
+  holder.appendChild(body);
+  document.documentElement.appendChild(holder);
+  const text = body.innerText;
+  holder.remove();
+  const fields = [...document.querySelectorAll('input:not([type=hidden]), textarea')]
+    .filter(el => el.offsetParent !== null && el.value && !['checkbox', 'radio', 'submit',
+      'button', 'password'].includes(el.type))
+    .map(el => `${el.name}: ${el.value}`);
+  return text + '\\n' + fields.join('\\n');
+}"""
+
 # In the browser: a page without a stylesheet, the document wider than the window, and the
 # elements of the main content
 # wider than the window or reaching past its right edge (outermost ones only; hidden ones and
