@@ -14,7 +14,12 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from crm.models import Cart, Pipeline
+from dashboards.models import Dashboard
+from integration.admin import can_connect
 from sync.adapters import ADAPTERS
+from sync.models import SyncRun
+from sync.setup_views import can_manage
 from tests.browser.tour_data import TourData
 
 # Who drew the page, for the accessibility check: "ours" (our templates: every critical or
@@ -64,6 +69,7 @@ class Page:
     drawn_by: str = OURS
     kind: str = "page"  # "page", "csv" or "json" (what a fetched file must be)
     csv: bool = False  # the page must link its data as CSV
+    also: tuple[int, ...] = ()  # other statuses it may answer (a page found by its route)
 
 
 def _request(user):
@@ -159,49 +165,41 @@ def _model_pages(model, model_admin, request, data) -> list[Page]:
     return pages
 
 
+def _guarded(name: str, route: str, args: list, may: bool, **fields) -> Page:
+    """A page the user sees when `may`, else is refused (403: fetched, not looked at)."""
+    look = fields.pop("look", True)
+    return Page(
+        name,
+        reverse(route, args=args),
+        route,
+        status=200 if may else 403,
+        look=may and look,
+        **fields,
+    )
+
+
 def store_pages(user, data: TourData) -> list[Page]:
     """The store pages around the admin's: connecting, the sync set-up steps, deleting a
     sync, disconnecting, the pipeline editor, a run's progress and the failing records' CSV."""
-    from integration.admin import can_connect
-    from sync.setup_views import can_manage
-
-    manage = 200 if can_manage(user) else 403
-    connect = 200 if can_connect(user) else 403
-    pipelines = 200 if user.has_perm("crm.edit_pipelines") else 403
+    manage, connect = can_manage(user), can_connect(user)
     us = data.us.pk
     pages = [
-        Page(
-            "connect a store",
-            reverse("admin:integration_connect"),
-            "admin:integration_connect",
-            status=connect,
-            look=connect == 200,
-            drawn_by=ADMIN,
-        ),
-        Page(
+        _guarded("connect a store", "admin:integration_connect", [], connect, drawn_by=ADMIN),
+        _guarded(
             "connect with credentials",
-            reverse("admin:integration_connect_credentials"),
             "admin:integration_connect_credentials",
-            status=connect,
-            look=connect == 200,
+            [],
+            connect,
             drawn_by=ADMIN,
         ),
-        Page(
+        _guarded(
             "disconnect the US store",
-            reverse("admin:integration_store_disconnect", args=[us]),
             "admin:integration_store_disconnect",
-            status=connect,
-            look=connect == 200,
+            [us],
+            connect,
             drawn_by=ADMIN,
         ),
-        Page(
-            "set up a sync: choose",
-            reverse("admin:sync_setup_choose", args=[us]),
-            "admin:sync_setup_choose",
-            status=manage,
-            look=manage == 200,
-            drawn_by=ADMIN,
-        ),
+        _guarded("set up a sync: choose", "admin:sync_setup_choose", [us], manage, drawn_by=ADMIN),
     ]
     # Every object on the US store (Plus: all five); on the EUR store the orders (its stages
     # and currency), the other steps being the same forms.
@@ -211,69 +209,49 @@ def store_pages(user, data: TourData) -> list[Page]:
                 continue
             for step in ("configure", "limit", "review"):
                 pages.append(
-                    Page(
+                    _guarded(
                         f"set up {object_type} on {store.currency}: {step}",
-                        reverse(f"admin:sync_setup_{step}", args=[store.pk, object_type]),
                         f"admin:sync_setup_{step}",
-                        status=manage,
-                        look=manage == 200,
+                        [store.pk, object_type],
+                        manage,
                         drawn_by=ADMIN,
                     )
                 )
-    pages.append(
-        Page(
-            "delete the carts sync",
-            reverse("admin:sync_delete", args=[us, "carts"]),
-            "admin:sync_delete",
-            status=manage,
-            look=manage == 200,
-            drawn_by=ADMIN,
-        )
-    )
-    from crm.models import Pipeline
-
-    pages.append(
-        Page(
-            "pipeline stages editor",
-            reverse("admin:crm_pipeline_stages", args=[Pipeline.objects.get(is_default=True).pk]),
-            "admin:crm_pipeline_stages",
-            status=pipelines,
-            look=pipelines == 200,
-            drawn_by=ADMIN,
-        )
-    )
-    from sync.models import SyncRun
-
+    pipeline = Pipeline.objects.get(is_default=True)
     run = SyncRun.objects.filter(store=data.us).order_by("pk").first()
-    sees_runs = user.has_perm("sync.view_syncrun")
-    pages.append(
-        Page(
+    pages += [
+        _guarded(
+            "delete the carts sync", "admin:sync_delete", [us, "carts"], manage, drawn_by=ADMIN
+        ),
+        _guarded(
+            "pipeline stages editor",
+            "admin:crm_pipeline_stages",
+            [pipeline.pk],
+            user.has_perm("crm.edit_pipelines"),
+            drawn_by=ADMIN,
+        ),
+        _guarded(
             "a sync run's progress",
-            reverse("admin:sync_syncrun_progress", args=[run.pk]),
             "admin:sync_syncrun_progress",
-            status=200 if sees_runs else 403,
+            [run.pk],
+            user.has_perm("sync.view_syncrun"),
             look=False,
             kind="json",
-        )
-    )
-    sees_issues = user.has_perm("sync.view_syncissue")
-    pages.append(
-        Page(
+        ),
+        _guarded(
             "failing records CSV",
-            reverse("admin:sync_syncissue_export"),
             "admin:sync_syncissue_export",
-            status=200 if sees_issues else 403,
+            [],
+            user.has_perm("sync.view_syncissue"),
             look=False,
             kind="csv",
-        )
-    )
+        ),
+    ]
     return pages
 
 
 def staff_pages(user, data: TourData) -> list[Page]:
     """The staff pages under /crm/ and the dashboards, with details of seeded records."""
-    from crm.models import Cart
-
     contact = data.showcase["crm.Contact"]
     order = data.showcase["crm.Order"]
     eu_order = data.showcase["crm.Order (EUR)"]
@@ -314,8 +292,6 @@ def staff_pages(user, data: TourData) -> list[Page]:
                 csv=True,
             )
         )
-    from dashboards.models import Dashboard
-
     europe = Dashboard.objects.get(name="Europe")
     pages.append(
         Page(
@@ -394,10 +370,51 @@ def error_pages(user) -> list[Page]:
     return pages
 
 
+def route_arguments(data: TourData) -> dict[str, object]:
+    """A seeded value for each URL argument our routes take, by its name: a route added later
+    with these arguments is toured without a change here."""
+    return {
+        "order_id": data.showcase["crm.Order"].pk,
+        "cart_id": Cart.objects.order_by("pk").first().pk,
+        "contact_id": data.showcase["crm.Contact"].pk,
+        "company_id": data.showcase["crm.Company"].pk,
+        "segment_id": data.segments[0].pk,
+        "dashboard_id": data.dashboard.pk,
+        "report_id": data.custom_reports[0].pk,
+        "store_id": data.us.pk,
+        "object_type": "orders",
+        "pipeline_id": Pipeline.objects.get(is_default=True).pk,
+        "run_id": SyncRun.objects.filter(store=data.us).order_by("pk").first().pk,
+        "key": "orders_by_stage",
+    }
+
+
+def pages_by_route(user, data: TourData, toured: set[str]) -> list[Page]:
+    """Our routes no page above opens and NOT_TOURED does not explain, opened with seeded
+    arguments: a superuser must see them; another user may be refused; a route that takes
+    POST only (405) is no page. A route whose arguments are unknown is reported."""
+    known = route_arguments(data)
+    refused = () if user.is_superuser else (403,)
+    pages = []
+    for route, arguments in sorted(our_routes().items()):
+        if route in toured or route in NOT_TOURED:
+            continue
+        missing = [name for name in arguments if name not in known]
+        if missing:
+            pages.append(
+                Page(f"{route}: no seeded value for {', '.join(missing)}", "", route, status=0)
+            )
+            continue
+        url = reverse(route, kwargs={name: known[name] for name in arguments})
+        pages.append(Page(f"{route} (found by its route)", url, route, also=(*refused, 405)))
+    return pages
+
+
 def tour(user, data: TourData) -> list[Page]:
     pages = [*admin_pages(user, data), *store_pages(user, data), *staff_pages(user, data)]
     pages.append(consent_page(data))
     pages += error_pages(user)
+    pages += pages_by_route(user, data, {page.route for page in pages})
     # A page both derived twice (the 403 above) is looked at once.
     seen, unique = set(), []
     for page in pages:
@@ -408,31 +425,31 @@ def tour(user, data: TourData) -> list[Page]:
     return unique
 
 
-def our_routes() -> set[str]:
-    """Every named route the product draws itself: /crm/, /dashboards/, and the admin's
-    pages beyond Django's own for each model."""
-    names = set()
+def our_routes() -> dict[str, list[str]]:
+    """Every named route the product draws itself, with the names of its arguments: /crm/,
+    /dashboards/, and the admin's pages beyond Django's own for each model."""
+    found: dict[str, list[str]] = {}
 
-    def walk(resolver, namespace=""):
+    def walk(resolver, namespace="", arguments=()):
         for entry in resolver.url_patterns:
+            names = [*arguments, *getattr(entry.pattern, "converters", {})]
             if isinstance(entry, URLResolver):
                 inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-                walk(entry, inner)
+                walk(entry, inner, names)
             elif isinstance(entry, URLPattern) and entry.name:
-                names.add(f"{namespace}{entry.name}")
+                found.setdefault(f"{namespace}{entry.name}", names)
 
     walk(get_resolver())
-    ours = set()
-    for name in names:
+    ours = {}
+    for name, arguments in found.items():
         namespace, _, short = name.rpartition(":")
-        if (
-            namespace in {"crm", "dashboards"}
-            or namespace == "admin"
+        if namespace in {"crm", "dashboards"} or (
+            namespace == "admin"
             and not (
                 short in STOCK_ADMIN_NAMES
                 or short.startswith("django_rq_")
                 or short.endswith(STOCK_ADMIN_SUFFIXES)
             )
         ):
-            ours.add(name)
+            ours[name] = arguments
     return ours
