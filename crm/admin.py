@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import escape, format_html, format_html_join
@@ -520,6 +521,9 @@ class FollowUpRuleAdmin(admin.ModelAdmin):
     list_display = ["name", "event", "url", "active"]
     list_filter = ["event", "active"]
     fields = ["name", "event", "stage", "hours", "property", "url", "secret", "active"]
+    # A URL typed without a scheme is taken as https, as Django 6 will by default (and as a
+    # rule's webhook must be); Django 5.2 warns on every form that leaves it unsaid.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_changeform_initial_data(self, request):
         return {"secret": triggers.new_secret(), **super().get_changeform_initial_data(request)}

@@ -230,9 +230,9 @@ def format_problems(who: str, problems: dict[str, list[str]]) -> str:
 
 
 @pytest.fixture
-def data(shopify_emulator, settings, live_server, redis_connection, django_user_model):
+def data(shopify_emulator, settings, production_live_server, redis_connection, django_user_model):
     settings.DEBUG = False
-    return tour_data.seed(shopify_emulator, settings, live_server, django_user_model)
+    return tour_data.seed(shopify_emulator, settings, production_live_server, django_user_model)
 
 
 def stock_admin_violations(browser, base_url, data) -> set[tuple[str, str]]:
@@ -285,8 +285,9 @@ def walk(browser, base_url, user, pages, data, stock, checked, post_only_args):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_page_for_a_superuser_and_a_shop_employee(browser, live_server, data):
-    base_url = live_server.url
+def test_every_page_for_a_superuser_and_a_shop_employee(browser, production_live_server, data):
+    # Production's static files: WhiteNoise serving what collectstatic gathered, hashed.
+    base_url = production_live_server.url
     stock = stock_admin_violations(browser, base_url, data)
     print("Left to Django (seen on its own pages):", sorted(stock))
     order = data.showcase["crm.Order"]

@@ -267,3 +267,25 @@ def test_a_new_rule_sends_nothing_for_carts_abandoned_before_it(
     with django_capture_on_commit_callbacks(execute=True):
         assert triggers.scan() == 0
     assert not TriggerDelivery.objects.exists()
+
+
+def test_a_rules_webhook_typed_without_a_scheme_is_taken_as_https(admin_client):
+    add = reverse("admin:crm_followuprule_add")
+    assert admin_client.get(add).status_code == 200
+
+    response = admin_client.post(
+        add,
+        {
+            "name": "Cancelled",
+            "event": "cart_abandoned",
+            "property": "",
+            "hours": "4",
+            "stage": "",
+            "url": "hooks.example.com/crm",
+            "secret": "s" * 32,
+            "active": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert FollowUpRule.objects.get().url == "https://hooks.example.com/crm"
