@@ -95,11 +95,36 @@ class ContactForm(PhoneCheckedForm):
     tags = TagsField()
 
 
+class CountryFilter(admin.SimpleListFilter):
+    """The countries records have, by code, and "No country" for those without one (Django's
+    own filter offers the blank code as a link with no text)."""
+
+    title = "country"
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = (
+            model_admin.get_queryset(request)
+            .exclude(country_code="")
+            .order_by("country_code")
+            .values_list("country_code", flat=True)
+            .distinct()
+        )
+        return [*((code, code) for code in codes), ("none", "No country")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(country_code="")
+        if self.value():
+            return queryset.filter(country_code=self.value())
+        return queryset
+
+
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     form = PhoneCheckedForm
     list_display = ["__str__", "domain", "phone", "city", "country_code", "updated_at"]
-    list_filter = ["country_code"]
+    list_filter = [CountryFilter]
     search_fields = ["name", "domain"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
@@ -118,7 +143,7 @@ class ContactAdmin(admin.ModelAdmin):
     (crm.services.delete_contacts)."""
 
     list_display = ["__str__", "email", "company", "phone", "email_marketing_consent", "updated_at"]
-    list_filter = ["email_marketing_consent", "sms_marketing_consent", "country_code"]
+    list_filter = ["email_marketing_consent", "sms_marketing_consent", CountryFilter]
     list_select_related = ["company"]
     search_fields = ["email", "first_name", "last_name", "phone", "company__name"]
     autocomplete_fields = ["company"]
@@ -191,20 +216,51 @@ class ProductVariantForm(PriceCheckedForm):
             self.initial["price"] = plain_amount(self.instance.price, currency)
 
 
-class ProductVariantInline(admin.TabularInline):
+class ShownForReaders:
+    """For those who may only look, fields whose stored form is not for a person (a JSON list,
+    an amount with the three decimals it is stored with) are shown by their `<field>_shown`
+    method: Django would print the stored value (`["vip"]`, `30.990`)."""
+
+    shown_for_readers: tuple[str, ...] = ()
+
+    def _reader(self, request, obj) -> bool:
+        return not self.has_change_permission(request, obj)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if not self._reader(request, obj):
+            return fields
+        swapped = (f"{f}_shown" if f in self.shown_for_readers else f for f in fields)
+        return list(dict.fromkeys(swapped))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if self._reader(request, obj):
+            fields += [f"{f}_shown" for f in self.shown_for_readers if f"{f}_shown" not in fields]
+        return fields
+
+
+# A stacked inline: each of a variant's fields has its label (a table's inputs have none for a
+# screen reader), and a product with many options still fits the page.
+class ProductVariantInline(ShownForReaders, admin.StackedInline):
     model = ProductVariant
     form = ProductVariantForm
     extra = 0
     fields = ["title", "sku", "price", "options_shown", "position"]
     readonly_fields = ["options_shown"]
+    shown_for_readers = ("price",)
 
     @admin.display(description="options")
     def options_shown(self, variant):
         return readable.name_value_pairs(variant.options)
 
+    @admin.display(description="price")
+    def price_shown(self, variant):
+        return format_money(variant.price, variant.product.currency)
+
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ShownForReaders, admin.ModelAdmin):
     form = ProductForm
     list_display = ["name", "sku", "price_column", "status", "vendor", "product_type", "updated_at"]
     list_filter = ["status", "product_type"]
@@ -212,6 +268,12 @@ class ProductAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     inlines = [ProductVariantInline]
     price_column = money_column("price", "currency", "price")
+    price_shown = money_column("price", "currency", "price")
+    shown_for_readers = ("tags", "price")
+
+    @admin.display(description="tags")
+    def tags_shown(self, product):
+        return readable.word_list(product.tags)
 
 
 class ReadOnlyLineItemInline(admin.TabularInline):
@@ -490,14 +552,16 @@ class PropertyDefinitionForm(forms.ModelForm):
 
 
 @admin.register(PropertyDefinition)
-class PropertyDefinitionAdmin(admin.ModelAdmin):
+class PropertyDefinitionAdmin(ShownForReaders, admin.ModelAdmin):
     form = PropertyDefinitionForm
+    shown_for_readers = ("options",)
     list_display = ["label", "internal_name", "object_type", "type", "options_shown"]
     list_filter = ["object_type", "type"]
     search_fields = ["label", "internal_name"]
 
     def get_readonly_fields(self, request, obj=None):
-        return list(PropertyDefinition.immutable_fields) if obj else []
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, *PropertyDefinition.immutable_fields] if obj else fields
 
     @admin.display(description="options")
     def options_shown(self, definition):

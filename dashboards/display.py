@@ -56,21 +56,22 @@ def change(percent: Decimal | None) -> tuple[str | None, str]:
 
 def lines(key: str, value, changes: dict) -> list[Line]:
     """The lines of a built-in report shown as numbers (not as a chart)."""
+    # An amount says its currency itself ("€1,511.00", "SEK 1,234.50"): no label beside it.
     if key in MONEY_PER_CURRENCY:
         return [
-            Line(currency, format_money(amount, currency) or NONE, *change(changes.get(currency)))
+            Line("", format_money(amount, currency) or NONE, *change(changes.get(currency)))
             for currency, amount in value.items()
         ]
     if key in RATES:
         return [Line("", _rate(value), *change(changes.get("")))]
     if key == "abandoned_carts":
         return [
-            Line(currency, f"{_carts(row['count'])} · {format_money(row['value'], currency)}")
+            Line("", f"{_carts(row['count'])} · {format_money(row['value'], currency)}")
             for currency, row in value.items()
         ]
     if key == "cart_recovery":
         revenue = [
-            Line(f"Recovered, {currency}", format_money(amount, currency))
+            Line("Recovered", format_money(amount, currency))
             for currency, amount in value["revenue"].items()
         ]
         return [Line("Recovery rate", _rate(value["rate"])), *revenue]

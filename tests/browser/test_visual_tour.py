@@ -297,7 +297,6 @@ def test_every_page_for_a_superuser_and_a_shop_employee(browser, production_live
         "crm:order_delete": [order.pk],
         "crm:cart_properties": [cart.pk],
         "crm:cart_delete": [cart.pk],
-        "dashboards:delete": [data.dashboard.pk],
         "admin:sync_turn_off": [data.us.pk, "contacts"],
     }
     # A page built like one axe-core already checked, for either user, is not checked again.

@@ -35,7 +35,6 @@ NOT_TOURED = {
     "crm:order_delete": "POST only (the order page's form)",
     "crm:cart_properties": "POST only (the cart page's form)",
     "crm:cart_delete": "POST only (the cart page's form)",
-    "dashboards:delete": "POST only (the dashboard's edit page)",
     "admin:sync_turn_off": "POST only (the store page's button)",
     "admin:sync_reconnect": "leaves for Shopify's approval page at once",
 }
@@ -306,6 +305,14 @@ def staff_pages(user, data: TourData) -> list[Page]:
             "edit the dashboard" if owner else "edit someone's dashboard (403)",
             reverse("dashboards:edit", args=[dashboard.pk]),
             "dashboards:edit",
+            status=200 if owner else 403,
+        )
+    )
+    pages.append(
+        Page(
+            "confirm deleting the dashboard" if owner else "delete someone's dashboard (403)",
+            reverse("dashboards:delete", args=[dashboard.pk]),
+            "dashboards:delete",
             status=200 if owner else 403,
         )
     )

@@ -260,3 +260,60 @@ def test_a_segments_conditions_show_money_and_counts_formatted(make_contact):
         "At least 1,200 orders",
         "Orders total more than $1,500.00",
     ]
+
+
+@pytest.fixture
+def viewer_client(client, django_user_model):
+    """Staff who may look at products and custom properties, not change them."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            codename__in=["view_product", "view_productvariant", "view_propertydefinition"]
+        )
+    )
+    client.force_login(user)
+    return client
+
+
+def test_those_who_may_only_look_see_a_products_tags_and_prices_readably(
+    viewer_client, make_product
+):
+    product = make_product(tags=["summer", "linen"], price=Decimal("30.990"), currency="USD")
+    ProductVariant.objects.create(product=product, title="M", price=Decimal("15"))
+
+    text = squeezed(page(viewer_client, reverse("admin:crm_product_change", args=[product.pk])))
+
+    assert '<div class="readonly">summer, linen</div>' in text
+    assert '<div class="readonly">$30.99</div>' in text
+    assert '<div class="readonly">$15.00</div>' in text  # the variant's
+    assert "30.990" not in text and 'name="price"' not in text
+
+
+def test_those_who_may_only_look_see_enumeration_options_as_a_list(viewer_client):
+    definition = PropertyDefinition.objects.create(
+        object_type="order",
+        internal_name="channel",
+        label="Sales channel",
+        type="enumeration",
+        options=["Web", "Phone"],
+    )
+
+    url = reverse("admin:crm_propertydefinition_change", args=[definition.pk])
+    text = squeezed(page(viewer_client, url))
+
+    assert '<div class="readonly">Web, Phone</div>' in text
+
+
+def test_the_country_filter_names_every_choice(admin_client, make_contact):
+    make_contact(email="a@example.com", country_code="SE")
+    make_contact(email="b@example.com", country_code="")
+
+    listing = page(admin_client, reverse("admin:crm_contact_changelist"))
+    without = admin_client.get(reverse("admin:crm_contact_changelist"), {"country": "none"})
+
+    assert '<a href="?country=SE">SE</a>' in listing
+    assert '<a href="?country=none">No country</a>' in listing
+    assert 'href="?country_code="' not in listing
+    assert [c.email for c in without.context["cl"].result_list] == ["b@example.com"]
