@@ -9,5 +9,8 @@ window.addEventListener("load", () => {
     label.id = label.id || `${select.id}_label`;
     const chosen = box.getAttribute("aria-labelledby") || "";
     box.setAttribute("aria-labelledby", `${label.id} ${chosen}`.trim());
+    // The text showing the choice inside it is a read-only textbox of its own.
+    const shown = box.querySelector("[role=textbox]");
+    if (shown && shown.id) shown.setAttribute("aria-labelledby", `${label.id} ${shown.id}`);
   });
 });
