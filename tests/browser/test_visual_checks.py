@@ -31,6 +31,8 @@ from tests.browser.visual_checks import (
         ("Shipping 0.000", "raw decimal (three decimals)"),
         ("Failing records: contacts None: phone invalid", "Python None"),
         ("Company\tNone\tAcme", "Python None as a value"),
+        ("{# Django's search box #}", "Django template syntax shown as text"),
+        ("Hello {{ user }}", "Django template syntax shown as text"),
         ("Company: None", "Python None as a value"),
         ("<crm.models.Contact object at 0x7f3a2c1e>", "Python object repr"),
         ("Placed datetime.date(2026, 11, 1)", "Python date repr"),
@@ -218,7 +220,20 @@ def test_a_list_wider_than_the_window_is_found_even_inside_a_scrolling_box(page)
         "</div></div>"
     )
     found = page.evaluate(LAYOUT_SCRIPT)
-    assert found == ["table#result_list is 1500 px wide, its right edge at 1500 px"]
+    assert found == [
+        "div.results scrolls sideways: 1500 px of content in a 1280 px box",
+        "table#result_list is 1500 px wide, its right edge at 1500 px",
+    ]
+
+
+def test_a_list_cut_by_its_scrolling_box_is_found_though_the_page_fits(page):
+    page.set_content(
+        f"{STYLED}<div id='content'><div class='results' style='overflow-x: auto; width: 800px'>"
+        "<table id='result_list' style='width: 1000px'><tr><td>Ann</td></tr></table>"
+        "</div></div>"
+    )
+    found = page.evaluate(LAYOUT_SCRIPT)
+    assert found == ["div.results scrolls sideways: 1000 px of content in a 800 px box"]
 
 
 def test_a_page_wider_than_the_window_is_found(page):

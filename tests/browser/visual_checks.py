@@ -26,6 +26,7 @@ RAW_DATA = [
     (re.compile(r"\bNone:"), "Python None"),
     (re.compile(r"(?:^|\t|: )None(?:\t|$)", re.MULTILINE), "Python None as a value"),
     (re.compile(r"&(?:amp|lt|gt|quot|#x27|#39);"), "HTML escaped twice"),
+    (re.compile(r"\{[#%{].*?[#%}]\}", re.DOTALL), "Django template syntax shown as text"),
 ]
 
 
@@ -148,6 +149,18 @@ LAYOUT_SCRIPT = """() => {
     found.push(`the page is ${doc.scrollWidth} px wide in a ${width} px window`);
   }
   const main = document.querySelector('#content, main, #container') || document.body;
+  const named = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (el.classList.length ? '.' + [...el.classList].join('.') : '');
+  // A box that scrolls sideways (a list in Django's admin) hides what does not fit: the list
+  // does not fit 1280 px even when the page does.
+  for (const el of main.querySelectorAll('*')) {
+    if (['TEXTAREA', 'PRE', 'CODE', 'SELECT', 'INPUT'].includes(el.tagName)) continue;
+    if (!['auto', 'scroll'].includes(getComputedStyle(el).overflowX)) continue;
+    if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
+      found.push(`${named(el)} scrolls sideways: ${el.scrollWidth} px of content ` +
+        `in a ${el.clientWidth} px box`);
+    }
+  }
   const reported = [];
   for (const el of main.querySelectorAll('*')) {
     const box = el.getBoundingClientRect();
@@ -157,9 +170,7 @@ LAYOUT_SCRIPT = """() => {
     if (box.width <= width + 1 && box.right + window.scrollX <= width + 1) continue;
     if (reported.some(parent => parent.contains(el))) continue;
     reported.push(el);
-    const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-      (el.classList.length ? '.' + [...el.classList].join('.') : '');
-    found.push(`${name} is ${Math.round(box.width)} px wide, ` +
+    found.push(`${named(el)} is ${Math.round(box.width)} px wide, ` +
       `its right edge at ${Math.round(box.right + window.scrollX)} px`);
     if (reported.length >= 5) break;
   }

@@ -317,3 +317,14 @@ def test_the_country_filter_names_every_choice(admin_client, make_contact):
     assert '<a href="?country=none">No country</a>' in listing
     assert 'href="?country_code="' not in listing
     assert [c.email for c in without.context["cl"].result_list] == ["b@example.com"]
+
+
+def test_the_order_list_shows_the_store_by_its_handle_and_both_statuses_in_one_column(
+    admin_client, make_order
+):
+    make_order(financial_status="paid", fulfillment_status="fulfilled")
+
+    listing = page(admin_client, reverse("admin:crm_order_changelist"))
+
+    assert '<td class="field-status_column">Paid · Fulfilled</td>' in listing
+    assert '<td class="field-store_column">demo</td>' in listing
