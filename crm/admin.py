@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db import models
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 
 from crm import phones, properties, readable, services, stage_editor, triggers, values
@@ -25,6 +26,19 @@ from crm.models import (
 from crm.money import format_money, format_number, plain_amount
 from crm.views.access import can_change_orders_and_carts
 from crm.word_lists import LinesField, TagsField
+
+
+def when_column(field, description):
+    """A list column showing a moment as "2026-12-07 18:55" in the site's time zone, as the staff
+    pages do: Django's "Dec. 7, 2026, 6:55 p.m." takes twice the width of a 1280 px list."""
+
+    def column(model_admin, obj):
+        moment = getattr(obj, field)
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+    column.short_description = description
+    column.admin_order_field = field
+    return column
 
 
 def money_column(field, currency_field, description):
@@ -123,7 +137,8 @@ class CountryFilter(admin.SimpleListFilter):
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     form = PhoneCheckedForm
-    list_display = ["__str__", "domain", "phone", "city", "country_code", "updated_at"]
+    list_display = ["__str__", "domain", "phone", "city", "country_code", "updated_column"]
+    updated_column = when_column("updated_at", "updated")
     list_filter = [CountryFilter]
     search_fields = ["name", "domain"]
     readonly_fields = ["created_at", "updated_at"]
@@ -142,7 +157,13 @@ class ContactAdmin(admin.ModelAdmin):
     """Contacts. Deleting one keeps its orders, which then belong to nobody
     (crm.services.delete_contacts)."""
 
-    list_display = ["__str__", "email", "company", "phone", "email_marketing_consent", "updated_at"]
+    list_display = ["__str__", "email", "company", "phone", "consent_column", "updated_column"]
+    updated_column = when_column("updated_at", "updated")
+
+    @admin.display(description="email consent", boolean=True, ordering="email_marketing_consent")
+    def consent_column(self, contact):
+        return contact.email_marketing_consent
+
     list_filter = ["email_marketing_consent", "sms_marketing_consent", CountryFilter]
     list_select_related = ["company"]
     search_fields = ["email", "first_name", "last_name", "phone", "company__name"]
@@ -262,7 +283,16 @@ class ProductVariantInline(ShownForReaders, admin.StackedInline):
 @admin.register(Product)
 class ProductAdmin(ShownForReaders, admin.ModelAdmin):
     form = ProductForm
-    list_display = ["name", "sku", "price_column", "status", "vendor", "product_type", "updated_at"]
+    list_display = [
+        "name",
+        "sku",
+        "price_column",
+        "status",
+        "vendor",
+        "product_type",
+        "updated_column",
+    ]
+    updated_column = when_column("updated_at", "updated")
     list_filter = ["status", "product_type"]
     search_fields = ["name", "sku", "vendor", "variants__sku"]
     readonly_fields = ["created_at", "updated_at"]
@@ -446,8 +476,9 @@ class OrderAdmin(StoreRecordAdmin):
         "total_column",
         "status_column",
         "pipeline_stage",
-        "processed_at",
+        "processed_column",
     ]
+    processed_column = when_column("processed_at", "processed")
     list_filter = [
         SourceStoreFilter,
         "pipeline_stage",
@@ -493,8 +524,9 @@ class CartAdmin(StoreRecordAdmin):
         "email",
         "total_column",
         "status",
-        "checkout_started_at",
+        "started_column",
     ]
+    started_column = when_column("checkout_started_at", "started")
     list_filter = [SourceStoreFilter, "status", "currency", "checkout_started_at"]
     list_select_related = ["contact"]
     search_fields = ["email", "contact__email", "contact__first_name", "contact__last_name"]

@@ -2,6 +2,7 @@
 as a comma list, custom properties as label: value (or one field each), enumeration options
 one per line, payloads as labels and values."""
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -328,3 +329,14 @@ def test_the_order_list_shows_the_store_by_its_handle_and_both_statuses_in_one_c
 
     assert '<td class="field-status_column">Paid · Fulfilled</td>' in listing
     assert '<td class="field-store_column">demo</td>' in listing
+
+
+def test_list_moments_are_shown_compactly_in_the_sites_time_zone(admin_client, make_contact):
+    contact = make_contact(email="a@example.com")
+    Contact.objects.filter(pk=contact.pk).update(
+        updated_at=datetime.datetime(2026, 12, 7, 18, 55, 30, tzinfo=datetime.UTC)
+    )
+
+    listing = page(admin_client, reverse("admin:crm_contact_changelist"))
+
+    assert '<td class="field-updated_column">2026-12-07 18:55</td>' in listing
