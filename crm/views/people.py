@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import BadRequest
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from crm.models import Cart, Company, Contact, Order, Product
 from crm.money import format_money
@@ -34,6 +35,7 @@ def contact(request, contact_id):
             "totals": totals,
             "orders": person.orders.select_related("pipeline_stage")[:RECENT],
             "carts": person.carts.all()[:RECENT],
+            "edit_url": _admin_edit_url(request, person),
         },
     )
 
@@ -51,8 +53,18 @@ def company(request, company_id):
             "contacts": firm.contacts.all()[:RECENT],
             "orders": orders[:RECENT],
             "carts": Cart.objects.filter(contact__company=firm).select_related("contact")[:RECENT],
+            "edit_url": _admin_edit_url(request, firm),
         },
     )
+
+
+def _admin_edit_url(request, record) -> str | None:
+    """The record's form in the admin, for staff who may change it there (its values are
+    checked as the stores check them, and the change goes to the stores it belongs to)."""
+    opts = record._meta
+    if not request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
+        return None
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
 
 
 def _simple_list(request, queryset, fields, title, template):

@@ -246,6 +246,24 @@ def test_the_contact_page_lists_orders_carts_and_totals(staff, orders):
 
     assert "#1001" in page and f"Cart {orders['cart'].pk}" in page
     assert "<dt>Total spent</dt><dd>€10.00</dd>" in page
+    assert "Edit this contact" not in page  # a plain staff user may not change contacts
+
+
+def test_the_contact_and_company_pages_lead_to_their_admin_form_for_who_may_change_them(
+    superadmin, make_contact
+):
+    from crm.models import Company
+
+    firm = Company.objects.create(name="Acme AB")
+    person = make_contact(email="ann@example.com", company=firm)
+
+    contact_page = superadmin.get(reverse("crm:contact", args=[person.pk])).content.decode()
+    company_page = superadmin.get(reverse("crm:company", args=[firm.pk])).content.decode()
+
+    edit_contact = reverse("admin:crm_contact_change", args=[person.pk])
+    edit_company = reverse("admin:crm_company_change", args=[firm.pk])
+    assert f'<a href="{edit_contact}">Edit this contact</a>' in contact_page
+    assert f'<a href="{edit_company}">Edit this company</a>' in company_page
 
 
 # Speed -------------------------------------------------------------------------------------
