@@ -72,11 +72,15 @@ tour: $(VENV)/.installed-dev
 fuzz: $(VENV)/.installed-dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-20000} $(BIN)/pytest tests/fuzz -p no:cacheprovider
 
-## bench: the benchmarks of the design (PostgreSQL, Redis, the emulator, real workers)
+## bench: the benchmarks of the design (PostgreSQL, Redis, the emulator, real workers), then
+## every figure beside its target
 bench: $(VENV)/.installed
+	rm -rf var/bench
 	$(BIN)/python -m bench.initial_sync $(BENCH_ARGS)
 	$(BIN)/python -m bench.dashboard $(BENCH_ARGS)
 	$(BIN)/python -m bench.freshness $(BENCH_ARGS)
+	$(BIN)/python -m bench.tenants $(BENCH_ARGS)
+	$(BIN)/python -m bench.summary
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

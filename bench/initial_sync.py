@@ -180,4 +180,5 @@ def describe(result: dict) -> str:
 
 
 if __name__ == "__main__":
-    print(describe(main()))
+    outcome = main()
+    support.report("initial_sync", outcome, describe(outcome))

@@ -142,3 +142,16 @@ def wait_for(condition, *, timeout: float, every: float = 0.5, report=None):
             report()
             last_report = time.monotonic()
         time.sleep(every)
+
+
+RESULTS = ROOT / "var" / "bench"
+
+
+def report(name: str, result: dict, text: str):
+    """Print a benchmark's sentence and keep its figures (var/bench/NAME.json) for the table
+    `python -m bench.summary` prints at the end of `make bench`."""
+    import json
+
+    print(text, flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, default=str))

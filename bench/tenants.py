@@ -241,4 +241,5 @@ def describe(result: dict) -> str:
 
 
 if __name__ == "__main__":
-    print(describe(main()))
+    outcome = main()
+    support.report("tenants", outcome, describe(outcome))
