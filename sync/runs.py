@@ -131,7 +131,10 @@ def _run(run_id: int):
         SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.PENDING)
     except ShopifyError as error:
         if error.retryable:
-            raise  # the job is retried; the checkpoint keeps what was done
+            # Shopify still down or throttling after the client's own retries: the run waits
+            # and goes on from its checkpoint in a later job, as a deferred one does.
+            SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.PENDING)
+            raise RunDeferred(str(error)) from error
         _fail(run, setting, str(error))
     except redis.RedisError as error:
         # Redis is down (a run's end queues the reports' refresh): the run waits, and

@@ -41,7 +41,27 @@ def values():
 def sync(store, *objects):
     for object_type in objects:
         services.turn_on(store=store, object_type=object_type)
-    work()
+    work_until_settled()
+
+
+def work_until_settled(turns=20):
+    """Run the jobs; a run that waits for Shopify (down past the client's retries, or busy)
+    is queued for later: time passes, its later job runs now. Until no run waits."""
+    for _ in range(turns):
+        work()
+        if not run_scheduled_jobs_now():
+            return
+    raise AssertionError("the runs were still waiting for Shopify")
+
+
+def run_scheduled_jobs_now() -> int:
+    queue = django_rq.get_queue("sync")
+    registry = queue.scheduled_job_registry
+    ids = registry.get_job_ids()
+    for job_id in ids:
+        registry.remove(job_id)
+        queue.enqueue_job(Job.fetch(job_id, connection=queue.connection))
+    return len(ids)
 
 
 def test_shopify_storms_and_a_tight_budget_end_in_the_same_state(shopify, store):
@@ -66,6 +86,35 @@ def test_shopify_storms_and_a_tight_budget_end_in_the_same_state(shopify, store)
         ).count("orders")
         == 2
     )
+
+
+def test_a_run_shopify_fails_past_the_clients_retries_waits_and_goes_on(
+    shopify, store, monkeypatch
+):
+    from integration import client
+
+    monkeypatch.setattr(client, "MAX_ATTEMPTS", 1)
+    shopify.faults(SHOP, error_rate=1.0)
+    run = services.turn_on(store=store, object_type="contacts")
+    work()
+
+    # Shopify answered 5xx to every try: the run waits for a later job, nothing failed.
+    run.refresh_from_db()
+    assert (run.status, run.error, Contact.objects.count()) == (RunStatus.PENDING, "", 0)
+    queue = django_rq.get_queue("sync")
+    later = [
+        Job.fetch(i, connection=queue.connection)
+        for i in queue.scheduled_job_registry.get_job_ids()
+    ]
+    assert [(job.args[0], *job.args[2:]) for job in later] == [("run_bulk", run.pk)]
+
+    shopify.faults(SHOP, error_rate=0.0)
+    work_until_settled()
+
+    run.refresh_from_db()
+    customers = shop_data(shopify, "customers")
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.seen == run.total == len(customers)
 
 
 def test_a_record_the_crm_cannot_hold_becomes_an_issue_and_the_rest_syncs(shopify, store):
