@@ -91,7 +91,13 @@ class Workers:
     itself (SimpleWorker) rather than in a forked child: its peak resident memory (VmHWM)
     is then the peak of every job it ran, read exactly at the end."""
 
-    def __init__(self, count: int, env: dict[str, str], queues=("webhooks", "sync", "default")):
+    def __init__(
+        self,
+        count: int,
+        env: dict[str, str],
+        queues=("webhooks", "sync", "default"),
+        label: str = "bench",
+    ):
         self.processes = [
             subprocess.Popen(  # noqa: S603 (our own manage.py, fixed arguments)
                 [
@@ -103,7 +109,7 @@ class Workers:
                     "--worker-class",
                     "rq.worker.SimpleWorker",
                     "--name",
-                    f"bench-{index}-{os.getpid()}",
+                    f"{label}-{index}-{os.getpid()}",
                 ],
                 cwd=ROOT,
                 env=env,
