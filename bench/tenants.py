@@ -78,8 +78,16 @@ def run(scale: float, stores: int, rate: int, seconds: int) -> dict:
 
         big = _connect(shopify, BIG, ("contacts", "products", "orders", "carts"))
         began = time.monotonic()
-        latencies, lost, changes = _changes(shopify, small, rate, seconds, big)
-        during = _big_runs_finished(big) is False
+        still_syncing = []  # whether the big sync was still running when the changes ended
+        latencies, lost, changes = _changes(
+            shopify,
+            small,
+            rate,
+            seconds,
+            big,
+            on_end=lambda: still_syncing.append(not _big_runs_finished(big)),
+        )
+        during = still_syncing[0]
         _wait_for_runs(timeout=7200)
         big_seconds = time.monotonic() - began
         return {
@@ -132,7 +140,7 @@ def _big_runs_finished(store) -> bool:
     return not SyncRun.objects.filter(store=store).exclude(status=RunStatus.SUCCEEDED).exists()
 
 
-def _changes(shopify, shops, rate: int, seconds: int, big) -> tuple[list[float], int, int]:
+def _changes(shopify, shops, rate: int, seconds: int, big, on_end) -> tuple[list[float], int, int]:
     """Every small store, `rate` times a second: a customer's note changed, or a new order,
     in turn. Each change is watched for in the CRM: its contact's note, its order's name."""
     from django.utils import timezone
@@ -221,6 +229,7 @@ def _changes(shopify, shops, rate: int, seconds: int, big) -> tuple[list[float],
             pool.submit(change, index, shop, kind, target)
             if index % 20 == 0:
                 look()
+    on_end()
     deadline = time.monotonic() + 120
     while len(seen) < len(schedule) and time.monotonic() < deadline:
         look()
