@@ -19,6 +19,7 @@ from crm.models import (
     Segment,
     TriggerDelivery,
 )
+from tests.pages import readable_page
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +41,7 @@ CONTACT_FIELDS = {
 
 
 def page(client, url):
-    response = client.get(url)
-    assert response.status_code == 200
-    text = response.content.decode()
-    for raw in RAW:
-        assert raw not in text, raw
-    return text
+    return readable_page(client, url, RAW)
 
 
 def squeezed(html):

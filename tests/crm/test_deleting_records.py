@@ -140,7 +140,7 @@ def test_a_contact_saved_in_the_admin_takes_the_guest_orders_with_its_email(
                 "province": "",
                 "postal_code": "",
                 "country_code": "",
-                "tags": "[]",
+                "tags": "",
                 "note": "",
             },
         )
