@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from crm.models import (
     Cart,
+    CartStatus,
     Contact,
     Order,
     OrderStageChange,
@@ -249,6 +250,23 @@ def carts_saved(store: str, cart_ids, *, defer: bool = False) -> None:
         store_records_changed.send(sender=Cart, store=store, cart_ids=list(cart_ids))
 
 
+def recover_carts(orders_by_cart: dict[int, int]) -> None:
+    """Carts whose checkout became an order: recovered, pointing at it (unless another order
+    recovered them first). One statement however many (a batch of an initial sync recovers
+    hundreds)."""
+    if not orders_by_cart:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RECOVER_CARTS_SQL,
+            {
+                "carts": list(orders_by_cart),
+                "orders": list(orders_by_cart.values()),
+                "status": CartStatus.RECOVERED,
+            },
+        )
+
+
 @transaction.atomic
 def delete_carts(cart_ids) -> int:
     """Delete carts from the CRM (not from their store); the reports of their days follow."""
@@ -403,6 +421,13 @@ def _in_ranges(records, field: str, step: int):
         if found:
             yield found
 
+
+RECOVER_CARTS_SQL = """
+UPDATE crm_cart SET recovered_order_id = recovered.order_id, status = %(status)s
+FROM unnest(%(carts)s::bigint[], %(orders)s::bigint[]) AS recovered(cart_id, order_id)
+WHERE crm_cart.id = recovered.cart_id
+  AND (crm_cart.recovered_order_id IS NULL OR crm_cart.recovered_order_id = recovered.order_id)
+"""
 
 STAGE_CHANGES_SQL = """
 INSERT INTO crm_orderstagechange

@@ -9,14 +9,11 @@ import datetime
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from crm import services as crm
 from crm.models import (
-    Cart,
-    CartStatus,
     Contact,
     FinancialStatus,
     Order,
@@ -532,16 +529,18 @@ class OrderAdapter(Adapter):
             writes.upsert(old, unique_fields=["id"], update_fields=names)
 
     def _recover_carts(self, store, pairs):
-        """A checkout that became this order: its cart is recovered and points at the order."""
+        """A checkout that became this order: its cart is recovered and points at the order.
+        One statement for the batch (a batch of an initial sync recovers hundreds); a cart
+        two orders name goes to the first, as it would arriving one by one."""
         carts = mappings.crm_ids_by_key(
             store, "carts", [record.external_key for record, _ in pairs]
         )
+        recovered: dict[int, int] = {}
         for record, order_id in pairs:
             cart_id = carts.get(record.external_key)
             if cart_id:
-                Cart.objects.filter(pk=cart_id).filter(
-                    Q(recovered_order__isnull=True) | Q(recovered_order=order_id)
-                ).update(recovered_order=order_id, status=CartStatus.RECOVERED)
+                recovered.setdefault(cart_id, order_id)
+        crm.recover_carts(recovered)
 
     def after_bulk(self, store) -> None:
         crm.store_orders_settled(store.shop_domain)
