@@ -193,3 +193,30 @@ def test_the_sweep_drops_the_staged_exports_of_ended_runs(store):
 def test_only_staging_tables_can_be_dropped():
     with pytest.raises(ValueError, match="not a staging table"):
         staging.drop("crm_contact")
+
+
+def test_a_staged_record_that_cannot_be_parsed_fails_alone_and_the_rest_apply(store, make_setting):
+    from crm.models import Company
+    from sync.models import SyncIssue
+
+    setting = make_setting("companies")
+    run = SyncRun.objects.create(
+        store=store, object_type="companies", kind=RunKind.INITIAL, status=RunStatus.RUNNING
+    )
+    staged = staging.StagedExport(run.pk, ADAPTERS["companies"])
+    lines = [company(n, f"Company {n}") for n in range(1, 2500)]
+    lines[1200] = line(id="gid://shopify/Company/not-a-number", name="Broken")
+    loaded, _ = staged.load(numbered(lines))
+    run.checkpoint = {"staged_lines": loaded, "line": -1}
+    run.save()
+
+    # Three batches: the broken record is in the second.
+    runs._apply_file(run, setting, None, "unused: the export is staged", run.checkpoint)
+    staged.drop()
+
+    run.refresh_from_db()
+    assert (run.checkpoint["line"], run.seen, run.created, run.failed) == (2498, 2498, 2498, 0)
+    assert Company.objects.count() == 2498
+    issue = SyncIssue.objects.get()
+    assert issue.shopify_id is None and issue.object_type == "companies"
+    assert issue.payload["node"]["name"] == "Broken"
