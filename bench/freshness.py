@@ -108,11 +108,17 @@ def _web_server(url: str, env: dict) -> subprocess.Popen:
 
     def up():
         try:
-            return requests.get(f"{url}/admin/login/", timeout=2).status_code == 200
-        except requests.ConnectionError:
+            return requests.get(f"{url}/admin/login/", timeout=5).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):
+            # Not listening yet, or its first requests slow on a busy machine.
             return False
 
-    support.wait_for(up, timeout=60)
+    try:
+        support.wait_for(up, timeout=60)
+    except BaseException:
+        process.terminate()  # not left running when it never came up
+        process.wait(timeout=30)
+        raise
     return process
 
 
