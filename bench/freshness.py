@@ -87,9 +87,10 @@ def _p95(values):
     return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
 
 
-def _web_server(url: str, env: dict) -> subprocess.Popen:
+def _web_server(url: str, env: dict, threads: int = 1) -> subprocess.Popen:
     """The app's web server as in production: the static files collected, gunicorn with three
-    worker processes, database connections kept between requests."""
+    worker processes (`threads` requests at once in each), database connections kept between
+    requests."""
     port = url.rsplit(":", 1)[1]
     # Production's release step: with DEBUG off, pages name the collected, hashed files.
     subprocess.run(
@@ -99,7 +100,10 @@ def _web_server(url: str, env: dict) -> subprocess.Popen:
         check=True,
     )
     process = subprocess.Popen(  # noqa: S603 (our own app, fixed arguments)
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "3"],
+        [
+            *(sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}"),
+            *("-w", "3", "--threads", str(threads)),
+        ],
         cwd=support.ROOT,
         env={**env, "CONN_MAX_AGE": "60"},
         stdout=subprocess.DEVNULL,
@@ -108,11 +112,17 @@ def _web_server(url: str, env: dict) -> subprocess.Popen:
 
     def up():
         try:
-            return requests.get(f"{url}/admin/login/", timeout=2).status_code == 200
-        except requests.ConnectionError:
+            return requests.get(f"{url}/admin/login/", timeout=5).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):
+            # Not listening yet, or its first requests slow on a busy machine.
             return False
 
-    support.wait_for(up, timeout=60)
+    try:
+        support.wait_for(up, timeout=60)
+    except BaseException:
+        process.terminate()  # not left running when it never came up
+        process.wait(timeout=30)
+        raise
     return process
 
 

@@ -97,7 +97,10 @@ class Workers:
         env: dict[str, str],
         queues=("webhooks", "sync", "default"),
         label: str = "bench",
+        nice: int = 0,
     ):
+        """`nice`: the processes run at that lower CPU priority, as the Procfile runs the
+        `syncworker` (`nice -n 10`)."""
         self.processes = [
             subprocess.Popen(  # noqa: S603 (our own manage.py, fixed arguments)
                 [
@@ -114,6 +117,7 @@ class Workers:
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
+                preexec_fn=(lambda: os.nice(nice)) if nice else None,
             )
             for index in range(count)
         ]

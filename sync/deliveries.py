@@ -2,10 +2,11 @@
 that names records of an object pair is a trigger to read those records again (the body may be
 stale, repeated or out of order); the app's life cycle and the compliance topics are acted on.
 
-One job per store takes every delivery waiting, oldest first, a batch at a time: the records a
-batch names are read from Shopify once each, together, and applied, so a burst of webhooks
-costs a few reads, not one per webhook. A delivery is marked done only once what it triggered
-is committed: a job killed midway leaves its deliveries for the next job, or the sweep's.
+One job per store takes the deliveries waiting, oldest first, a batch per turn (the stores take
+turns on the `webhooks` queue): the records a batch names are read from Shopify once each,
+together, and applied, so a burst of webhooks costs a few reads, not one per webhook. A
+delivery is marked done only once what it triggered is committed: a job killed midway leaves
+its deliveries for the next job, or the sweep's.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from sync.models import CheckoutEmail, DeliveryState, SyncSetting, WebhookDelive
 log = logging.getLogger(__name__)
 
 BATCH = 200
-BATCHES_PER_JOB = 10
 # One job per store at a time; a killed one holds its store this long at most.
 LOCK_SECONDS = 120
 # A delivery still waiting after this long lost its job (Redis was down when it arrived, or
@@ -49,10 +49,12 @@ STILL_INSTALLED = "Shopify still answers this store's token, so the app is insta
 
 
 def process_store(store_id: int) -> None:
-    """The job: every delivery of the store waiting, oldest first, until none is left (or
-    enough batches ran: a successor goes on, so other stores get their turn). One such job per
-    store at a time; the one at work looks again after it lets go, so none is left behind. A
-    delivery that fails stops none of the others and is tried again by the sweep."""
+    """The job: the store's oldest waiting deliveries, one batch; what waits after it is a
+    successor's, queued behind the other stores' jobs, so that every store gets its turn (a
+    store whose webhooks keep coming never holds a worker while the others wait, and what
+    comes during a turn waits for the next, to be read together). One such job per store at a
+    time; the one at work looks again after it lets go, so none is left behind. A delivery
+    that fails stops none of the others and is tried again by the sweep."""
     store = Store.objects.filter(pk=store_id).first()
     if store is None:
         return
@@ -61,18 +63,18 @@ def process_store(store_id: int) -> None:
     only = list(HANDLERS) if store.status == StoreStatus.RECONNECT else None
     after = 0
     while _waiting(store_id, after, only).exists():
+        if after:
+            # Its turn is over. Queued once the lock is let go, or the successor could start,
+            # find it still held and end with the deliveries left behind.
+            queues.enqueue("process_deliveries", store_id, once=True)
+            return
         with queues.lock(f"sync:deliveries:{store_id}", LOCK_SECONDS) as held:
             if not held:
                 return  # the job at work looks again when it lets go
-            for _ in range(BATCHES_PER_JOB):
-                batch = list(_waiting(store_id, after, only).select_related("store")[:BATCH])
-                if not batch:
-                    break
+            batch = list(_waiting(store_id, after, only).select_related("store")[:BATCH])
+            if batch:
                 process(batch)
                 after = batch[-1].pk
-            else:
-                queues.enqueue("process_deliveries", store_id, once=True)
-                return
 
 
 def _due():

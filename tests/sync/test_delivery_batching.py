@@ -5,10 +5,12 @@ ends."""
 
 import django_rq
 import pytest
+from rq import SimpleWorker
 
 from config import queues
+from integration.models import Store
 from sync import deliveries
-from sync.models import DeliveryState, WebhookDelivery
+from sync.models import DeliveryState, SyncSetting, SyncState, WebhookDelivery
 from tests.conftest import queued
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +22,20 @@ def waiting():
             "webhook_id", flat=True
         )
     )
+
+
+@pytest.fixture
+def run_queued(django_capture_on_commit_callbacks):
+    """Run the `webhooks` queue's jobs as a worker does, and those they queue, until none is
+    left (the jobs they queue are sent when the callbacks run, as after a commit)."""
+
+    def run():
+        queue = django_rq.get_queue("webhooks")
+        while queue.count:
+            with django_capture_on_commit_callbacks(execute=True):
+                SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+    return run
 
 
 @pytest.fixture
@@ -50,7 +66,13 @@ def test_a_burst_of_webhooks_queues_one_job_which_reads_each_record_once(
 
 
 def test_a_record_named_again_while_being_read_is_read_again(
-    store, make_setting, deliver, redis_connection, monkeypatch
+    store,
+    make_setting,
+    deliver,
+    redis_connection,
+    monkeypatch,
+    run_queued,
+    django_capture_on_commit_callbacks,
 ):
     make_setting("contacts")
     deliver("customers/update", {"id": 1}, webhook_id="first")
@@ -63,7 +85,9 @@ def test_a_record_named_again_while_being_read_is_read_again(
             deliver("customers/update", {"id": 2}, webhook_id="again")
 
     monkeypatch.setattr(deliveries.engine, "refresh", refresh)
-    deliveries.process_store(store.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries.process_store(store.pk)
+    run_queued()  # the next turn
 
     assert done == [[1, 2], [2]]
     assert waiting() == []
@@ -109,7 +133,13 @@ def test_a_sync_turned_off_reads_nothing_for_what_waited(
 
 
 def test_one_job_per_store_at_a_time_and_it_looks_again_before_it_ends(
-    store, make_setting, deliver, redis_connection, monkeypatch
+    store,
+    make_setting,
+    deliver,
+    redis_connection,
+    monkeypatch,
+    run_queued,
+    django_capture_on_commit_callbacks,
 ):
     make_setting("contacts")
     deliver("customers/update", {"id": 1})
@@ -123,9 +153,57 @@ def test_one_job_per_store_at_a_time_and_it_looks_again_before_it_ends(
             deliveries.process_store(store.pk)
 
     monkeypatch.setattr(deliveries.engine, "refresh", refresh)
-    deliveries.process_store(store.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries.process_store(store.pk)
 
+    # Its turn was one batch: 2 is its successor's, queued behind the other stores' jobs.
+    assert done == [[1]]
+    assert queued("webhooks") == [("process_deliveries", store.pk)]
+    run_queued()
     assert done == [[1], [2]]
+    assert waiting() == []
+    assert queued("webhooks") == []
+
+
+def test_stores_take_turns_a_batch_each(
+    store,
+    make_setting,
+    deliver,
+    redis_connection,
+    monkeypatch,
+    run_queued,
+    django_capture_on_commit_callbacks,
+):
+    """A store with more waiting than a batch holds the worker for one batch; then the other
+    store's job runs, then the rest of the first store's, and none is left behind."""
+    monkeypatch.setattr(deliveries, "BATCH", 2)
+    other = Store(shop_domain="beta.myshopify.com", name="Beta", scopes=store.scopes)
+    other.set_access_token("shpat_other")
+    other.save()
+    make_setting("contacts")
+    SyncSetting.objects.create(
+        store=other, object_type="contacts", enabled=True, state=SyncState.ON
+    )
+    for shopify_id in (1, 2, 3):
+        deliver("customers/update", {"id": shopify_id})
+    deliver("customers/update", {"id": 9}, shop=other.shop_domain)
+    done = []
+
+    def refresh(setting, shopify_ids, **kwargs):
+        done.append((setting.store.shop_domain, sorted(shopify_ids)))
+
+    monkeypatch.setattr(deliveries.engine, "refresh", refresh)
+    with django_capture_on_commit_callbacks(execute=True):
+        for each in (store, other):
+            queues.enqueue("process_deliveries", each.pk, once=True)
+
+    run_queued()
+
+    assert done == [
+        ("alpha.myshopify.com", [1, 2]),
+        ("beta.myshopify.com", [9]),
+        ("alpha.myshopify.com", [3]),
+    ]
     assert waiting() == []
 
 

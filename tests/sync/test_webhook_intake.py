@@ -51,6 +51,34 @@ def test_a_repeated_delivery_is_acknowledged_and_dropped(deliver, store, redis_c
     assert WebhookDelivery.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_in_autocommit_each_delivery_is_its_own_insert_and_a_repeat_leaves_the_connection_usable(
+    deliver, store, redis_connection, monkeypatch
+):
+    """As production runs the view (no transaction around the request): no atomic block (one
+    round trip, not BEGIN, INSERT and COMMIT), the row committed at once and its job queued;
+    a repeat's refused INSERT spoils nothing for the next delivery."""
+    from sync import views
+
+    blocks = []
+    atomic = views.transaction.atomic
+    monkeypatch.setattr(
+        views.transaction, "atomic", lambda *a, **k: blocks.append(1) or atomic(*a, **k)
+    )
+
+    first = deliver("customers/update", {"id": 1}, webhook_id="wh-1")
+    again = deliver("customers/update", {"id": 1}, webhook_id="wh-1")
+    other = deliver("customers/update", {"id": 2}, webhook_id="wh-2")
+
+    assert (first.status_code, again.status_code, other.status_code) == (200, 200, 200)
+    assert sorted(WebhookDelivery.objects.values_list("webhook_id", flat=True)) == [
+        "wh-1",
+        "wh-2",
+    ]
+    assert blocks == []
+    assert queued("webhooks") == [("process_deliveries", store.pk)]
+
+
 def test_headers_without_the_x_prefix_are_accepted(deliver, store, redis_connection):
     response = deliver("products/create", {"id": 2}, prefix="")
 
