@@ -72,6 +72,9 @@ tour: $(VENV)/.installed-dev
 fuzz: $(VENV)/.installed-dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-20000} $(BIN)/pytest tests/fuzz -p no:cacheprovider
 
+# The bulk memory benchmark's sizes, in times the benchmark's shop (its 10× takes ~15 minutes).
+BULK_ARGS ?= --scale 10 --compare-with 1
+
 ## bench: the benchmarks of the design (PostgreSQL, Redis, the emulator, real workers), then
 ## every figure beside its target
 bench: $(VENV)/.installed
@@ -80,6 +83,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench.dashboard $(BENCH_ARGS)
 	$(BIN)/python -m bench.freshness $(BENCH_ARGS)
 	$(BIN)/python -m bench.tenants $(BENCH_ARGS)
+	$(BIN)/python -m bench.bulk_memory $(BULK_ARGS)
 	$(BIN)/python -m bench.summary
 
 lint: $(VENV)/.installed-dev

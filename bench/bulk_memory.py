@@ -1,6 +1,8 @@
 """Worker memory over a bulk export far larger than the benchmark's shop: the orders of ten
 times its shop (1M orders, their lines ungrouped, every child line after every record) staged
-and applied by one worker process, whose peak resident memory is printed.
+and applied by one worker process, whose peak resident memory is printed; and the same at the
+benchmark's own size, so that the time of ten times the data can be set beside it (target: at
+most eleven times as long).
 
 The emulator holds its shops in memory and cannot hold ten times the benchmark's (it would need
 more than this machine has), so the file is made from a real export of a small shop: its lines
@@ -8,7 +10,7 @@ repeated with every id and order name moved on, each copy's records first and al
 at the end, the order an assembler that waits for its children finds hardest. The worker reads
 it through the product's own path (`sync.runs._apply_file`), as it would read Shopify's.
 
-    python -m bench.bulk_memory [--scale 10]
+    python -m bench.bulk_memory [--scale 10] [--compare-with 1]
 """
 
 from __future__ import annotations
@@ -35,9 +37,26 @@ ID_STEP = 10_000_000
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=10.0, help="times the benchmark's shop")
+    parser.add_argument(
+        "--compare-with", type=float, default=None, help="a smaller scale, timed the same way"
+    )
     args = parser.parse_args(argv)
-    copies = max(1, round(FULL_ORDERS * args.scale / TEMPLATE_ORDERS))
-    return run(copies)
+    result = {"scale": args.scale, **run(_copies(args.scale))}
+    if args.compare_with:
+        small = run(_copies(args.compare_with))
+        result["compared"] = {"scale": args.compare_with, **small}
+        # Per order, not per run: the copies are rounded to whole template exports.
+        per_order = result["apply_seconds"] / result["orders"]
+        result["time_ratio"] = (
+            per_order
+            / (small["apply_seconds"] / small["orders"])
+            * (args.scale / args.compare_with)
+        )
+    return result
+
+
+def _copies(scale: float) -> int:
+    return max(1, round(FULL_ORDERS * scale / TEMPLATE_ORDERS))
 
 
 def run(copies: int) -> dict:
@@ -156,17 +175,27 @@ def _worker(run_id: int, copies: int) -> dict:
 
 
 def describe(result: dict) -> str:
-    return (
+    text = (
         f"bulk memory: {result['orders']:,} orders ({result['lines']:,} lines, children "
         f"after every record) staged and applied by one worker in {result['apply_seconds']:.0f} s "
         f"({result['orders'] / result['apply_seconds']:,.0f} orders/s, batches of "
         f"{result['batch_size']}); worker peak memory {result['peak_mb']:.0f} MB "
         "(target < 300 MB)."
     )
+    if "compared" in result:
+        small = result["compared"]
+        text += (
+            f" At {small['scale']:g}× the shop, {small['orders']:,} orders in "
+            f"{small['apply_seconds']:.0f} s, peak {small['peak_mb']:.0f} MB: "
+            f"{result['scale'] / small['scale']:g}× the data took {result['time_ratio']:.1f}× "
+            f"the time (target ≤ {result['scale'] / small['scale'] * 1.1:g}×)."
+        )
+    return text
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
         print(json.dumps(_worker(int(sys.argv[2]), int(sys.argv[3]))))
     else:
-        print(describe(main()))
+        outcome = main()
+        support.report("bulk_memory", outcome, describe(outcome))
