@@ -1,6 +1,6 @@
 """Dashboard: with 1M orders over two stores, the dashboard page with every
 report for one year, p95 of its render time; and what refreshing the aggregates costs after a
-sync changed 10k orders.
+sync changed 10k orders (the median of three such refreshes).
 
     python -m bench.dashboard [--scale 0.1] [--requests 30]
 """
@@ -184,23 +184,38 @@ def _page_timings(requests: int) -> list[float]:
 
 
 def _refresh_cost(changed: int) -> dict:
-    """A sync changed `changed` recent orders: the days they touch are rebuilt."""
+    """A sync changed `changed` recent orders: the days they touch are rebuilt. Three times,
+    for the orders of each of the last three weeks (a refresh job runs again and again in a
+    worker that has run others: the first after the seeding would also time the database
+    reading those days from disk); the median of the three."""
     from django.utils import timezone
 
     from crm.models import Order
     from dashboards import aggregates
 
-    since = timezone.now() - datetime.timedelta(days=7)
-    ids = list(
-        Order.objects.filter(processed_at__gte=since, source_store=STORES[0][0])
-        .order_by("-processed_at")
-        .values_list("pk", flat=True)[:changed]
-    )
-    began = time.monotonic()
-    days = aggregates.days_touched(STORES[0][0], order_ids=ids)
-    aggregates.rebuild_days(STORES[0][0], days)
-    seconds = time.monotonic() - began
-    return {"refresh_orders": len(ids), "refresh_days": len(days), "refresh_seconds": seconds}
+    refreshes = []
+    for week in range(3):
+        until = timezone.now() - datetime.timedelta(days=7 * week)
+        ids = list(
+            Order.objects.filter(
+                processed_at__gte=until - datetime.timedelta(days=7),
+                processed_at__lt=until,
+                source_store=STORES[0][0],
+            )
+            .order_by("-processed_at")
+            .values_list("pk", flat=True)[:changed]
+        )
+        began = time.monotonic()
+        days = aggregates.days_touched(STORES[0][0], order_ids=ids)
+        aggregates.rebuild_days(STORES[0][0], days)
+        refreshes.append((time.monotonic() - began, len(ids), len(days)))
+    seconds, orders, days = sorted(refreshes)[1]
+    return {
+        "refresh_orders": orders,
+        "refresh_days": days,
+        "refresh_seconds": seconds,
+        "refresh_all_seconds": [round(each[0], 3) for each in refreshes],
+    }
 
 
 def describe(result: dict) -> str:
@@ -210,8 +225,9 @@ def describe(result: dict) -> str:
         f"p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms (target < 100 ms). "
         f"Full aggregate rebuild {result['rebuild_seconds']:.1f} s. Refresh after "
         f"{result['refresh_orders']:,} recent orders changed: {result['refresh_days']} days "
-        f"rebuilt in {result['refresh_seconds']:.1f} s = {per_10k:.1f} s per 10k changed "
-        f"orders (target < 0.5 s)."
+        f"rebuilt in {result['refresh_seconds']:.2f} s = {per_10k:.2f} s per 10k changed "
+        f"orders (target < 0.5 s; the median of three weeks' refreshes, "
+        f"{', '.join(f'{each:.2f}' for each in result['refresh_all_seconds'])} s)."
     )
 
 

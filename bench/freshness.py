@@ -63,6 +63,11 @@ def run(rate: int, seconds: int, deliveries: int, worker_count: int) -> dict:
         workers = support.Workers(worker_count, env)
         _connect_and_sync(shopify)
         latencies, lost = _freshness(shopify, rate, seconds)
+        # The intake alone: gunicorn, PostgreSQL and Redis. The workers stop first (in
+        # production they run elsewhere, and what they do with the deliveries is what the
+        # freshness above measured); the deliveries wait for them in the queue.
+        workers.stop()
+        workers = None
         intake = _intake(shopify, web_url, deliveries)
         return {
             "rate": rate,
