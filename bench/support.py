@@ -70,6 +70,12 @@ def fresh_database():
 def fresh_app():
     """A new benchmark database, migrated, an empty Redis, and Django set up on them (the
     environment must already hold `environment()`'s settings)."""
+    from django.apps import apps
+
+    if apps.ready:  # a second run in this process: its connection would be cut by the drop
+        from django.db import connections
+
+        connections.close_all()
     fresh_database()
     empty_redis()
     import django
