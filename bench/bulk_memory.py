@@ -65,6 +65,10 @@ def run(copies: int) -> dict:
     emulator = EmulatorProcess()
     env = support.environment(f"{emulator.url}/{{shop}}")
     os.environ.update(env)
+    from django.conf import settings
+
+    # A second run in this process has an emulator of its own, on another port.
+    settings.SHOPIFY_BASE_URL = env["SHOPIFY_BASE_URL"]
     template = support.ROOT / "var" / "bench-orders-template.jsonl"
     try:
         support.fresh_app()
