@@ -28,7 +28,7 @@ from integration.client import ShopifyClient
 from integration.documents import operation
 from integration.errors import ReconnectNeeded, ShopifyError, ShopifyUserError
 from integration.models import StoreStatus
-from sync import engine, mappings, stages, staging
+from sync import engine, mappings, planner_statistics, stages, staging
 from sync.adapters import ADAPTERS
 from sync.models import MappingState, RunKind, RunStatus, SyncRun, SyncSetting, SyncState
 
@@ -292,8 +292,11 @@ def _apply_file(run, setting, client, url, checkpoint):
             changes["summary"] = f"{refused} lines of Shopify's export were not records: left out."
         SyncRun.objects.filter(pk=run.pk).update(**changes)
         run.checkpoint = checkpoint
-    for batch in staged.batches(checkpoint["line"], settings.SYNC_BATCH_SIZE):
+    batches = staged.batches(checkpoint["line"], settings.SYNC_BATCH_SIZE)
+    for number, batch in enumerate(batches, 1):
         _apply(run, setting, [node for _, node in batch], batch[-1][0])
+        if number % planner_statistics.BATCHES_PER_LOOK == 0:
+            planner_statistics.analyze_stale_tables()
 
 
 def _apply(run: SyncRun, setting: SyncSetting, nodes: list[dict], last_line: int):
