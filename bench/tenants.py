@@ -36,10 +36,6 @@ SMALL = {"customers": 400, "products": 10, "orders": 50, "checkouts": 0}
 # `worker` processes: a store's job waits while Shopify's cost bucket for that store refills,
 # and the other stores' jobs go on meanwhile in the others.
 WORKERS = 3
-# Requests each `web` process takes at once (GUNICORN_CMD_ARGS="--threads 4"): an intake
-# spends most of its time waiting for PostgreSQL's commit, and twenty stores' webhooks come
-# faster than three at a time.
-WEB_THREADS = 4
 # The Procfile's `syncworker` priority: a bulk run's batches take the CPU only when the
 # webhook work leaves it.
 SYNC_NICE = 10
@@ -80,7 +76,7 @@ def run(scale: float, stores: int, rate: int, seconds: int, worker_count: int = 
         counts = {name: max(1, int(count * scale)) for name, count in FULL.items()}
         shopify.seed(BIG, **counts, seed=7)
 
-        processes.append(_web_server(web_url, env, threads=WEB_THREADS))
+        processes.append(_web_server(web_url, env))
         workers = support.Workers(worker_count, env, queues=("webhooks", "default"), label="worker")
         sync_workers = support.Workers(1, env, queues=("sync",), label="syncworker", nice=SYNC_NICE)
         processes += [workers, sync_workers]

@@ -45,7 +45,12 @@ def receive(request):
         headers = webhook_headers.read(request.headers)
     except webhook_headers.BadHeader as error:
         return HttpResponse(str(error), status=400)
-    store = Store.objects.filter(shop_domain=headers.shop_domain).first()
+    # Only what the intake reads: the store's row carries its tokens and settings besides.
+    store = (
+        Store.objects.only("pk", "shop_domain", "encrypted_client_secret")
+        .filter(shop_domain=headers.shop_domain)
+        .first()
+    )
     # An app made for one store signs that store's webhooks with its own secret.
     own_secret = store.client_secret if store is not None else ""
     if not (
