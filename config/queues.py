@@ -25,7 +25,7 @@ import redis
 from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
-from rq import Retry
+from rq import Retry, Worker, get_current_job, worker_registration
 
 MINUTE, HOUR = 60, 3600
 
@@ -121,6 +121,26 @@ def _freeze_startup_heap():
 
 def get_queue(name: str):
     return django_rq.get_queue(name, connection=client())
+
+
+def waiting(name: str) -> int:
+    """How many jobs wait on the queue `name` (none are counted when Redis cannot say)."""
+    try:
+        return get_queue(name).count
+    except redis.RedisError:
+        return 0
+
+
+def others_take(name: str) -> bool:
+    """Whether a worker other than the one running this job listens on the queue `name`
+    (rq's registry of workers; False when Redis cannot say)."""
+    job = get_current_job()
+    mine = f"{Worker.redis_worker_namespace_prefix}{job.worker_name}" if job else None
+    try:
+        listening = worker_registration.get_keys(get_queue(name))
+    except redis.RedisError:
+        return False
+    return any(key != mine for key in listening)
 
 
 # Let a lock go only if it is still this holder's (it may have expired and been taken).

@@ -56,6 +56,12 @@ BUSY_WAIT_SECONDS = 120
 # What bulkOperationRunQuery answers while the app's bulk queries on the shop are at their limit
 # (OPERATION_IN_PROGRESS is what versions before 2026-01 said).
 BUSY_CODES = {"LIMIT_REACHED", "OPERATION_IN_PROGRESS"}
+# Between two batches, a bulk run gives way while webhook jobs wait: it looks this often, this
+# many times at most (a second per batch), so a store's initial sync never holds PostgreSQL (nor
+# the CPU of a machine it shares) from the other stores' changes, and still goes on under a
+# steady stream of them.
+GIVE_WAY_POLL_SECONDS = 0.05
+GIVE_WAY_MAX_POLLS = 20
 # A run that waits for Shopify to have room goes on this much later; a drift check likewise.
 DEFERRED_RUN_DELAY = 30
 DEFERRED_DRIFT_DELAY = 60
@@ -293,10 +299,27 @@ def _apply_file(run, setting, client, url, checkpoint):
         SyncRun.objects.filter(pk=run.pk).update(**changes)
         run.checkpoint = checkpoint
     batches = staged.batches(checkpoint["line"], settings.SYNC_BATCH_SIZE)
+    # Only where another worker takes them: a worker that runs webhook jobs too would wait for
+    # jobs that wait for it.
+    give_way = queues.others_take("webhooks")
     for number, batch in enumerate(batches, 1):
         _apply(run, setting, [node for _, node in batch], batch[-1][0])
         if number % planner_statistics.BATCHES_PER_LOOK == 0:
             planner_statistics.analyze_stale_tables()
+            give_way = queues.others_take("webhooks")
+        if give_way:
+            _give_way_to_webhooks()
+
+
+def _give_way_to_webhooks() -> int:
+    """Wait while jobs wait on the `webhooks` queue, GIVE_WAY_MAX_POLLS looks at most: a
+    webhook's change shows in seconds, and a batch of a bulk run can come a moment later. No
+    transaction is open here. Returns the looks that found jobs waiting."""
+    for polls in range(GIVE_WAY_MAX_POLLS):
+        if not queues.waiting("webhooks"):
+            return polls
+        time.sleep(GIVE_WAY_POLL_SECONDS)
+    return GIVE_WAY_MAX_POLLS
 
 
 def _apply(run: SyncRun, setting: SyncSetting, nodes: list[dict], last_line: int):
