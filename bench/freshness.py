@@ -71,6 +71,7 @@ def run(rate: int, seconds: int, deliveries: int, worker_count: int) -> dict:
         # freshness above measured); the deliveries wait for them in the queue.
         workers.stop()
         workers = None
+        support.settle_disk()
         intake = _intake(shopify, web_url, deliveries)
         return {
             "rate": rate,
