@@ -24,7 +24,7 @@ from integration import cleaning, ids
 from integration import services as integration
 from integration.errors import ReconnectNeeded
 from integration.models import Store, StoreStatus
-from sync import checkout_emails, engine, mappings, services
+from sync import checkout_emails, engine, mappings, services, writes
 from sync.adapters import OWN_TOPICS, for_topic
 from sync.models import CheckoutEmail, DeliveryState, SyncSetting, WebhookDelivery
 
@@ -235,7 +235,10 @@ def _refresh(triggers: list) -> None:
             done.append(delivery)
         elif any(errors):
             again[delivery] = next(error for error in errors if error)
-    _finish(done, DeliveryState.PROCESSED)
+    with transaction.atomic():
+        # Lost in a crash, they are received again, and read again (the records they name).
+        writes.commit_without_waiting_for_disk()
+        _finish(done, DeliveryState.PROCESSED)
     for delivery, error in again.items():
         retry_later([delivery], error)
     triggers.clear()

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 
 from integration import ids
 from integration.client import ShopifyClient
-from sync import issues, mappings
+from sync import issues, mappings, writes
 from sync.adapters import ADAPTERS
 from sync.adapters.base import WITHHELD, Parsed
 from sync.models import MapDirection, MappingState, SyncSetting
@@ -145,6 +145,9 @@ def apply_batch(setting, records: list[Parsed], *, force: bool = False, defer=Fa
             _map_fields(adapter, record, inbound)
 
     with transaction.atomic():
+        # What Shopify said, applied: lost in a crash of PostgreSQL with whatever marks it
+        # done (a run's checkpoint, a delivery's state), and read again.
+        writes.commit_without_waiting_for_disk()
         if to_save:
             _wait_for_matching_records(adapter, [r for r, crm_id in to_save if crm_id is None])
         if tombstones:

@@ -323,7 +323,16 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name_plural = "webhook deliveries"
-        indexes = [models.Index(fields=["store", "topic"], name="sync_delivery_store_topic")]
+        indexes = [
+            models.Index(fields=["store", "topic"], name="sync_delivery_store_topic"),
+            # A store's job reads its waiting deliveries in order: only those are indexed, so
+            # the read stays as small as what waits, however many were processed before.
+            models.Index(
+                fields=["store", "id"],
+                condition=models.Q(state="received"),
+                name="sync_delivery_waiting",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["store", "topic", "event_id"],

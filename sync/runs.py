@@ -16,7 +16,7 @@ import time
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -28,7 +28,7 @@ from integration.client import ShopifyClient
 from integration.documents import operation
 from integration.errors import ReconnectNeeded, ShopifyError, ShopifyUserError
 from integration.models import StoreStatus
-from sync import engine, mappings, planner_statistics, stages, staging
+from sync import engine, mappings, planner_statistics, stages, staging, writes
 from sync.adapters import ADAPTERS
 from sync.models import MappingState, RunKind, RunStatus, SyncRun, SyncSetting, SyncState
 
@@ -327,7 +327,7 @@ def _apply(run: SyncRun, setting: SyncSetting, nodes: list[dict], last_line: int
     checkpoint moves only from where this worker found it: if another worker took the run over
     meanwhile (this one was thought dead), this batch is rolled back and this worker stops."""
     with transaction.atomic():
-        _commit_without_waiting_for_disk()
+        writes.commit_without_waiting_for_disk()
         counts = engine.apply_batch(
             setting, engine.parse_nodes(setting, nodes), force=_forced(run), defer=True
         )
@@ -341,14 +341,6 @@ def _apply(run: SyncRun, setting: SyncSetting, nodes: list[dict], last_line: int
         if not moved:
             raise RunTakenOver(f"{run} moved on without this worker")
     run.refresh_from_db(fields=["checkpoint"])
-
-
-def _commit_without_waiting_for_disk():
-    """A batch and its checkpoint commit together, so a batch PostgreSQL loses in a crash
-    (at most a fraction of a second of commits) is lost with its checkpoint and simply read
-    again: the run need not wait for each commit to reach the disk."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _forced(run: SyncRun) -> bool:

@@ -103,6 +103,17 @@ def upsert(objs: list, *, unique_fields: list[str], update_fields: list[str]) ->
         cursor.execute(f'DROP TABLE "{temporary}"')
 
 
+def commit_without_waiting_for_disk() -> None:
+    """This transaction's commit returns before its WAL reaches the disk (PostgreSQL writes it
+    within a fraction of a second). For writes that can always be made again from what Shopify
+    holds, by what comes after them: a crash of PostgreSQL can lose only the last commits, never
+    a later one without them (the WAL is flushed in order), so a batch is lost with its
+    checkpoint, and a webhook's changes with the mark that they were made, and are made again.
+    https://www.postgresql.org/docs/current/wal-async-commit.html"""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def _set_ids(objs, model, ids: list[int]) -> None:
     if isinstance(objs, Rows):
         attname = model._meta.pk.attname
