@@ -251,3 +251,31 @@ def test_an_id_shopify_cannot_have_fails_its_delivery_alone(
     assert reads == [("contacts", [5])]
     states = dict(WebhookDelivery.objects.values_list("webhook_id", "state"))
     assert states == {"poison": DeliveryState.FAILED, "fine": DeliveryState.PROCESSED}
+
+
+def test_the_deliveries_read_are_marked_done_without_waiting_for_the_disk(
+    store, make_setting, deliver, redis_connection, reads
+):
+    """Lost in a crash of PostgreSQL, the mark is lost with what came before it, and the
+    delivery is processed again."""
+    from django.db import connection
+
+    make_setting("contacts")
+    deliver("customers/update", {"id": 11})
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        deliveries.process_store(store.pk)
+
+    marked = next(
+        index
+        for index, sql in enumerate(statements)
+        if sql.startswith('UPDATE "sync_webhookdelivery" SET "state"')
+    )
+    assert "SET LOCAL synchronous_commit TO OFF" in statements[:marked]
+    assert reads == [("contacts", [11])]
+    assert waiting() == []

@@ -4,7 +4,7 @@ write and find exactly what Django's own methods would."""
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from crm.models import Order, OrderLineItem, Product
@@ -127,3 +127,18 @@ def test_any_finds_what_in_finds():
     assert set(Product.objects.filter(name__any={"B", "C"})) == set(products[1:])
     lines = Product.objects.filter(pk__any=Product.objects.filter(name="B").values("pk"))
     assert list(lines) == [products[1]]
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_without_waiting_for_the_disk_is_that_transactions_alone():
+    assert _synchronous_commit() == "on"
+    with transaction.atomic():
+        writes.commit_without_waiting_for_disk()
+        assert _synchronous_commit() == "off"
+    assert _synchronous_commit() == "on"
