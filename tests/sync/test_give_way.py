@@ -6,10 +6,8 @@ import pytest
 
 from config import queues
 from crm.models import Company
-from sync import runs, staging
-from sync.adapters import ADAPTERS
-from sync.models import RunKind, RunStatus, SyncRun
-from tests.sync.test_staging import company, numbered
+from sync import runs
+from tests.sync.test_staging import apply_staged, company
 
 
 class _Job:
@@ -77,19 +75,10 @@ def test_a_bulk_run_gives_way_after_each_batch_only_where_others_take_the_webhoo
     monkeypatch.setattr(
         runs, "_give_way_to_webhooks", lambda: given_way.append(Company.objects.count())
     )
-    setting = make_setting("companies")
-    run = SyncRun.objects.create(
-        store=store, object_type="companies", kind=RunKind.INITIAL, status=RunStatus.RUNNING
-    )
-    staged = staging.StagedExport(run.pk, ADAPTERS["companies"])
-    loaded, _ = staged.load(numbered([company(n, f"Company {n}") for n in range(1, 301)]))
-    run.checkpoint = {"staged_lines": loaded, "line": -1}
-    run.save()
+    lines = [company(n, f"Company {n}") for n in range(1, 301)]
 
-    runs._apply_file(run, setting, None, "unused: the export is staged", run.checkpoint)
-    staged.drop()
+    run = apply_staged(store, make_setting("companies"), lines)
 
     # After each batch had committed, where other workers take the webhooks; never otherwise.
     assert given_way == [100, 200, 300][:pauses]
-    run.refresh_from_db()
     assert (run.checkpoint["line"], run.created) == (299, 300)

@@ -7,10 +7,10 @@ import pytest
 from django.db import connection
 
 from crm.models import Company
-from sync import planner_statistics, runs, staging
+from sync import planner_statistics, staging
 from sync.adapters import ADAPTERS
-from sync.models import RunKind, RunStatus, SyncRun
-from tests.sync.test_staging import company, numbered
+from sync.models import RunKind, SyncRun
+from tests.sync.test_staging import apply_staged, company, numbered
 
 
 def _flush_statistics():
@@ -92,17 +92,7 @@ def test_a_bulk_run_looks_at_the_statistics_every_ten_batches(
     monkeypatch.setattr(
         planner_statistics, "analyze_stale_tables", lambda: looks.append(Company.objects.count())
     )
-    setting = make_setting("companies")
-    run = SyncRun.objects.create(
-        store=store, object_type="companies", kind=RunKind.INITIAL, status=RunStatus.RUNNING
-    )
-    staged = staging.StagedExport(run.pk, ADAPTERS["companies"])
-    loaded, _ = staged.load(numbered([company(n, f"Company {n}") for n in range(1, 2_501)]))
-    run.checkpoint = {"staged_lines": loaded, "line": -1}
-    run.save()
-
-    runs._apply_file(run, setting, None, "unused: the export is staged", run.checkpoint)
-    staged.drop()
+    apply_staged(store, make_setting("companies"), [company(n, f"C {n}") for n in range(1, 2_501)])
 
     # 25 batches of 100: a look after the 10th and the 20th, each after its batch committed.
     assert looks == [1_000, 2_000]

@@ -40,6 +40,24 @@ def location(number, parent, city):
     )
 
 
+def apply_staged(store, setting, lines) -> SyncRun:
+    """A running initial sync of `setting`'s object whose export is `lines`, staged, then
+    applied batch by batch as a bulk run applies it; the run, its staging table dropped."""
+    run = SyncRun.objects.create(
+        store=store, object_type=setting.object_type, kind=RunKind.INITIAL, status=RunStatus.RUNNING
+    )
+    staged = staging.StagedExport(run.pk, ADAPTERS[setting.object_type])
+    loaded, _ = staged.load(numbered(lines))
+    run.checkpoint = {"staged_lines": loaded, "line": -1}
+    run.save()
+    try:
+        runs._apply_file(run, setting, None, "unused: the export is staged", run.checkpoint)
+    finally:
+        staged.drop()
+    run.refresh_from_db()
+    return run
+
+
 @pytest.fixture
 def export(store):
     run = SyncRun.objects.create(store=store, object_type="companies", kind=RunKind.INITIAL)
@@ -199,22 +217,12 @@ def test_a_staged_record_that_cannot_be_parsed_fails_alone_and_the_rest_apply(st
     from crm.models import Company
     from sync.models import SyncIssue
 
-    setting = make_setting("companies")
-    run = SyncRun.objects.create(
-        store=store, object_type="companies", kind=RunKind.INITIAL, status=RunStatus.RUNNING
-    )
-    staged = staging.StagedExport(run.pk, ADAPTERS["companies"])
     lines = [company(n, f"Company {n}") for n in range(1, 2500)]
     lines[1200] = line(id="gid://shopify/Company/not-a-number", name="Broken")
-    loaded, _ = staged.load(numbered(lines))
-    run.checkpoint = {"staged_lines": loaded, "line": -1}
-    run.save()
 
     # Three batches: the broken record is in the second.
-    runs._apply_file(run, setting, None, "unused: the export is staged", run.checkpoint)
-    staged.drop()
+    run = apply_staged(store, make_setting("companies"), lines)
 
-    run.refresh_from_db()
     assert (run.checkpoint["line"], run.seen, run.created, run.failed) == (2498, 2498, 2498, 0)
     assert Company.objects.count() == 2498
     issue = SyncIssue.objects.get()
