@@ -418,13 +418,9 @@ def _settle_contacts(store: str) -> None:
     """Totals and first-order marks of every contact with orders in `store`, one range of
     contact ids per transaction, two statements each: the contacts are found by the database
     (through the orders' contact index), so none pass through Python, and each transaction
-    holds a range's contacts only a moment."""
-    with connection.cursor() as cursor:
-        # The planner's statistics of tables that just took a whole store (a bulk run) are
-        # stale until autovacuum comes by, and with them it would join contacts to their
-        # totals in a loop: PostgreSQL's advice after a bulk load is to ANALYZE.
-        # https://www.postgresql.org/docs/current/populate.html#POPULATE-ANALYZE
-        cursor.execute("ANALYZE crm_order, crm_contact")
+    holds a range's contacts only a moment. (The bulk run that calls it has kept the planner's
+    statistics current: with a just-loaded store's stale ones, the planner joined contacts to
+    their totals in a loop.)"""
     bounds = Order.objects.filter(source_store=store).aggregate(
         low=Min("contact_id"), high=Max("contact_id")
     )

@@ -175,7 +175,9 @@ def _run_bulk(run: SyncRun, setting: SyncSetting):
     SyncRun.objects.filter(pk=run.pk).update(total=int(bulk["rootObjectCount"]))
     if bulk["url"]:  # no url: the object has no records at all
         _apply_file(run, setting, client, bulk["url"], checkpoint)
-    # The derived data the batches left to the end (defer=True), for the whole store.
+    # The derived data the batches left to the end (defer=True), for the whole store, read
+    # with the statistics of the tables as the run left them.
+    planner_statistics.analyze_stale_tables()
     adapter.after_bulk(run.store)
     finished_at = timezone.now()
     with transaction.atomic():
